@@ -1,0 +1,7 @@
+"""Application services: the only layer that imports both the models and the rules.
+
+Functions are keyword-only and named <entity>_<action>. One module per area;
+this package re-exports the public functions.
+"""
+
+from priorauth.services.requests import *  # noqa: F401,F403

@@ -1,0 +1,245 @@
+"""Request services: facts mapping, evaluation, prior counts and workflow.
+
+Functions are keyword-only and named <entity>_<action>.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from priorauth import models as m
+from priorauth.rules import evaluate
+from priorauth.rules import facts as rf
+from priorauth.rules.findings import Evaluation, Severity
+from priorauth.rules.policy import Policy
+
+
+def _split_levels(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _enum_or_none(enum_cls: type, value: str | None):  # type: ignore[no-untyped-def]
+    if not value:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return None
+
+
+def payer_policy_build(*, profile: m.PayerProfile) -> Policy:
+    """Turn a stored, versioned payer profile into the rules engine's Policy."""
+    return Policy.from_data(
+        key=profile.key,
+        kind=profile.kind,
+        name=profile.name,
+        version=profile.version,
+        effective_date=profile.effective_date,
+        policy_id=profile.policy_id,
+        revision_date=profile.revision_date,
+        data=profile.thresholds,
+    )
+
+
+def patient_history_facts(*, patient: m.Patient) -> tuple[rf.PriorProcedure, ...]:
+    return tuple(prior_procedure_facts(row) for row in patient.history.all())
+
+
+def prior_procedure_facts(row: m.PriorProcedure) -> rf.PriorProcedure:
+    return rf.PriorProcedure(
+        date=row.date,
+        procedure=rf.ProcedureType(row.procedure),
+        intent=_enum_or_none(rf.Intent, row.intent),
+        levels=tuple(row.level_list),
+        side=_enum_or_none(rf.Side, row.side),
+        relief_percent=row.relief_percent,
+        relief_duration_hours=row.relief_duration_hours,
+        relief_duration_days=row.relief_duration_days,
+        adl_improvement_percent=row.adl_improvement_percent,
+        function_improved=row.function_improved,
+        medication_reduced=row.medication_reduced,
+        scale=row.scale,
+        agent=row.agent,
+        kx_billed=row.kx_billed,
+    )
+
+
+def _provider_facts(provider: m.Provider | None) -> rf.Provider:
+    if provider is None:
+        return rf.Provider()
+    return rf.Provider(name=provider.name, credentials=provider.credentials, npi=provider.npi)
+
+
+def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
+    """Map one stored request (and its patient's history) to the engine's facts.
+
+    Uses prefetched relations when the caller prefetched them.
+    """
+    patient = request.patient
+    facility = request.facility
+    return rf.CaseFacts(
+        procedure=rf.ProcedurePlan(
+            type=rf.ProcedureType(request.procedure_type),
+            intent=_enum_or_none(rf.Intent, request.intent),
+            date_of_service=request.date_of_service,
+            guidance=_enum_or_none(rf.Guidance, request.guidance),
+            contrast=request.contrast,
+            contrast_contraindication=request.contrast_contraindication,
+            sedation=_enum_or_none(rf.Sedation, request.sedation) or rf.Sedation.NONE,
+            sedation_justification=request.sedation_justification,
+            rfa_technique=_enum_or_none(rf.RfaTechnique, request.rfa_technique),
+            injectate=request.injectate,
+            other_blocks_same_day=tuple(
+                rf.ProcedureType(v) for v in request.other_blocks_same_day if v in rf.ProcedureType._value2member_map_
+            ),
+        ),
+        levels=tuple(
+            rf.LevelRequest(level=lv.level, side=rf.Side(lv.side), prior_count=lv.prior_count)
+            for lv in request.levels.all()
+        ),
+        patient=rf.Patient(
+            name=patient.full_name, dob=patient.dob, sex=patient.sex, member_id=patient.member_id
+        ),
+        payer=rf.PayerInfo(
+            profile_key=request.payer_profile.key,
+            plan_name=request.plan_name,
+            state=request.state_of_service,
+        ),
+        ordering=_provider_facts(request.ordering_provider),
+        rendering=_provider_facts(request.rendering_provider),
+        facility=rf.Facility(name=facility.name, npi=facility.npi, place_of_service=facility.place_of_service)
+        if facility
+        else rf.Facility(),
+        block_responses=tuple(
+            rf.BlockResponse(
+                date=b.date,
+                agent=b.agent,
+                scale=b.scale,
+                pre_score=b.pre_score,
+                post_score=b.post_score,
+                percent_relief=b.percent_relief,
+                duration_hours=b.duration_hours,
+                levels=_split_levels(b.levels),
+            )
+            for b in request.block_responses.all()
+        ),
+        clinical=rf.Clinical(
+            onset_date=request.onset_date,
+            pain_pattern=_enum_or_none(rf.PainPattern, request.pain_pattern),
+            radiculopathy=request.radiculopathy,
+            neurogenic_claudication=request.neurogenic_claudication,
+            post_laminectomy=request.post_laminectomy,
+            acute_zoster=request.acute_zoster,
+            facet_cyst=request.facet_cyst,
+            fusion_at_level=request.fusion_at_level,
+            other_causes_excluded=request.other_causes_excluded,
+            baseline_pain_scale=request.baseline_pain_scale,
+            baseline_pain_score=request.baseline_pain_score,
+            function_scale=request.function_scale,
+            function_score=request.function_score,
+            functional_impairment=request.functional_impairment,
+            rfa_contraindication=request.rfa_contraindication,
+            rfa_planned=request.rfa_planned,
+            changed_approach=request.changed_approach,
+            continuation_rationale=request.continuation_rationale,
+        ),
+        conservative_care=tuple(
+            rf.ConservativeCare(
+                kind=c.kind, start=c.start, end=c.end, duration_weeks=c.duration_weeks, outcome=c.outcome
+            )
+            for c in request.conservative_care.all()
+        ),
+        imaging=tuple(
+            rf.Imaging(
+                modality=i.modality,
+                date=i.date,
+                levels=_split_levels(i.levels),
+                findings=i.findings,
+                concordant=i.concordant,
+                shows_hnp=i.shows_hnp,
+            )
+            for i in request.imaging.all()
+        ),
+        diagnoses=tuple(d.code for d in request.diagnoses.all()),
+        history=patient_history_facts(patient=patient),
+        signed=request.signed_documents.filter(revision=request.revision).exists()
+        if request.pk
+        else False,
+    )
+
+
+def auth_request_queryset_for_detail():  # type: ignore[no-untyped-def]
+    return m.AuthRequest.objects.select_related(
+        "patient", "payer_profile", "ordering_provider", "rendering_provider", "facility"
+    ).prefetch_related("levels", "block_responses", "conservative_care", "imaging", "diagnoses", "patient__history")
+
+
+def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) -> Evaluation:
+    """Run the rules for a stored request and cache the counts for the worklist."""
+    facts = auth_request_facts(request=request)
+    policy = payer_policy_build(profile=request.payer_profile)
+    evaluation = evaluate(facts, policy, today=today or timezone.localdate())
+    blockers = sum(1 for f in evaluation.findings if f.severity is Severity.BLOCKER)
+    warnings = sum(1 for f in evaluation.findings if f.severity is Severity.WARNING)
+    if (request.blocker_count, request.warning_count) != (blockers, warnings) or request.evaluated_at is None:
+        request.blocker_count = blockers
+        request.warning_count = warnings
+        request.evaluated_at = timezone.now()
+        m.AuthRequest.objects.filter(pk=request.pk).update(
+            blocker_count=blockers, warning_count=warnings, evaluated_at=request.evaluated_at
+        )
+    return evaluation
+
+
+def history_prior_counts(*, patient: m.Patient, procedure_type: str, levels: Iterable[str]) -> dict[str, int]:
+    """Prior injections per level from the patient's recorded history.
+
+    Facet-family requests (IA, MBB, RFA) count facet-family history; ESIs count ESIs.
+    """
+    requested = rf.ProcedureType(procedure_type)
+    wanted = set(levels)
+    counts = dict.fromkeys(wanted, 0)
+    for row in patient.history.all():
+        kind = rf.ProcedureType(row.procedure)
+        same_family = (kind.is_facet_family and requested.is_facet_family) or (kind.is_esi and requested.is_esi)
+        if not same_family:
+            continue
+        for level in row.level_list:
+            if level in counts:
+                counts[level] += 1
+    return counts
+
+
+class WorkflowError(Exception):
+    """A status change that the workflow does not allow."""
+
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"ready"},
+    "ready": {"draft"},
+    "signed": {"submitted"},
+    "submitted": {"approved", "denied", "pended"},
+    "pended": {"submitted", "approved", "denied"},
+    "approved": set(),
+    "denied": set(),
+}
+
+
+@transaction.atomic
+def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: str = "") -> None:
+    """Move a draft to "ready for signature"; blockers need a recorded override reason."""
+    if request.status != m.AuthRequest.Status.DRAFT:
+        raise WorkflowError("Only a draft can be sent for signature.")
+    evaluation = auth_request_evaluate(request=request)
+    if evaluation.blockers and not override_reason.strip():
+        raise WorkflowError(
+            f"{len(evaluation.blockers)} blocker(s) remain. Fix them, or give an override reason."
+        )
+    request.status = m.AuthRequest.Status.READY
+    request.override_reason = override_reason.strip() if evaluation.blockers else ""
+    request.lock_version += 1
+    request.save(update_fields=("status", "override_reason", "lock_version", "updated_at"))

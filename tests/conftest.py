@@ -1,0 +1,138 @@
+"""Personas and reference data, built once in code (tests do not load demo fixtures).
+
+- billing_user: billing staff of `practice`; creates and edits requests, renders drafts.
+- physician_user: physician of `practice`; may also sign.
+- admin_user: practice admin of `practice`; manages users and payer profiles.
+- outsider_user: billing staff of `other_practice`; must see nothing of `practice`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def payer_profiles(db):  # type: ignore[no-untyped-def]
+    """The payer profiles from fixtures/payer_profiles.json, keyed by profile key."""
+    from priorauth.models import PayerProfile
+
+    path = ROOT / "fixtures" / "payer_profiles.json"
+    if path.exists():
+        for row in json.loads(path.read_text()):
+            fields = dict(row["fields"])
+            PayerProfile.objects.update_or_create(
+                key=fields.pop("key"), version=fields.pop("version"), defaults=fields
+            )
+    else:  # before the rules fixture exists
+        PayerProfile.objects.create(
+            key="medicare", name="Original Medicare", kind="medicare", version=1,
+            effective_date=date(2024, 7, 14), policy_id="LCD L38803 / A58405", thresholds={},
+        )
+    return {p.key: p for p in PayerProfile.objects.all()}
+
+
+@pytest.fixture
+def practice(db):  # type: ignore[no-untyped-def]
+    from priorauth.models import Practice
+
+    return Practice.objects.create(name="Test Spine Practice", phone="555-0100", fax="555-0101")
+
+
+@pytest.fixture
+def other_practice(db):  # type: ignore[no-untyped-def]
+    from priorauth.models import Practice
+
+    return Practice.objects.create(name="Other Pain Clinic")
+
+
+def _make_user(practice, username: str, role: str, **extra):  # type: ignore[no-untyped-def]
+    from priorauth.models import User
+
+    user = User(username=username, practice=practice, role=role, first_name=username.title(), **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def billing_user(practice):  # type: ignore[no-untyped-def]
+    return _make_user(practice, "billie", "billing")
+
+
+@pytest.fixture
+def physician_user(practice):  # type: ignore[no-untyped-def]
+    return _make_user(
+        practice, "drphys", "physician", last_name="Phys", credentials="MD", npi="1234567893"
+    )
+
+
+@pytest.fixture
+def admin_user(practice):  # type: ignore[no-untyped-def]
+    return _make_user(practice, "padmin", "admin")
+
+
+@pytest.fixture
+def outsider_user(other_practice):  # type: ignore[no-untyped-def]
+    return _make_user(other_practice, "outsider", "billing")
+
+
+@pytest.fixture
+def provider(practice, physician_user):  # type: ignore[no-untyped-def]
+    from priorauth.models import Provider
+
+    return Provider.objects.create(
+        practice=practice, name="Dana Phys", credentials="MD", npi="1234567893",
+        specialty="Pain medicine", user=physician_user,
+    )
+
+
+@pytest.fixture
+def facility(practice):  # type: ignore[no-untyped-def]
+    from priorauth.models import Facility
+
+    return Facility.objects.create(
+        practice=practice, name="Test Surgery Center", npi="1245319599", place_of_service="24"
+    )
+
+
+@pytest.fixture
+def patient(practice, payer_profiles):  # type: ignore[no-untyped-def]
+    from priorauth.models import Patient
+
+    return Patient.objects.create(
+        practice=practice, first_name="Sam", last_name="Synthetic", dob=date(1958, 3, 14),
+        sex="F", member_id="ZZT900000001", payer_profile=payer_profiles["medicare"],
+        plan_name="Medicare Part B",
+    )
+
+
+def _client_for(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_billing(client, billing_user):  # type: ignore[no-untyped-def]
+    return _client_for(client, billing_user)
+
+
+@pytest.fixture
+def client_physician(client, physician_user):  # type: ignore[no-untyped-def]
+    return _client_for(client, physician_user)
+
+
+@pytest.fixture
+def client_outsider(client, outsider_user):  # type: ignore[no-untyped-def]
+    return _client_for(client, outsider_user)

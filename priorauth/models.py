@@ -85,6 +85,11 @@ class User(AbstractUser):
         return self.role == self.Role.ADMIN
 
 
+class PayerProfileManager(models.Manager["PayerProfile"]):
+    def get_by_natural_key(self, key: str, version: int) -> PayerProfile:
+        return self.get(key=key, version=version)
+
+
 class PayerProfile(models.Model):
     """Versioned payer policy data: thresholds live here, not in code."""
 
@@ -99,12 +104,17 @@ class PayerProfile(models.Model):
     thresholds = models.JSONField(default=dict, help_text="Thresholds, limits and rule settings")
     notes = models.TextField(blank=True)
 
+    objects = PayerProfileManager()
+
     class Meta:
         ordering = ["name", "-version"]
         constraints = [models.UniqueConstraint(fields=["key", "version"], name="payerprofile_key_version")]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+    def natural_key(self) -> tuple[str, int]:
+        return (self.key, self.version)
 
 
 class Provider(models.Model):

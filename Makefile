@@ -1,0 +1,57 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   - install into .venv, migrate, load demo data, serve on 127.0.0.1:8000
+#   make test  - install into .venv (plus system packages the tests need), run every test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
+
+.PHONY: run test venv system-deps migrate demo-data keys sample-pdfs bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the browser tests and PDF checks use (installed only when missing).
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo-data: migrate
+	$(PY) manage.py load_demo
+
+run: demo-data
+	@echo ""
+	@echo "priorauth demo: http://127.0.0.1:8000/"
+	@echo "  billing staff : billing / demo-billing-pass"
+	@echo "  physician     : drlee / demo-physician-pass"
+	@echo "  practice admin: practiceadmin / demo-admin-pass"
+	@echo "  other practice: otherbilling / demo-other-pass"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv system-deps
+	$(PY) -m pytest
+
+sample-pdfs: demo-data
+	$(PY) manage.py render_sample_pdfs --out artifacts/sample-pdfs
+
+bench: venv
+	$(PY) -m priorauth.bench
+
+lint: venv
+	$(VENV)/bin/ruff check priorauth tests || true
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm artifacts

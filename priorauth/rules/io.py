@@ -587,7 +587,7 @@ def _request_check(kw: dict, path: str, errs: Errors) -> None:
 _PATIENT = _Obj(
     "patient",
     Patient,
-    "The patient (synthetic data only in this repository).",
+    "The patient.",
     {
         "name": _Str(f"Full name as on the insurance card, {_NAME}."),
         "dob": _Date("Date of birth.", nullable=True),
@@ -1017,5 +1017,6 @@ def json_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://priorauth.invalid/schemas/request.schema.json",
         **_REQUEST.definition(),
+        "title": "priorauth request (format version 1)",
         "$defs": defs,
     }

@@ -1,0 +1,86 @@
+"""Evaluate a request and print findings, derived codes and the ledger as JSON.
+
+    manage.py evaluate_request examples/rfa-first-medicare-advantage.json
+    manage.py evaluate_request --request 12 --user billing
+
+A file is evaluated with the payer profiles from the database when they are loaded,
+else from fixtures/payer_profiles.json; it touches no patient data in the database.
+A stored request is read only through the named user's practice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from priorauth import models as m
+from priorauth import services
+from priorauth.rules import evaluate
+from priorauth.rules.io import RequestFormatError, load_request
+from priorauth.rules.profiles import load_fixture_policies
+from priorauth.rules.report import evaluation_to_dict
+
+
+class Command(BaseCommand):
+    help = "Evaluate a request JSON file (or a stored request) and print the findings as JSON."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("file", nargs="?", help="request JSON file (see docs/request-format.md)")
+        parser.add_argument("--request", type=int, help="id of a stored request")
+        parser.add_argument("--user", help="username whose practice may read the stored request")
+        parser.add_argument("--today", help="evaluate as of this date (YYYY-MM-DD)")
+
+    def handle(self, *args: object, **options: object) -> None:
+        today = self._today(options.get("today"))
+        if options.get("request") is not None:
+            result = self._stored(int(options["request"]), options.get("user"), today)  # type: ignore[arg-type]
+        elif options.get("file"):
+            result = self._file(Path(str(options["file"])), today)
+        else:
+            raise CommandError("Give a request JSON file, or --request ID --user USERNAME.")
+        self.stdout.write(json.dumps(result, indent=2))
+
+    def _today(self, raw: object):  # type: ignore[no-untyped-def]
+        if not raw:
+            return None
+        from datetime import date
+
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            raise CommandError(f"--today: {raw!r} is not a date YYYY-MM-DD") from None
+
+    def _file(self, path: Path, today):  # type: ignore[no-untyped-def]
+        try:
+            facts = load_request(path)
+        except FileNotFoundError:
+            raise CommandError(f"{path}: no such file") from None
+        except RequestFormatError as exc:
+            lines = "\n".join(f"  {field or '(request)'}: {message}" for field, message in exc.errors)
+            raise CommandError(f"{path} is not a valid request:\n{lines}") from None
+        key = facts.payer.profile_key
+        policy = self._policy_for(key)
+        return evaluation_to_dict(evaluate(facts, policy, today=today))
+
+    def _policy_for(self, key: str):  # type: ignore[no-untyped-def]
+        profile = m.PayerProfile.objects.filter(key=key, is_active=True).order_by("-version").first()
+        if profile is not None:
+            return services.payer_policy_build(profile=profile)
+        policies = load_fixture_policies(Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json")
+        if key not in policies:
+            raise CommandError(f"payer.profile_key: unknown payer profile {key!r}; known: {', '.join(sorted(policies))}")
+        return policies[key]
+
+    def _stored(self, pk: int, username: object, today):  # type: ignore[no-untyped-def]
+        if not username:
+            raise CommandError("--request needs --user: requests are read through a user's practice.")
+        user = m.User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"--user: no active user {username!r}")
+        request = services.auth_request_queryset_for_detail().filter(pk=pk, practice_id=user.practice_id).first()
+        if request is None:
+            raise CommandError(f"--request: no request {pk} in {username}'s practice")
+        return evaluation_to_dict(services.auth_request_evaluate(request=request, today=today))

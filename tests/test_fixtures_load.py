@@ -1,0 +1,54 @@
+"""The fixtures still load after migrations, and the demo data is what the README says."""
+
+import pytest
+
+from django.core.management import call_command
+
+from priorauth import models as m
+
+
+@pytest.fixture
+def demo(db):
+    call_command("loaddata", "fixtures/payer_profiles.json", verbosity=0)
+    call_command("loaddata", "fixtures/demo.json", verbosity=0)
+
+
+def test_it_loads_every_payer_profile(db):
+    call_command("loaddata", "fixtures/payer_profiles.json", verbosity=0)
+    kinds = set(m.PayerProfile.objects.values_list("kind", flat=True))
+    assert {"medicare", "medicare_advantage", "aetna", "evicore", "carelon", "bcbs", "bcbs_ma", "commercial"} <= kinds
+
+
+def test_it_loads_the_demo_practice_with_each_procedure_type(demo):
+    assert m.Practice.objects.count() == 2
+    kinds = set(m.PriorProcedure.objects.values_list("procedure", flat=True))
+    kinds |= set(m.AuthRequest.objects.values_list("procedure_type", flat=True))
+    assert {"esi_interlaminar", "esi_transforaminal", "esi_caudal", "facet_ia", "mbb", "rfa"} <= kinds
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role"),
+    [
+        ("billing", "demo-billing-pass", "billing"),
+        ("drlee", "demo-physician-pass", "physician"),
+        ("practiceadmin", "demo-admin-pass", "admin"),
+        ("otherbilling", "demo-other-pass", "billing"),
+    ],
+)
+def test_the_readme_demo_logins_work(demo, username, password, role):
+    user = m.User.objects.get(username=username)
+    assert user.role == role
+    assert user.check_password(password) is True
+
+
+def test_load_demo_is_idempotent_and_evaluates_every_request(db):
+    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    assert m.AuthRequest.objects.count() == 9
+    assert not m.AuthRequest.objects.filter(evaluated_at__isnull=True).exists()
+
+
+def test_demo_headline_case_has_two_prior_blocks_at_the_level(demo):
+    request = m.AuthRequest.objects.get(pk=2)
+    assert request.intent == "diagnostic"
+    assert request.patient.history.filter(procedure="mbb", levels__contains="L3-L4").count() == 2

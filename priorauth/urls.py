@@ -8,6 +8,12 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="pa-login"),
     path("accounts/logout/", views.logout_view, name="pa-logout"),
     path("", views.worklist, name="pa-worklist"),
+    path("requests/new/", views.request_create, name="pa-request-create"),
+    path("requests/prior-counts/", views.prior_counts_json, name="pa-prior-counts"),
     path("requests/<int:pk>/", views.request_detail, name="pa-request-detail"),
+    path("requests/<int:pk>/edit/", views.request_edit, name="pa-request-edit"),
+    path("requests/<int:pk>/send-for-signature/", views.request_send_for_signature, name="pa-request-send"),
+    path("patients/", views.patient_list, name="pa-patient-list"),
+    path("patients/<int:pk>/", views.patient_detail, name="pa-patient-detail"),
     path("admin/", admin.site.urls),
 ]

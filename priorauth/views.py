@@ -1,14 +1,32 @@
+"""Thin function-based views: get object for user -> form -> service -> redirect/render.
+
+Every object is fetched through a ``_get_<thing>_for_user`` helper that filters by
+the user's practice, so another practice's object is a 404. Login is required
+everywhere (LoginRequiredMiddleware) except health and login.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from priorauth import forms as pa_forms
 from priorauth import models as m
 from priorauth import services
+from priorauth import validators as v
+
+WORKLIST_PAGE_SIZE = 50
 
 
 @login_not_required
@@ -27,22 +45,204 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("pa-login")
 
 
+# --------------------------------------------------------------------------- helpers
+
+
+def _practice_id(request: HttpRequest) -> int | None:
+    return getattr(request.user, "practice_id", None)
+
+
 def _get_request_for_user(request: HttpRequest, pk: int) -> m.AuthRequest:
-    practice_id = getattr(request.user, "practice_id", None)
     try:
-        return services.auth_request_queryset_for_detail().get(pk=pk, practice_id=practice_id)
+        return services.auth_request_queryset_for_detail().get(pk=pk, practice_id=_practice_id(request))
     except m.AuthRequest.DoesNotExist:
         raise Http404("No such request") from None
 
 
+def _get_patient_for_user(request: HttpRequest, pk: Any) -> m.Patient:
+    try:
+        return m.Patient.objects.select_related("payer_profile").get(pk=int(pk), practice_id=_practice_id(request))
+    except (m.Patient.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such patient") from None
+
+
+def _optional_url(name: str, *args: Any) -> str:
+    """URL of a view another module may not have added yet (PDF, signing); "" if absent."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _findings_context(obj: m.AuthRequest) -> dict[str, Any]:
+    evaluation = services.auth_request_evaluate(request=obj)
+    edit_url = reverse("pa-request-edit", args=[obj.pk])
+    groups = []
+    for severity, by_level in services.findings_grouped(evaluation=evaluation):
+        levels = []
+        for level, findings in by_level:
+            rows = []
+            for finding in findings:
+                anchor = pa_forms.field_anchor(finding.field)
+                rows.append({"f": finding, "anchor": anchor, "href": f"{edit_url}#{anchor}" if anchor else ""})
+            levels.append((level, rows))
+        groups.append((severity, levels))
+    return {"evaluation": evaluation, "finding_groups": groups}
+
+
+# --------------------------------------------------------------------------- worklist
+
+
 def worklist(request: HttpRequest) -> HttpResponse:
-    rows = m.AuthRequest.objects.filter(practice_id=request.user.practice_id).select_related(
-        "patient", "payer_profile"
-    )[:50]
-    return render(request, "priorauth/worklist.html", {"rows": rows})
+    status = request.GET.get("status", "")
+    if status not in m.AuthRequest.Status.values:
+        status = ""
+    rows = (
+        m.AuthRequest.objects.filter(practice_id=_practice_id(request))
+        .select_related("patient", "payer_profile")
+        .prefetch_related(Prefetch("levels", queryset=m.RequestLevel.objects.only("id", "request_id", "level", "side", "position")))
+        .order_by("-updated_at")
+    )
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = services.request_status_counts(practice_id=_practice_id(request))
+    tabs = [(value, label, counts[value]) for value, label in m.AuthRequest.Status.choices]
+    ctx = {"page": page, "status": status, "tabs": tabs, "total": sum(counts.values())}
+    return render(request, "priorauth/worklist.html", ctx)
+
+
+# --------------------------------------------------------------------------- request page
+
+
+def request_create(request: HttpRequest) -> HttpResponse:
+    return _request_form_page(request, m.AuthRequest())
+
+
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_user(request, pk)
+    if obj.is_locked:
+        messages.error(request, f"This request is {obj.get_status_display().lower()} and can no longer be edited.")
+        return redirect(obj)
+    return _request_form_page(request, obj)
+
+
+def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse:
+    practice = request.user.practice  # type: ignore[union-attr]
+    if practice is None:
+        raise Http404("No practice")
+    data = request.POST if request.method == "POST" else None
+    initial = {}
+    if obj.pk is None and request.GET.get("patient"):
+        initial["patient"] = _get_patient_for_user(request, request.GET["patient"]).pk
+    form = pa_forms.AuthRequestForm(data, instance=obj, practice=practice, initial=initial)
+    formsets = pa_forms.request_formsets(data=data, instance=obj)
+    if data is not None:
+        if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
+            saved = services.auth_request_save(
+                request=form.save(commit=False), formsets=formsets.values(), user=request.user  # type: ignore[arg-type]
+            )
+            messages.success(request, "Request saved. Findings below are re-checked on every save.")
+            return redirect("pa-request-edit", pk=saved.pk)
+        messages.error(request, "The request was not saved. Fix the fields marked in red; everything you typed is kept.")
+    ctx: dict[str, Any] = {
+        "obj": obj,
+        "form": form,
+        "formsets": [(prefix, pa_forms.FORMSET_TITLES[prefix], fs) for prefix, fs in formsets.items()],
+        "formset_errors": any(fs.non_form_errors() for fs in formsets.values()) if data is not None else False,
+        "patient_payers": {
+            str(p.pk): {"payer": p.payer_profile_id or "", "plan": p.plan_name}
+            for p in form.fields["patient"].queryset
+        },
+    }
+    if obj.pk:
+        ctx.update(_findings_context(obj))
+    return render(request, "priorauth/request_form.html", ctx)
 
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
-    evaluation = services.auth_request_evaluate(request=obj)
-    return render(request, "priorauth/request_detail.html", {"obj": obj, "evaluation": evaluation})
+    ctx = {
+        "obj": obj,
+        "send_form": pa_forms.SendForSignatureForm(),
+        "pdf_url": _optional_url("pa-request-pdf", obj.pk),
+        "sign_url": _optional_url("pa-request-sign", obj.pk),
+        **_findings_context(obj),
+    }
+    return render(request, "priorauth/request_detail.html", ctx)
+
+
+@require_POST
+def request_send_for_signature(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_user(request, pk)
+    form = pa_forms.SendForSignatureForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("override_reason", "")
+    try:
+        services.auth_request_send_for_signature(request=obj, override_reason=reason)
+    except services.WorkflowError as exc:
+        messages.error(request, f"Not sent for signature: {exc}")
+        return redirect(obj)
+    services.audit_record(
+        user=request.user, action="request_ready", obj=obj,  # type: ignore[arg-type]
+        detail="with override" if obj.override_reason else "",
+    )
+    messages.success(request, "Sent for signature. A physician can now review and sign it.")
+    return redirect(obj)
+
+
+# --------------------------------------------------------------------------- prior counts (JSON)
+
+
+@require_POST
+def prior_counts_json(request: HttpRequest) -> JsonResponse:
+    """Prior injections per level from the patient's history.
+
+    POST (patient id, procedure type, levels) so nothing clinical lands in URLs or
+    access logs. Levels that do not parse are reported back, not counted.
+    """
+    patient = _get_patient_for_user(request, request.POST.get("patient"))
+    procedure = request.POST.get("procedure_type", "")
+    if procedure not in dict(m.REQUESTABLE_PROCEDURE_CHOICES):
+        return JsonResponse({"error": "Choose a procedure type first."}, status=400)
+    typed = [lv for lv in request.POST.getlist("levels") if lv.strip()]
+    canonical: dict[str, str] = {}
+    invalid: list[str] = []
+    for level in typed:
+        try:
+            canonical[level] = v.normalize_level(level)
+        except ValidationError:
+            invalid.append(level)
+    has_history = services.patient_has_history(patient=patient)
+    counts = (
+        services.history_prior_counts(patient=patient, procedure_type=procedure, levels=set(canonical.values()))
+        if has_history
+        else {}
+    )
+    return JsonResponse(
+        {
+            "has_history": has_history,
+            "counts": {typed_level: counts.get(canon) for typed_level, canon in canonical.items()},
+            "canonical": canonical,
+            "invalid": invalid,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- patients
+
+
+def patient_list(request: HttpRequest) -> HttpResponse:
+    patients = m.Patient.objects.filter(practice_id=_practice_id(request)).select_related("payer_profile")
+    return render(request, "priorauth/patient_list.html", {"patients": patients})
+
+
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient_for_user(request, pk)
+    ctx = {
+        "patient": patient,
+        "history": patient.history.all(),
+        "requests": patient.requests.select_related("payer_profile").prefetch_related("levels"),
+    }
+    return render(request, "priorauth/patient_detail.html", ctx)
+

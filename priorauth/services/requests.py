@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth.rules import evaluate
+from priorauth import rules
 from priorauth.rules import facts as rf
 from priorauth.rules.findings import Evaluation, Severity
 from priorauth.rules.policy import Policy
@@ -182,7 +182,7 @@ def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) 
     """Run the rules for a stored request and cache the counts for the worklist."""
     facts = auth_request_facts(request=request)
     policy = payer_policy_build(profile=request.payer_profile)
-    evaluation = evaluate(facts, policy, today=today or timezone.localdate())
+    evaluation = rules.evaluate(facts, policy, today=today or timezone.localdate())
     blockers = sum(1 for f in evaluation.findings if f.severity is Severity.BLOCKER)
     warnings = sum(1 for f in evaluation.findings if f.severity is Severity.WARNING)
     if (request.blocker_count, request.warning_count) != (blockers, warnings) or request.evaluated_at is None:
@@ -243,3 +243,101 @@ def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: 
     request.override_reason = override_reason.strip() if evaluation.blockers else ""
     request.lock_version += 1
     request.save(update_fields=("status", "override_reason", "lock_version", "updated_at"))
+
+
+# --------------------------------------------------------------------------- intake
+
+
+def audit_record(*, user: m.User | None, action: str, obj: object | None = None, detail: str = "") -> None:
+    """Append an audit event: who did what to which object. Never pass PHI values in detail."""
+    m.AuditEvent.objects.create(
+        user=user if user is not None and user.pk else None,
+        username=getattr(user, "username", "") or "",
+        practice_id=getattr(user, "practice_id", None),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or ""),
+        detail=detail[:300],
+    )
+
+
+def patient_has_history(*, patient: m.Patient) -> bool:
+    return patient.history.exists()
+
+
+@transaction.atomic
+def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.User) -> m.AuthRequest:  # type: ignore[type-arg]
+    """Save a request and its row formsets (already validated), then fill derived values.
+
+    - ``practice`` and ``created_by`` come from the user, never from the form.
+    - Level rows get their page order as ``position``.
+    - An empty prior count is filled from the patient's recorded history (when the
+      patient has any); a typed count is kept as typed, even when lower (the
+      engine reports that as a finding).
+    """
+    is_new = request.pk is None
+    if is_new:
+        request.practice_id = user.practice_id
+        request.created_by = user
+    elif request.is_locked:
+        raise WorkflowError("This request is signed; editing it needs a new revision.")
+    request.full_clean(exclude=("practice", "created_by"))
+    request.save()
+    for formset in formsets:
+        formset.instance = request
+        formset.save()
+        if formset.prefix == "levels":
+            for position, form in enumerate(formset.kept_forms()):
+                row = form.instance
+                if row.pk and row.position != position:
+                    row.position = position
+                    row.save(update_fields=("position",))
+    auth_request_fill_prior_counts(request=request)
+    audit_record(user=user, action="request_create" if is_new else "request_update", obj=request)
+    return request
+
+
+def auth_request_fill_prior_counts(*, request: m.AuthRequest) -> list[str]:
+    """Fill empty prior counts from history; return the levels filled."""
+    empty = list(m.RequestLevel.objects.filter(request=request, prior_count__isnull=True))
+    if not empty or not patient_has_history(patient=request.patient):
+        return []
+    counts = history_prior_counts(
+        patient=request.patient, procedure_type=request.procedure_type, levels=[row.level for row in empty]
+    )
+    for row in empty:
+        row.prior_count = counts.get(row.level, 0)
+        row.save(update_fields=("prior_count",))
+    return [row.level for row in empty]
+
+
+def request_status_counts(*, practice_id: int | None) -> dict[str, int]:
+    """Requests per status for a practice, in one query (every status present, 0 when none)."""
+    from django.db.models import Count
+
+    counts = dict.fromkeys(m.AuthRequest.Status.values, 0)
+    rows = (
+        m.AuthRequest.objects.filter(practice_id=practice_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts
+
+
+def findings_grouped(*, evaluation: Evaluation) -> list[tuple[str, list[tuple[str, list]]]]:  # type: ignore[type-arg]
+    """Findings grouped by severity (blockers first), then level ("" = whole request)."""
+    from priorauth.rules.levels import level_sort_key
+
+    groups: list[tuple[str, list[tuple[str, list]]]] = []  # type: ignore[type-arg]
+    for severity in sorted(Severity, key=lambda s: s.rank):
+        of_severity = [f for f in evaluation.findings if f.severity is severity]
+        if not of_severity:
+            continue
+        levels = sorted({f.level or "" for f in of_severity}, key=lambda lv: (lv != "", level_sort_key(lv) if lv else 0))
+        groups.append(
+            (severity.value, [(lv, [f for f in of_severity if (f.level or "") == lv]) for lv in levels])
+        )
+    return groups

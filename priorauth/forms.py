@@ -1,0 +1,566 @@
+"""Intake forms: validate and normalize only; the rules engine decides policy.
+
+One request page = ``AuthRequestForm`` + five inline formsets (levels, block
+responses, conservative care, imaging, diagnoses). The formset prefixes are the
+related names, so a finding's field path (``levels[0].prior_count``) maps to an
+input id (``id_levels-0-prior_count``) with ``field_anchor``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+
+from priorauth import models as m
+from priorauth import validators as v
+from priorauth.rules.levels import region_of
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ScoreField(forms.CharField):
+    """One number on a bounded scale; a range such as ``2-8`` gets its own error."""
+
+    def __init__(self, *, low: float = 0, high: float = 10, **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, float):
+            return f"{value:g}"
+        return value
+
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]
+        if isinstance(value, int | float):
+            return float(value)
+        label = (self.label or "score").lower()
+        return v.parse_score(str(value or ""), low=self.low, high=self.high, label=label)
+
+
+class PastDateField(forms.DateField):
+    """A date of something that already happened (onset, block, imaging, history)."""
+
+    default_validators = [v.validate_not_future]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", DATE_WIDGET)
+        super().__init__(**kwargs)
+
+
+class LevelListField(forms.CharField):
+    """Comma-separated levels, each canonicalised (``l4-5, L5S1`` -> ``L4-L5, L5-S1``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("help_text", "e.g. L4-L5, L5-S1")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return v.normalize_level_list(value) if value else ""
+
+
+def _style_widgets(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every widget (formset rows are rendered field by field)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm" if small else "form-select"
+        elif isinstance(widget, forms.HiddenInput):
+            continue
+        else:
+            css = "form-control form-control-sm" if small else "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        if form.is_bound and name in form.errors:
+            widget.attrs["class"] += " is-invalid"
+            widget.attrs["aria-invalid"] = "true"
+
+
+# --------------------------------------------------------------------------- request
+
+
+class AuthRequestForm(forms.ModelForm):
+    """Header, procedure and clinical facts of one request."""
+
+    onset_date = PastDateField(label="Pain onset date")
+    baseline_pain_score = ScoreField(label="Baseline pain score", help_text="0-10")
+    function_score = ScoreField(label="Function score", low=0, high=100, help_text="e.g. ODI 0-100")
+
+    class Meta:
+        model = m.AuthRequest
+        fields = [
+            "patient",
+            "payer_profile",
+            "plan_name",
+            "state_of_service",
+            "ordering_provider",
+            "rendering_provider",
+            "facility",
+            "procedure_type",
+            "intent",
+            "date_of_service",
+            "guidance",
+            "contrast",
+            "contrast_contraindication",
+            "sedation",
+            "sedation_justification",
+            "rfa_technique",
+            "injectate",
+            "onset_date",
+            "pain_pattern",
+            "radiculopathy",
+            "neurogenic_claudication",
+            "facet_cyst",
+            "fusion_at_level",
+            "other_causes_excluded",
+            "baseline_pain_scale",
+            "baseline_pain_score",
+            "function_scale",
+            "function_score",
+            "functional_impairment",
+            "rfa_contraindication",
+            "rfa_planned",
+        ]
+        widgets = {
+            "date_of_service": DATE_WIDGET,
+            "sedation_justification": forms.Textarea(attrs={"rows": 2}),
+            "functional_impairment": forms.Textarea(attrs={"rows": 2}),
+            "rfa_contraindication": forms.Textarea(attrs={"rows": 2}),
+            "state_of_service": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
+        }
+        help_texts = {"payer_profile": "Defaults to the patient's payer."}
+
+    def __init__(self, *args: Any, practice: m.Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.fields["patient"].queryset = m.Patient.objects.filter(practice=practice).select_related(
+            "payer_profile"
+        )
+        self.fields["patient"].label_from_instance = lambda p: f"{p.last_name}, {p.first_name} ({p.dob:%m/%d/%Y})"
+        self.fields["payer_profile"].queryset = m.PayerProfile.objects.filter(is_active=True)
+        self.fields["payer_profile"].required = False
+        for name in ("ordering_provider", "rendering_provider"):
+            self.fields[name].queryset = m.Provider.objects.filter(practice=practice)
+        self.fields["facility"].queryset = m.Facility.objects.filter(practice=practice)
+        _style_widgets(self)
+        self.helper = self._build_helper()
+
+    def _build_helper(self) -> FormHelper:
+        helper = FormHelper(self)
+        helper.form_tag = False
+        helper.disable_csrf = True
+        row = "row g-2"
+        helper.layout = Layout(
+            Fieldset(
+                "Patient and payer",
+                Div(Div(Field("patient"), css_class="col-md-6"), Div(Field("payer_profile"), css_class="col-md-6"), css_class=row),
+                Div(Div(Field("plan_name"), css_class="col-md-8"), Div(Field("state_of_service"), css_class="col-md-4"), css_class=row),
+                Div(
+                    Div(Field("ordering_provider"), css_class="col-md-4"),
+                    Div(Field("rendering_provider"), css_class="col-md-4"),
+                    Div(Field("facility"), css_class="col-md-4"),
+                    css_class=row,
+                ),
+                css_id="section-patient",
+            ),
+            Fieldset(
+                "Procedure",
+                Div(
+                    Div(Field("procedure_type"), css_class="col-md-6"),
+                    Div(Field("intent"), css_class="col-md-3"),
+                    Div(Field("date_of_service"), css_class="col-md-3"),
+                    css_class=row,
+                ),
+                Div(
+                    Div(Field("guidance"), css_class="col-md-3"),
+                    Div(Field("contrast"), css_class="col-md-3 pt-md-4"),
+                    Div(Field("contrast_contraindication"), css_class="col-md-6"),
+                    css_class=row,
+                ),
+                Div(Div(Field("sedation"), css_class="col-md-4"), Div(Field("sedation_justification"), css_class="col-md-8"), css_class=row),
+                Div(Div(Field("rfa_technique"), css_class="col-md-4"), Div(Field("injectate"), css_class="col-md-8"), css_class=row),
+                css_id="section-procedure",
+            ),
+            Fieldset(
+                "Clinical",
+                Div(Div(Field("onset_date"), css_class="col-md-4"), Div(Field("pain_pattern"), css_class="col-md-4"), css_class=row),
+                Div(
+                    Div(Field("radiculopathy"), Field("neurogenic_claudication"), Field("facet_cyst"), css_class="col-md-6"),
+                    Div(Field("fusion_at_level"), Field("other_causes_excluded"), Field("rfa_planned"), css_class="col-md-6"),
+                    css_class=row,
+                ),
+                Div(
+                    Div(Field("baseline_pain_scale", placeholder="NRS"), css_class="col-md-3"),
+                    Div(Field("baseline_pain_score"), css_class="col-md-3"),
+                    Div(Field("function_scale", placeholder="ODI"), css_class="col-md-3"),
+                    Div(Field("function_score"), css_class="col-md-3"),
+                    css_class=row,
+                ),
+                Field("functional_impairment"),
+                Field("rfa_contraindication"),
+                css_id="section-clinical",
+            ),
+        )
+        return helper
+
+    def clean_state_of_service(self) -> str:
+        value = (self.cleaned_data.get("state_of_service") or "").strip().upper()
+        if value and not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValidationError("Enter the two-letter state, e.g. AZ.", code="invalid_state")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        patient = data.get("patient")
+        if not data.get("payer_profile") and "payer_profile" not in self.errors:
+            if patient is not None and patient.payer_profile_id:
+                data["payer_profile"] = patient.payer_profile
+                self.instance.payer_profile = patient.payer_profile
+            else:
+                self.add_error(
+                    "payer_profile",
+                    ValidationError("Choose the payer profile (the patient has none on file).", code="required"),
+                )
+        if patient is not None and not data.get("plan_name"):
+            data["plan_name"] = patient.plan_name
+        return data
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class RequestLevelForm(forms.ModelForm):
+    class Meta:
+        model = m.RequestLevel
+        fields = ["level", "side", "prior_count"]
+        labels = {"prior_count": "Prior injections"}
+        widgets = {
+            "level": forms.TextInput(attrs={"placeholder": "L4-L5", "autocomplete": "off", "data-level": ""}),
+            "prior_count": forms.NumberInput(attrs={"min": 0, "data-prior-count": ""}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style_widgets(self, small=True)
+
+    def clean_level(self) -> str:
+        return v.normalize_level(self.cleaned_data.get("level", ""))
+
+
+class BaseRowFormSet(BaseInlineFormSet):
+    def kept_forms(self) -> list[forms.BaseForm]:
+        """Valid, non-deleted, non-empty rows in page order."""
+        return [
+            f
+            for f in self.forms
+            if f.has_changed() and not self._should_delete_form(f) and getattr(f, "cleaned_data", None)
+        ]
+
+
+class BaseLevelFormSet(BaseRowFormSet):
+    def clean(self) -> None:
+        super().clean()
+        levels = [f.cleaned_data["level"] for f in self.kept_forms() if f.cleaned_data.get("level")]
+        seen: set[str] = set()
+        for level in levels:
+            if level in seen:
+                raise ValidationError(
+                    "Level %(level)s is listed twice; use one row with side bilateral.",
+                    code="duplicate_level",
+                    params={"level": level},
+                )
+            seen.add(level)
+        regions = {region_of(level) for level in levels}
+        if len(regions) > 1:
+            raise ValidationError(
+                "Levels %(levels)s span two regions; one request covers either "
+                "cervical/thoracic or lumbar/sacral levels. Make a second request for the other region.",
+                code="mixed_regions",
+                params={"levels": ", ".join(levels)},
+            )
+
+
+class BlockResponseForm(forms.ModelForm):
+    date = PastDateField(label="Block date")
+    pre_score = ScoreField(label="Pre score")
+    post_score = ScoreField(label="Post score")
+    percent_relief = forms.FloatField(
+        label="% relief",
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.1", "data-relief": ""}),
+        help_text="Computed from the scores when left empty.",
+    )
+    levels = LevelListField(label="Levels")
+
+    class Meta:
+        model = m.BlockResponse
+        fields = ["date", "agent", "scale", "pre_score", "post_score", "percent_relief", "duration_hours", "levels"]
+        labels = {"duration_hours": "Relief (hours)"}
+        widgets = {
+            "agent": forms.TextInput(attrs={"placeholder": "lidocaine 2%"}),
+            "scale": forms.TextInput(attrs={"placeholder": "NRS", "size": 5}),
+            "duration_hours": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pre_score"].widget.attrs["data-pre-score"] = ""
+        self.fields["post_score"].widget.attrs["data-post-score"] = ""
+        _style_widgets(self, small=True)
+
+    def clean_percent_relief(self) -> float | None:
+        value = self.cleaned_data.get("percent_relief")
+        if value is not None and value > 100:
+            raise ValidationError(
+                "Relief cannot be over 100%% (you entered %(value)s).",
+                code="relief_over_100",
+                params={"value": f"{value:g}"},
+            )
+        if value is not None and value < -100:
+            raise ValidationError("Relief cannot be below -100%%.", code="relief_below_minus_100")
+        return value
+
+    def clean_duration_hours(self) -> float | None:
+        value = self.cleaned_data.get("duration_hours")
+        if value is not None and value < 0:
+            raise ValidationError("Duration cannot be negative.", code="negative_duration")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("percent_relief") is None and "percent_relief" not in self.errors:
+            # A typed value that disagrees with the scores is kept: the engine reports it.
+            data["percent_relief"] = v.percent_relief(data.get("pre_score"), data.get("post_score"))
+        return data
+
+
+CARE_KIND_CHOICES = [
+    ("", "---------"),
+    ("physical_therapy", "Physical therapy"),
+    ("home_exercise", "Home exercise program"),
+    ("chiropractic", "Chiropractic care"),
+    ("nsaids", "NSAIDs"),
+    ("neuropathic", "Neuropathic agents"),
+    ("muscle_relaxants", "Muscle relaxants"),
+    ("activity_modification", "Activity modification"),
+    ("other", "Other"),
+]
+
+
+class ConservativeCareForm(forms.ModelForm):
+    kind = forms.ChoiceField(label="Kind", choices=CARE_KIND_CHOICES)
+    start = PastDateField(label="Start")
+
+    class Meta:
+        model = m.ConservativeCare
+        fields = ["kind", "start", "end", "duration_weeks", "outcome"]
+        labels = {"duration_weeks": "Weeks", "end": "End"}
+        widgets = {
+            "end": DATE_WIDGET,
+            "duration_weeks": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
+            "outcome": forms.TextInput(attrs={"placeholder": "failed / partial / intolerant"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.initial.get("kind") or (self.instance.kind if self.instance.pk else "")
+        if kind and kind not in dict(CARE_KIND_CHOICES):  # keep free-text kinds from imports
+            self.fields["kind"].choices = [*CARE_KIND_CHOICES, (kind, kind)]
+        _style_widgets(self, small=True)
+
+    def clean_duration_weeks(self) -> float | None:
+        value = self.cleaned_data.get("duration_weeks")
+        if value is not None and value < 0:
+            raise ValidationError("Weeks cannot be negative.", code="negative_duration")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", ValidationError("The end date is before the start date.", code="end_before_start"))
+        return data
+
+
+IMAGING_MODALITY_CHOICES = [("", "---------"), ("mri", "MRI"), ("ct", "CT"), ("xray", "X-ray"), ("emg", "EMG / NCS")]
+
+
+class ImagingForm(forms.ModelForm):
+    modality = forms.ChoiceField(label="Modality", choices=IMAGING_MODALITY_CHOICES)
+    date = PastDateField(label="Study date")
+    levels = LevelListField(label="Levels")
+
+    class Meta:
+        model = m.ImagingStudy
+        fields = ["modality", "date", "levels", "findings", "concordant", "shows_hnp"]
+        labels = {"shows_hnp": "Shows HNP", "concordant": "Concordant"}
+        widgets = {"findings": forms.Textarea(attrs={"rows": 1})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style_widgets(self, small=True)
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = m.Diagnosis
+        fields = ["code"]
+        widgets = {"code": forms.TextInput(attrs={"placeholder": "M47.816", "autocomplete": "off", "size": 10})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style_widgets(self, small=True)
+
+    def clean_code(self) -> str:
+        return v.normalize_icd10(self.cleaned_data.get("code", ""))
+
+
+class BaseDiagnosisFormSet(BaseRowFormSet):
+    def clean(self) -> None:
+        super().clean()
+        codes = [f.cleaned_data["code"] for f in self.kept_forms() if f.cleaned_data.get("code")]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValidationError(
+                "Diagnosis %(code)s is listed twice.", code="duplicate_diagnosis", params={"code": dupes[0]}
+            )
+
+
+# (prefix, title, model, form, formset base). Prefixes are the related names.
+FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [
+    ("levels", "Levels", m.RequestLevel, RequestLevelForm, BaseLevelFormSet),
+    ("block_responses", "Diagnostic block responses", m.BlockResponse, BlockResponseForm, BaseRowFormSet),
+    ("conservative_care", "Conservative care", m.ConservativeCare, ConservativeCareForm, BaseRowFormSet),
+    ("imaging", "Imaging", m.ImagingStudy, ImagingForm, BaseRowFormSet),
+    ("diagnoses", "Diagnoses (ICD-10-CM)", m.Diagnosis, DiagnosisForm, BaseDiagnosisFormSet),
+]
+FORMSET_TITLES = {prefix: title for prefix, title, *_ in FORMSET_SPECS}
+
+
+def request_formsets(
+    *, data: Any = None, instance: m.AuthRequest | None = None
+) -> dict[str, BaseInlineFormSet]:
+    """The five inline formsets of the request page, keyed by prefix (page order)."""
+    instance = instance if instance is not None else m.AuthRequest()
+    is_new = instance.pk is None
+    result: dict[str, BaseInlineFormSet] = {}
+    for prefix, _title, model, form, base in FORMSET_SPECS:
+        extra = 1 if is_new and prefix in ("levels", "diagnoses") else 0
+        factory = inlineformset_factory(
+            m.AuthRequest, model, form=form, formset=base, extra=extra, can_delete=True, max_num=30,
+            validate_max=True,
+        )
+        result[prefix] = factory(data=data, instance=instance, prefix=prefix)
+    return result
+
+
+class SendForSignatureForm(forms.Form):
+    override_reason = forms.CharField(
+        label="Override reason (required while blockers remain)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class PriorProcedureForm(forms.ModelForm):
+    """One history (ledger) row: the date is a past event, levels are canonicalised."""
+
+    date = PastDateField(label="Date", required=True)
+    levels = LevelListField(label="Levels", required=True)
+
+    class Meta:
+        model = m.PriorProcedure
+        fields = ["date", "procedure", "intent", "levels", "side", "relief_percent", "relief_duration_hours", "relief_duration_days", "scale", "agent"]
+
+    def clean_relief_percent(self) -> float | None:
+        value = self.cleaned_data.get("relief_percent")
+        if value is not None and value > 100:
+            raise ValidationError("Relief cannot be over 100%%.", code="relief_over_100")
+        return value
+
+
+class NPIField(forms.CharField):
+    default_validators = [v.validate_npi]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("label", "NPI")
+        super().__init__(**kwargs)
+
+
+class ProviderForm(forms.ModelForm):
+    npi = NPIField()
+
+    class Meta:
+        model = m.Provider
+        fields = ["name", "credentials", "npi", "specialty"]
+
+
+class FacilityForm(forms.ModelForm):
+    npi = NPIField()
+
+    class Meta:
+        model = m.Facility
+        fields = ["name", "npi", "place_of_service"]
+
+
+# --------------------------------------------------------------------------- findings -> fields
+
+# Engine fact paths whose form field has another name (see services.auth_request_facts).
+_FIELD_ALIASES = {
+    "procedure.type": "procedure_type",
+    "payer.profile_key": "payer_profile",
+    "payer.plan_name": "plan_name",
+    "payer.state": "state_of_service",
+    "ordering": "ordering_provider",
+    "rendering": "rendering_provider",
+    "facility": "facility",
+    "patient": "patient",
+}
+_ROW_PATH = re.compile(r"^(?P<prefix>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$")
+
+
+def field_anchor(path: str) -> str:
+    """Input id (without ``#``) on the request page for a finding's field path.
+
+    ``clinical.onset_date`` -> ``id_onset_date``; ``levels[0].prior_count`` ->
+    ``id_levels-0-prior_count``; ``diagnoses[1]`` -> ``id_diagnoses-1-code``;
+    a whole list (``imaging``) -> its section ``section-imaging``. Empty when unknown.
+    """
+    path = (path or "").strip()
+    if not path:
+        return ""
+    match = _ROW_PATH.match(path)
+    if match and match["prefix"] in FORMSET_TITLES:
+        field = match["field"] or ("code" if match["prefix"] == "diagnoses" else "")
+        if not field:
+            return f"section-{match['prefix']}"
+        if match["prefix"] == "levels" and field == "level":
+            field = "level"
+        return f"id_{match['prefix']}-{match['index']}-{field}"
+    if path in FORMSET_TITLES:
+        return f"section-{path}"
+    for prefix, name in _FIELD_ALIASES.items():
+        if path == prefix or path.startswith(prefix + "."):
+            return f"id_{name}"
+    last = path.rsplit(".", 1)[-1]
+    if last in AuthRequestForm.Meta.fields:
+        return f"id_{last}"
+    head = path.split(".", 1)[0].split("[", 1)[0]
+    if head == "history":
+        return ""
+    return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(head, "")

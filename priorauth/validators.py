@@ -1,0 +1,150 @@
+"""Field validators and normalizers shared by the intake forms.
+
+Each raises a ValidationError with a stable ``code`` (tests assert on codes).
+Policy questions (is this enough documentation?) are not decided here: the
+rules engine reports them as findings.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import simple_icd_10_cm as cm
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from priorauth.rules.levels import LevelError, parse_level
+
+NPI_PREFIX = "80840"  # ISO card issuer prefix that the NPI check digit is computed over
+
+
+def npi_is_valid(value: str) -> bool:
+    """True for a 10-digit NPI whose last digit is the Luhn check over 80840 + first 9."""
+    if not re.fullmatch(r"\d{10}", value or ""):
+        return False
+    digits = [int(c) for c in NPI_PREFIX + value]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def validate_npi(value: str) -> None:
+    value = (value or "").strip()
+    if not re.fullmatch(r"\d{10}", value):
+        raise ValidationError(
+            "An NPI is exactly 10 digits (you entered %(value)s).",
+            code="npi_format",
+            params={"value": value or "nothing"},
+        )
+    if not npi_is_valid(value):
+        raise ValidationError(
+            "NPI %(value)s fails its check digit; check it against the NPPES record.",
+            code="npi_checksum",
+            params={"value": value},
+        )
+
+
+def validate_not_future(value: date | None) -> None:
+    """For past events (onset, blocks, imaging, care started, history)."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(
+            "%(value)s is in the future; this is a past event, enter the date it happened.",
+            code="future_date",
+            params={"value": value.isoformat()},
+        )
+
+
+def normalize_level(value: str) -> str:
+    """Canonical level (``L4-L5``) or a coded error naming what is wrong."""
+    try:
+        return parse_level(value)
+    except LevelError as exc:
+        raise ValidationError(str(exc), code="invalid_level") from None
+
+
+def normalize_level_list(value: str) -> str:
+    """A comma-separated list of levels, canonicalised: ``"l4-5, L5S1"`` -> ``"L4-L5, L5-S1"``."""
+    parts = [p.strip() for p in re.split(r"[,;]", value or "") if p.strip()]
+    errors: list[ValidationError] = []
+    canon: list[str] = []
+    for part in parts:
+        try:
+            canon.append(normalize_level(part))
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationError(errors)
+    return ", ".join(dict.fromkeys(canon))
+
+
+def normalize_icd10(value: str) -> str:
+    """A billable ICD-10-CM code, stored with the dot (``M47.816``)."""
+    raw = (value or "").strip().upper().replace(" ", "")
+    if not raw:
+        raise ValidationError("Enter an ICD-10-CM code, e.g. M47.816.", code="required")
+    if not cm.is_valid_item(raw):
+        raise ValidationError(
+            "%(value)s is not an ICD-10-CM code.", code="icd10_unknown", params={"value": raw}
+        )
+    if not cm.is_leaf(raw):
+        raise ValidationError(
+            "%(value)s is a category, not a billable code; choose a more specific code "
+            "(e.g. one of %(examples)s).",
+            code="icd10_not_billable",
+            params={"value": raw, "examples": ", ".join(_leaf_examples(raw))},
+        )
+    return cm.add_dot(cm.remove_dot(raw))
+
+
+def _leaf_examples(code: str, limit: int = 3) -> list[str]:
+    leaves = [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
+    return [cm.add_dot(c) for c in leaves[:limit]]
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_RANGE = re.compile(r"^\s*\d+(\.\d+)?\s*(-|–|to)\s*\d+(\.\d+)?\s*$")
+
+
+def parse_score(value: str, *, low: float = 0, high: float = 10, label: str = "score") -> float | None:
+    """One number in [low, high]; ranges like ``2-8`` are refused with their own code."""
+    raw = (value or "").strip()
+    if not raw:
+        return None
+    if _RANGE.match(raw):
+        raise ValidationError(
+            "Enter one number from %(low)s to %(high)s, not a range (%(value)s).",
+            code="score_range",
+            params={"low": _fmt(low), "high": _fmt(high), "value": raw},
+        )
+    if not _NUMBER.match(raw):
+        raise ValidationError(
+            "Enter the %(label)s as a number from %(low)s to %(high)s.",
+            code="score_invalid",
+            params={"label": label, "low": _fmt(low), "high": _fmt(high)},
+        )
+    number = float(raw)
+    if not low <= number <= high:
+        raise ValidationError(
+            "The %(label)s must be from %(low)s to %(high)s (you entered %(value)s).",
+            code="score_out_of_range",
+            params={"label": label, "low": _fmt(low), "high": _fmt(high), "value": raw},
+        )
+    return number
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def percent_relief(pre: float | None, post: float | None) -> float | None:
+    """(pre - post) / pre * 100, rounded to 1 decimal; None when it can't be computed."""
+    if pre is None or post is None or pre <= 0:
+        return None
+    return round((pre - post) / pre * 100, 1)

@@ -226,9 +226,11 @@ class _Str(_Field):
             errs.append((path, f"must be {self.expect} (got {_typename(value)})"))
             return _BAD
         if len(value) > self.max_len:
-            errs.append(
-                (path, f"must be at most {self.max_len} characters (got {len(value)})")
-            )
+            if self.pattern:
+                msg = f"must be {self.expect} or empty (got {len(value)} characters)"
+            else:
+                msg = f"must be at most {self.max_len} characters (got {len(value)})"
+            errs.append((path, msg))
             return _BAD
         if self.pattern and value and not self.pattern.fullmatch(value):
             errs.append((path, f"must be {self.expect} or empty (got {value[:40]!r})"))

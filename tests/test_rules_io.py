@@ -813,3 +813,11 @@ def test_round_trip_of_generated_facts(facts):
     text = json.dumps(dumped)
     assert loads_request(text) == facts
     assert _schema_errors(json.loads(text), SCHEMA) == []
+
+
+def test_the_example_in_the_format_doc_parses():
+    text = (ROOT / "docs" / "request-format.md").read_text()
+    block = re.search(r"```json\n(.*?)```", text, re.S).group(1)
+    facts = loads_request(block)
+    assert facts.procedure.type is F.ProcedureType.MBB
+    assert len(facts.history) == 2

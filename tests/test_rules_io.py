@@ -90,12 +90,14 @@ def test_examples_cover_every_procedure_and_intent():
     }
     assert want <= {(t, i.value if i else None) for t, i in combos}
     keys = {k for k, _ in payers}
-    assert {"medicare", "aetna", "evicore", "carelon", "bcbs", "bcbs_ma", "commercial"} <= keys
+    assert {
+        "medicare", "aetna", "evicore", "carelon", "bcbs", "bcbs_ma", "commercial"
+    } <= keys
     assert ("medicare", "AZ") in payers
 
 
 def test_headline_example_has_two_prior_diagnostic_mbbs_at_the_level():
-    facts = load_request(ROOT / "examples" / "mbb-diagnostic-third-same-level-medicare.json")
+    facts = load_request(ROOT / "examples" / f"{BASE}.json")
     assert facts.procedure.type is F.ProcedureType.MBB
     assert facts.procedure.intent is F.Intent.DIAGNOSTIC
     level = facts.levels[0].level
@@ -204,7 +206,9 @@ def _check_def_against_dataclass(schema: dict, node: dict, cls: type, where: str
             else:
                 assert items["type"] == "string"
         elif dataclasses.is_dataclass(tp):
-            _check_def_against_dataclass(schema, _resolve(schema, prop), tp, f"{where}.{name}")
+            _check_def_against_dataclass(
+                schema, _resolve(schema, prop), tp, f"{where}.{name}"
+            )
         else:
             json_type = {
                 str: "string",
@@ -372,57 +376,152 @@ BAD_CASES = [
     ("procedure.type", _DELETE, "procedure.type", "is required"),
     ("procedure.intent", "first", "procedure.intent", "diagnostic or therapeutic"),
     ("procedure.intent", "maybe", "procedure.intent", "must be one of diagnostic"),
-    ("procedure.date_of_service", "01/19/2027", "procedure.date_of_service", "YYYY-MM-DD"),
-    ("procedure.date_of_service", "2027-02-30", "procedure.date_of_service", "YYYY-MM-DD"),
-    ("procedure.date_of_service", "1850-01-01", "procedure.date_of_service", "from 1900"),
+    (
+        "procedure.date_of_service",
+        "01/19/2027",
+        "procedure.date_of_service",
+        "YYYY-MM-DD",
+    ),
+    (
+        "procedure.date_of_service",
+        "2027-02-30",
+        "procedure.date_of_service",
+        "YYYY-MM-DD",
+    ),
+    (
+        "procedure.date_of_service",
+        "1850-01-01",
+        "procedure.date_of_service",
+        "from 1900",
+    ),
     ("procedure.date_of_service", 20270119, "procedure.date_of_service", "YYYY-MM-DD"),
     ("procedure.guidance", "xray", "procedure.guidance", "must be one of fluoroscopy"),
     ("procedure.sedation", None, "procedure.sedation", "not null"),
     ("procedure.contrast", "yes", "procedure.contrast", "true or false"),
     ("procedure.kx_modifier", 1, "procedure.kx_modifier", "true or false"),
-    ("procedure.rfa_technique", "microwave", "procedure.rfa_technique", "must be one of"),
-    ("procedure.other_blocks_same_day", ["esi"], "procedure.other_blocks_same_day[0]", "one of"),
-    ("procedure.injectate", "x" * 5001, "procedure.injectate", "at most 5000 characters"),
-    ("procedure.dat_of_service", "2027-01-19", "procedure.dat_of_service", 'did you mean "date_of_service"'),
+    (
+        "procedure.rfa_technique",
+        "microwave",
+        "procedure.rfa_technique",
+        "must be one of",
+    ),
+    (
+        "procedure.other_blocks_same_day",
+        ["esi"],
+        "procedure.other_blocks_same_day[0]",
+        "one of",
+    ),
+    (
+        "procedure.injectate",
+        "x" * 5001,
+        "procedure.injectate",
+        "at most 5000 characters",
+    ),
+    (
+        "procedure.dat_of_service",
+        "2027-01-19",
+        "procedure.dat_of_service",
+        'did you mean "date_of_service"',
+    ),
     ("levels", "L4-L5", "levels", "must be a list"),
     ("levels", [{"level": "L4-L5", "side": "left"}] * 11, "levels", "at most 10 items"),
-    ("levels[0].side", "lft", "levels[0].side", "must be one of left, right, bilateral"),
+    (
+        "levels[0].side",
+        "lft",
+        "levels[0].side",
+        "must be one of left, right, bilateral",
+    ),
     ("levels[0].side", _DELETE, "levels[0].side", "is required"),
     ("levels[0].level", "L4-L6", "levels[0].level", "spinal level"),
     ("levels[0].level", "L9-L10", "levels[0].level", "spinal level"),
     ("levels[0].level", 45, "levels[0].level", "spinal level"),
-    ("levels[0].prior_count", -1, "levels[0].prior_count", "whole number from 0 to 100"),
+    (
+        "levels[0].prior_count",
+        -1,
+        "levels[0].prior_count",
+        "whole number from 0 to 100",
+    ),
     ("levels[0].prior_count", 2.5, "levels[0].prior_count", "whole number"),
     ("levels[0].prior_count", "2", "levels[0].prior_count", "whole number"),
     ("levels[0].prior_count", 10**400, "levels[0].prior_count", "from 0 to 100"),
     ("levels[0].siide", "left", "levels[0].siide", 'did you mean "side"'),
-    ("block_responses[1].pre_score", 11, "block_responses[1].pre_score", "number from 0 to 10"),
-    ("block_responses[1].post_score", float("nan"), "block_responses[1].post_score", "0 to 10"),
-    ("block_responses[1].percent_relief", 140, "block_responses[1].percent_relief", "from 0 to 100"),
-    ("block_responses[0].levels", ["L4-L5", "X"], "block_responses[0].levels[1]", "spinal level"),
-    ("block_responses[0].duration_hours", True, "block_responses[0].duration_hours", "number"),
-    ("clinical.baseline_pain_score", 10.5, "clinical.baseline_pain_score", "number from 0 to 10"),
+    (
+        "block_responses[1].pre_score",
+        11,
+        "block_responses[1].pre_score",
+        "number from 0 to 10",
+    ),
+    (
+        "block_responses[1].post_score",
+        float("nan"),
+        "block_responses[1].post_score",
+        "0 to 10",
+    ),
+    (
+        "block_responses[1].percent_relief",
+        140,
+        "block_responses[1].percent_relief",
+        "from 0 to 100",
+    ),
+    (
+        "block_responses[0].levels",
+        ["L4-L5", "X"],
+        "block_responses[0].levels[1]",
+        "spinal level",
+    ),
+    (
+        "block_responses[0].duration_hours",
+        True,
+        "block_responses[0].duration_hours",
+        "number",
+    ),
+    (
+        "clinical.baseline_pain_score",
+        10.5,
+        "clinical.baseline_pain_score",
+        "number from 0 to 10",
+    ),
     ("clinical.function_score", -3, "clinical.function_score", "number from 0 to 100"),
     ("clinical.pain_pattern", "Axial", "clinical.pain_pattern", 'did you mean "axial"'),
     ("clinical.radiculopathy", "no", "clinical.radiculopathy", "true or false"),
     ("clinical.onset_date", "2025-13-01", "clinical.onset_date", "YYYY-MM-DD"),
-    ("clinical.rfa_contraindication", "y" * 6000, "clinical.rfa_contraindication", "5000"),
+    (
+        "clinical.rfa_contraindication",
+        "y" * 6000,
+        "clinical.rfa_contraindication",
+        "5000",
+    ),
     ("patient.name", "n" * 201, "patient.name", "at most 200 characters"),
     ("patient.name", None, "patient.name", "not null"),
     ("patient.dob", "12-02-1951", "patient.dob", "YYYY-MM-DD"),
     ("patient.ssn", "000-00-0000", "patient.ssn", 'unknown key "ssn"'),
     ("ordering.npi", "12345", "ordering.npi", "10 digits"),
     ("rendering.npi", 1999990017, "rendering.npi", "10 digits"),
-    ("facility.place_of_service", "ASC", "facility.place_of_service", "place-of-service"),
+    (
+        "facility.place_of_service",
+        "ASC",
+        "facility.place_of_service",
+        "place-of-service",
+    ),
     ("payer.state", "Arizona", "payer.state", "two-letter state"),
     ("payer.state", "az", "payer.state", "two-letter state"),
     ("payer.profile_key", "medicare", "payer.profile_key", "payer_profile"),
     ("payer_profile", "Medicare!", "payer_profile", "lowercase profile key"),
     ("diagnoses", ["M47.816", "m47816"], "diagnoses[1]", "ICD-10-CM"),
     ("diagnoses", "M47.816", "diagnoses", "must be a list"),
-    ("conservative_care[0].kind", "Physical Therapy", "conservative_care[0].kind", "lowercase code"),
+    (
+        "conservative_care[0].kind",
+        "Physical Therapy",
+        "conservative_care[0].kind",
+        "lowercase code",
+    ),
     ("conservative_care[0].kind", _DELETE, "conservative_care[0].kind", "is required"),
-    ("conservative_care[0].duration_weeks", 5000, "conservative_care[0].duration_weeks", "0 to 1040"),
+    (
+        "conservative_care[0].duration_weeks",
+        5000,
+        "conservative_care[0].duration_weeks",
+        "0 to 1040",
+    ),
     ("imaging[0].modality", "MRI", "imaging[0].modality", "lowercase code such as mri"),
     ("imaging[0].concordant", None, "imaging[0].concordant", "not null"),
     ("history[1].date", _DELETE, "history[1].date", "is required"),
@@ -431,9 +530,24 @@ BAD_CASES = [
     ("history[1].intent", "repeat", "history[1].intent", "diagnostic or therapeutic"),
     ("history[1].side", "both", "history[1].side", "left, right, bilateral"),
     ("history[1].relief_percent", 101, "history[1].relief_percent", "from 0 to 100"),
-    ("history[1].relief_duration_days", 4000, "history[1].relief_duration_days", "0 to 3650"),
-    ("history[1].function_improved", "true", "history[1].function_improved", "true or false"),
-    ("history", [{"date": "2026-01-01", "procedure": "mbb"}] * 501, "history", "at most 500"),
+    (
+        "history[1].relief_duration_days",
+        4000,
+        "history[1].relief_duration_days",
+        "0 to 3650",
+    ),
+    (
+        "history[1].function_improved",
+        "true",
+        "history[1].function_improved",
+        "true or false",
+    ),
+    (
+        "history",
+        [{"date": "2026-01-01", "procedure": "mbb"}] * 501,
+        "history",
+        "at most 500",
+    ),
     ("levles", [], "levles", 'unknown key "levles" (did you mean "levels"?)'),
     ("signed", "yes", "signed", "true or false"),
 ]
@@ -492,7 +606,8 @@ def test_typed_level_variants_are_canonicalised():
 
 
 def test_error_api():
-    err = RequestFormatError([("levels[2].side", "must be one of left, right, bilateral")])
+    msg = "must be one of left, right, bilateral"
+    err = RequestFormatError([("levels[2].side", msg)])
     assert isinstance(err, ValueError)
     assert err.paths == ["levels[2].side"]
     assert "levels[2].side: must be one of left, right, bilateral" in str(err)
@@ -511,7 +626,8 @@ def test_minimal_request_and_defaults():
 
 
 def test_payer_profile_maps_to_payer_info():
-    facts = parse_request({**MINIMAL, "payer_profile": "aetna", "payer": {"state": "AZ"}})
+    data = {**MINIMAL, "payer_profile": "aetna", "payer": {"state": "AZ"}}
+    facts = parse_request(data)
     assert facts.payer == F.PayerInfo(profile_key="aetna", state="AZ")
     assert dump_request(facts)["payer_profile"] == "aetna"
     assert dump_request(facts)["payer"] == {"state": "AZ"}
@@ -520,7 +636,12 @@ def test_payer_profile_maps_to_payer_info():
 def test_nulls_are_accepted_for_optional_fields():
     data = {
         **MINIMAL,
-        "procedure": {"type": "rfa", "intent": None, "guidance": None, "kx_modifier": None},
+        "procedure": {
+            "type": "rfa",
+            "intent": None,
+            "guidance": None,
+            "kx_modifier": None,
+        },
         "clinical": {"onset_date": None, "baseline_pain_score": None},
     }
     facts = parse_request(data)
@@ -536,7 +657,10 @@ def test_integers_are_accepted_for_number_fields():
     ("text", "words"),
     [
         (b"{", "not valid JSON"),
-        (b'{"format_version": 1, "format_version": 1, "procedure": {"type": "mbb"}}', "duplicate key"),
+        (
+            b'{"format_version": 1, "format_version": 1, "procedure": {"type": "mbb"}}',
+            "duplicate key",
+        ),
         (b'{"format_version": 1, "procedure": {"type": "mbb"}, "x": NaN}', "NaN"),
         (b"\xff\xfe{}", "UTF-8"),
         (b"[1, 2]", "must be an object"),
@@ -566,7 +690,9 @@ json_scalars = (
     | st.integers(min_value=-(10**20), max_value=10**20)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=30)
-    | st.sampled_from(["L4-L5", "mbb", "left", "2027-01-19", "M47.816", "", "1999990017"])
+    | st.sampled_from(
+        ["L4-L5", "mbb", "left", "2027-01-19", "M47.816", "", "1999990017"]
+    )
 )
 json_values = st.recursive(
     json_scalars,
@@ -693,7 +819,9 @@ def _plan(draw):
         sedation_justification=draw(_text),
         rfa_technique=draw(_opt(st.sampled_from(F.RfaTechnique))),
         injectate=draw(_text),
-        other_blocks_same_day=tuple(draw(st.lists(st.sampled_from(F.ProcedureType), max_size=3))),
+        other_blocks_same_day=tuple(
+            draw(st.lists(st.sampled_from(F.ProcedureType), max_size=3))
+        ),
         kx_modifier=draw(_opt(st.booleans())),
     )
 
@@ -735,7 +863,9 @@ case_facts = st.builds(
         max_size=4,
         unique_by=lambda r: r.level,
     ).map(tuple),
-    patient=st.builds(F.Patient, name=_text, dob=_opt(_dates), sex=_text, member_id=_text),
+    patient=st.builds(
+        F.Patient, name=_text, dob=_opt(_dates), sex=_text, member_id=_text
+    ),
     payer=st.builds(
         F.PayerInfo,
         profile_key=st.just("") | st.sampled_from([k.value for k in F.PayerKind]),
@@ -798,7 +928,8 @@ case_facts = st.builds(
         max_size=2,
     ).map(tuple),
     diagnoses=st.lists(
-        st.from_regex(r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", fullmatch=True), max_size=3
+        st.from_regex(r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", fullmatch=True),
+        max_size=3,
     ).map(tuple),
     history=st.lists(_prior(), max_size=3).map(tuple),
     signed=st.booleans(),

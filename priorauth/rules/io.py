@@ -563,7 +563,10 @@ def _intent_schema(type_key: str) -> dict:
     for intents, types in groups.items():
         rules.append(
             {
-                "if": {"properties": {type_key: {"enum": types}}, "required": [type_key]},
+                "if": {
+                    "properties": {type_key: {"enum": types}},
+                    "required": [type_key],
+                },
                 "then": {"properties": {"intent": {"enum": [*intents, None]}}},
             }
         )
@@ -972,13 +975,15 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     obj: dict[str, Any] = {}
     for key, value in pairs:
         if key in obj:
-            raise RequestFormatError([("", f'duplicate key "{key[:60]}" in a JSON object')])
+            msg = f'duplicate key "{key[:60]}" in a JSON object'
+            raise RequestFormatError([("", msg)])
         obj[key] = value
     return obj
 
 
 def _reject_constant(name: str) -> Any:
-    raise RequestFormatError([("", f"{name} is not allowed in a request (not valid JSON)")])
+    msg = f"{name} is not allowed in a request (not valid JSON)"
+    raise RequestFormatError([("", msg)])
 
 
 def loads_request(text: str | bytes) -> CaseFacts:
@@ -989,7 +994,8 @@ def loads_request(text: str | bytes) -> CaseFacts:
         try:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise RequestFormatError([("", f"must be UTF-8 text ({exc.reason})")]) from None
+            msg = f"must be UTF-8 text ({exc.reason})"
+            raise RequestFormatError([("", msg)]) from None
     try:
         data = json.loads(
             text,
@@ -997,9 +1003,9 @@ def loads_request(text: str | bytes) -> CaseFacts:
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as exc:
-        raise RequestFormatError(
-            [("", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-        ) from None
+        where = f"line {exc.lineno} column {exc.colno}"
+        msg = f"is not valid JSON: {exc.msg} at {where}"
+        raise RequestFormatError([("", msg)]) from None
     except RecursionError:
         raise RequestFormatError([("", "is nested too deeply")]) from None
     return parse_request(data)

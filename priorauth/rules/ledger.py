@@ -1,0 +1,217 @@
+"""Per-level injection ledger: prior counts, rolling-window sessions, next eligible date.
+
+Definitions (payer-rules 1.5 and section 7 conventions):
+
+- Session = (patient, region, date of service): several levels on one day are
+  one session. Region = cervical/thoracic vs lumbar/sacral (``levels.region_of``).
+- Categories: ``facet_diagnostic`` (IA/MBB, intent diagnostic or unset),
+  ``facet_therapeutic`` (IA/MBB therapeutic), ``rfa``, ``esi``. Frequency caps
+  are counted per category and region; limits come from policy data
+  (``facet.limits`` / ``esi.limits``).
+- Prior count at a level: history rows at that level of the same family. For a
+  facet-family request (IA, MBB or RFA) it counts facet *blocks* (IA + MBB),
+  which is the figure the DVT rules need; for an ESI it counts ESIs.
+- A typed count higher than the history means undated injections: the engine
+  uses the higher number (conservative) and says so in ``note``. Undated
+  injections cannot be placed in a rolling window, so they are not added to
+  ``sessions_used_12m`` (the note says so too).
+- Next eligible date: the earliest date on or after the DOS at which one more
+  session stays within every window limit and minimum interval of the profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from .dates import add_duration, add_months, in_window
+from .facts import BlockResponse, CaseFacts, Intent, PriorProcedure, ProcedureType, Region
+from .findings import LedgerEntry
+from .levels import LevelError, parse_level, region_of, subregion_of
+
+FACET_BLOCKS = (ProcedureType.FACET_IA, ProcedureType.MBB)
+ESI_TYPES = (ProcedureType.ESI_INTERLAMINAR, ProcedureType.ESI_TRANSFORAMINAL,
+             ProcedureType.ESI_CAUDAL)
+LIMIT_SECTION = {"facet_diagnostic": "facet", "facet_therapeutic": "facet", "rfa": "facet",
+                 "esi": "esi"}
+
+
+def category_of(procedure: ProcedureType, intent: Intent | None) -> str | None:
+    """Frequency-limit category of a procedure (None for SI/TPI and other types)."""
+    if procedure in FACET_BLOCKS:
+        return "facet_therapeutic" if intent is Intent.THERAPEUTIC else "facet_diagnostic"
+    if procedure is ProcedureType.RFA:
+        return "rfa"
+    if procedure in ESI_TYPES:
+        return "esi"
+    return None
+
+
+def count_types(procedure: ProcedureType) -> tuple[ProcedureType, ...]:
+    """Procedure types counted as 'prior injections' at a level for a request type."""
+    if procedure.is_facet_family:
+        return FACET_BLOCKS
+    if procedure in ESI_TYPES:
+        return ESI_TYPES
+    return (procedure,)
+
+
+def safe_levels(levels: Iterable[str]) -> tuple[str, ...]:
+    """Canonical forms of the valid levels among ``levels`` (invalid ones dropped)."""
+    out: list[str] = []
+    for raw in levels:
+        try:
+            out.append(parse_level(raw))
+        except LevelError:
+            continue
+    return tuple(out)
+
+
+def row_regions(row: PriorProcedure) -> set[Region]:
+    """Regions touched by a history row (empty when its levels are unknown)."""
+    return {region_of(lv) for lv in safe_levels(row.levels)}
+
+
+def row_subregions(row: PriorProcedure) -> set[str]:
+    return {subregion_of(lv) for lv in safe_levels(row.levels)}
+
+
+def rows_at_level(history: Iterable[PriorProcedure], level: str,
+                  types: Iterable[ProcedureType], before: date | None = None
+                  ) -> list[PriorProcedure]:
+    """History rows of ``types`` at ``level`` (dated before ``before`` if given), oldest first."""
+    kinds = tuple(types)
+    rows = [r for r in history if r.procedure in kinds and level in safe_levels(r.levels)
+            and (before is None or r.date < before)]
+    return sorted(rows, key=lambda r: r.date)
+
+
+def effective_relief(br: BlockResponse) -> float | None:
+    """Percent relief of a block response: computed from pre/post when both exist."""
+    computed = computed_relief(br)
+    return computed if computed is not None else br.percent_relief
+
+
+def computed_relief(br: BlockResponse) -> float | None:
+    """(pre - post) / pre * 100, or None when the scores are missing or pre is 0."""
+    if br.pre_score is None or br.post_score is None or br.pre_score <= 0:
+        return None
+    return round((br.pre_score - br.post_score) / br.pre_score * 100, 1)
+
+
+def response_for(facts: CaseFacts, row: PriorProcedure) -> BlockResponse | None:
+    """The block response that describes a history row (same date, overlapping levels)."""
+    lv = set(safe_levels(row.levels))
+    for br in facts.block_responses:
+        if br.date == row.date and (not br.levels or lv & set(safe_levels(br.levels))):
+            return br
+    return None
+
+
+def row_relief(facts: CaseFacts, row: PriorProcedure) -> float | None:
+    """Relief of a history row, preferring a matching block response's computed figure."""
+    br = response_for(facts, row)
+    rel = effective_relief(br) if br else None
+    return rel if rel is not None else row.relief_percent
+
+
+def category_rows(history: Iterable[PriorProcedure], region: Region, category: str,
+                  subregion: str | None = None) -> list[PriorProcedure]:
+    """History rows of one limit category touching ``region`` (or one sub-region)."""
+    out = []
+    for r in history:
+        if category_of(r.procedure, r.intent) != category or region not in row_regions(r):
+            continue
+        if subregion and subregion not in row_subregions(r):
+            continue
+        out.append(r)
+    return out
+
+
+def sessions_in_window(rows: Iterable[PriorProcedure], dos: date, months: int, mode: str
+                       ) -> int:
+    """Sessions (distinct dates) in the rolling window ending on ``dos``, incl. one on ``dos``."""
+    dates = {r.date for r in rows if in_window(r.date, dos, months, mode)}
+    dates.add(dos)
+    return len(dates)
+
+
+def limits_for(policy_data: Mapping[str, Any], category: str) -> Mapping[str, Any]:
+    """``{"windows": [...], "min_interval": ...}`` for a category, or empty."""
+    section = policy_data.get(LIMIT_SECTION.get(category, ""), {})
+    return section.get("limits", {}).get(category, {}) or {}
+
+
+def twelve_month_limit(limits: Mapping[str, Any]) -> int | None:
+    """The 12-month session cap of a limits block, if any."""
+    for w in limits.get("windows", ()):
+        if int(w.get("months", 0)) == 12:
+            return int(w["max"])
+    return None
+
+
+def _ok_on(d: date, rows: list[PriorProcedure], limits: Mapping[str, Any], mode: str) -> bool:
+    past = [r for r in rows if r.date < d]
+    for w in limits.get("windows", ()):
+        if sessions_in_window(past, d, int(w["months"]), mode) > int(w["max"]):
+            return False
+    gap = limits.get("min_interval")
+    if gap and past:
+        last = max(r.date for r in past)
+        if d < add_duration(last, gap):
+            return False
+    return True
+
+
+def next_eligible(rows: list[PriorProcedure], dos: date, limits: Mapping[str, Any],
+                  mode: str) -> date | None:
+    """Earliest date >= ``dos`` that respects every window and the minimum interval."""
+    prior = [r for r in rows if r.date <= dos]
+    cands = {dos}
+    for r in prior:
+        for w in limits.get("windows", ()):
+            m = int(w["months"])
+            base = add_months(r.date, m) if mode != "days365" else r.date + timedelta(
+                days=round(365 * m / 12))
+            cands.update(base + timedelta(days=k) for k in range(0, 3))
+        if limits.get("min_interval"):
+            cands.add(add_duration(r.date, limits["min_interval"]))
+    for d in sorted(c for c in cands if c >= dos):
+        if _ok_on(d, prior, limits, mode):
+            return d
+    return None
+
+
+def build_entry(facts: CaseFacts, policy_data: Mapping[str, Any], index: int, level: str,
+                region: Region, dos: date) -> LedgerEntry:
+    """Ledger entry for the request's level ``level`` (canonical)."""
+    plan = facts.procedure
+    typed = facts.levels[index].prior_count
+    hist = rows_at_level(facts.history, level, count_types(plan.type), before=None)
+    hist = [r for r in hist if r.date <= dos]
+    history_count = len(hist)
+    prior = max(history_count, typed or 0)
+    notes: list[str] = []
+    if typed is not None and typed > history_count:
+        notes.append(f"typed count {typed} exceeds the {history_count} dated row(s): "
+                     f"using {typed}; undated injections are not placed in the 12-month window")
+    elif typed is not None and typed < history_count:
+        notes.append(f"typed count {typed} is lower than the {history_count} recorded row(s)")
+    elif typed is None and history_count:
+        notes.append("count from the recorded history")
+    category = category_of(plan.type, plan.intent)
+    used, limit, nxt = 0, None, None
+    if category:
+        mode = str(policy_data.get("rolling_window", "calendar_months"))
+        rows = [r for r in category_rows(facts.history, region, category) if r.date <= dos]
+        lims = limits_for(policy_data, category)
+        used = sessions_in_window(rows, dos, 12, mode)
+        limit = twelve_month_limit(lims)
+        nxt = next_eligible(rows, dos, lims, mode) if lims else dos
+    return LedgerEntry(
+        level=level, region=region.value, prior_count=prior, history_count=history_count,
+        typed_count=typed, last_date=hist[-1].date if hist else None,
+        sessions_used_12m=used, session_limit=limit, next_eligible_date=nxt,
+        note="; ".join(notes),
+    )

@@ -448,6 +448,13 @@ FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [
     ("diagnoses", "Diagnoses (ICD-10-CM)", m.Diagnosis, DiagnosisForm, BaseDiagnosisFormSet),
 ]
 FORMSET_TITLES = {prefix: title for prefix, title, *_ in FORMSET_SPECS}
+FORMSET_ADD_LABELS = {
+    "levels": "Add level",
+    "block_responses": "Add block response",
+    "conservative_care": "Add conservative care",
+    "imaging": "Add imaging study",
+    "diagnoses": "Add diagnosis",
+}
 
 
 def request_formsets(

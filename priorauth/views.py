@@ -148,7 +148,10 @@ def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
-        "formsets": [(prefix, pa_forms.FORMSET_TITLES[prefix], fs) for prefix, fs in formsets.items()],
+        "formsets": [
+            (prefix, pa_forms.FORMSET_TITLES[prefix], pa_forms.FORMSET_ADD_LABELS[prefix], fs)
+            for prefix, fs in formsets.items()
+        ],
         "formset_errors": any(fs.non_form_errors() for fs in formsets.values()) if data is not None else False,
         "patient_payers": {
             str(p.pk): {"payer": p.payer_profile_id or "", "plan": p.plan_name}

@@ -1,0 +1,205 @@
+/* Request page: formset rows without reloads, prior counts from history,
+   percent relief from scores, payer defaults from the patient.
+   Plain JS, no dependencies (CSP: script-src 'self'). */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("request-form");
+  if (!form) { return; }
+
+  function totalInput(prefix) {
+    return form.querySelector("#id_" + prefix + "-TOTAL_FORMS");
+  }
+
+  function visibleRows(prefix) {
+    var body = form.querySelector('[data-formset-body="' + prefix + '"]');
+    return Array.prototype.filter.call(body.querySelectorAll("[data-formset-row]"), function (row) {
+      return !row.classList.contains("d-none");
+    });
+  }
+
+  function updateEmptyNote(prefix) {
+    var note = form.querySelector('[data-formset-empty="' + prefix + '"]');
+    if (note) { note.classList.toggle("d-none", visibleRows(prefix).length > 0); }
+  }
+
+  /* ---------------------------------------------------------------- add / remove rows */
+
+  function addRow(prefix) {
+    var template = document.getElementById("empty-" + prefix);
+    var total = totalInput(prefix);
+    var index = parseInt(total.value, 10);
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var body = form.querySelector('[data-formset-body="' + prefix + '"]');
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html.trim();
+    var row = holder.firstElementChild;
+    body.appendChild(row);
+    total.value = String(index + 1);
+    updateEmptyNote(prefix);
+    var first = row.querySelector("input:not([type=hidden]):not([type=checkbox]), select, textarea");
+    if (first) { first.focus(); }
+    return row;
+  }
+
+  function removeRow(row) {
+    var section = row.closest("[data-formset]");
+    var del = row.querySelector('input[type=checkbox][name$="-DELETE"]');
+    if (del) { del.checked = true; }
+    row.classList.add("d-none");
+    var prefix = section.getAttribute("data-formset");
+    updateEmptyNote(prefix);
+    var add = section.querySelector("[data-formset-add]");
+    if (add) { add.focus(); }
+    if (prefix === "levels") { refreshPriorCounts(); }
+  }
+
+  form.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (add) {
+      event.preventDefault();
+      addRow(add.getAttribute("data-formset-add"));
+      return;
+    }
+    var remove = event.target.closest("[data-formset-remove]");
+    if (remove) {
+      event.preventDefault();
+      removeRow(remove.closest("[data-formset-row]"));
+    }
+  });
+
+  ["levels", "block_responses", "conservative_care", "imaging", "diagnoses"].forEach(function (prefix) {
+    if (totalInput(prefix)) { updateEmptyNote(prefix); }
+  });
+
+  /* ---------------------------------------------------------------- prior counts */
+
+  var status = document.getElementById("prior-count-status");
+  var patientSelect = form.querySelector("#id_patient");
+  var procedureSelect = form.querySelector("#id_procedure_type");
+  var pending = null;
+
+  function csrfToken() {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function levelRows() {
+    return visibleRows("levels").map(function (row) {
+      return {
+        level: row.querySelector("[data-level]"),
+        count: row.querySelector("[data-prior-count]")
+      };
+    }).filter(function (r) { return r.level && r.count; });
+  }
+
+  function refreshPriorCounts() {
+    if (!patientSelect || !procedureSelect || !patientSelect.value || !procedureSelect.value) { return; }
+    var rows = levelRows().filter(function (r) {
+      /* Only fill empty counts, or counts this script filled before. */
+      return r.level.value.trim() && (r.count.value === "" || r.count.hasAttribute("data-autofilled"));
+    });
+    if (!rows.length) { return; }
+    var body = new URLSearchParams();
+    body.append("patient", patientSelect.value);
+    body.append("procedure_type", procedureSelect.value);
+    rows.forEach(function (r) { body.append("levels", r.level.value.trim()); });
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    fetch(form.getAttribute("data-prior-counts-url"), {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: body.toString(),
+      credentials: "same-origin",
+      signal: pending.signal
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data) { return; }
+      if (!data.has_history) {
+        if (status) { status.textContent = "No recorded procedure history for this patient: enter prior counts by hand."; }
+        return;
+      }
+      var filled = 0;
+      rows.forEach(function (r) {
+        var count = data.counts[r.level.value.trim()];
+        if (count !== undefined && count !== null) {
+          r.count.value = String(count);
+          r.count.setAttribute("data-autofilled", "");
+          r.count.title = "Filled from the patient's recorded history";
+          filled += 1;
+        }
+      });
+      if (status) { status.textContent = filled ? "Prior counts filled from the patient's history (" + filled + " level" + (filled === 1 ? "" : "s") + ")." : ""; }
+    }).catch(function () { /* aborted or offline: counts are filled on save */ });
+  }
+
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target === patientSelect || target === procedureSelect || target.hasAttribute("data-level")) {
+      refreshPriorCounts();
+    }
+    if (target.hasAttribute("data-prior-count")) {
+      target.removeAttribute("data-autofilled");  /* typed by the user: keep it */
+    }
+  });
+
+  /* ---------------------------------------------------------------- payer from patient */
+
+  var payersNode = document.getElementById("patient-payers");
+  var patientPayers = payersNode ? JSON.parse(payersNode.textContent) : {};
+  var payerSelect = form.querySelector("#id_payer_profile");
+  var planInput = form.querySelector("#id_plan_name");
+  if (patientSelect) {
+    patientSelect.addEventListener("change", function () {
+      var info = patientPayers[patientSelect.value];
+      if (!info) { return; }
+      if (payerSelect && (!payerSelect.value || payerSelect.hasAttribute("data-autofilled")) && info.payer) {
+        payerSelect.value = String(info.payer);
+        payerSelect.setAttribute("data-autofilled", "");
+      }
+      if (planInput && (!planInput.value || planInput.hasAttribute("data-autofilled")) && info.plan) {
+        planInput.value = info.plan;
+        planInput.setAttribute("data-autofilled", "");
+      }
+    });
+  }
+  [payerSelect, planInput].forEach(function (el) {
+    if (el) { el.addEventListener("input", function () { el.removeAttribute("data-autofilled"); }); }
+  });
+
+  /* ---------------------------------------------------------------- percent relief */
+
+  function parseScore(value) {
+    var text = (value || "").trim();
+    if (!/^\d+(\.\d+)?$/.test(text)) { return null; }
+    var n = parseFloat(text);
+    return n >= 0 && n <= 10 ? n : null;
+  }
+
+  function updateRelief(row) {
+    var pre = row.querySelector("[data-pre-score]");
+    var post = row.querySelector("[data-post-score]");
+    var relief = row.querySelector("[data-relief]");
+    if (!pre || !post || !relief) { return; }
+    if (relief.value !== "" && !relief.hasAttribute("data-autofilled")) { return; }  /* typed: keep */
+    var a = parseScore(pre.value);
+    var b = parseScore(post.value);
+    if (a === null || b === null || a <= 0) {
+      if (relief.hasAttribute("data-autofilled")) { relief.value = ""; }
+      return;
+    }
+    relief.value = String(Math.round((a - b) / a * 1000) / 10);
+    relief.setAttribute("data-autofilled", "");
+    relief.title = "Computed from the pre and post scores";
+  }
+
+  form.addEventListener("input", function (event) {
+    var target = event.target;
+    if (target.hasAttribute("data-pre-score") || target.hasAttribute("data-post-score")) {
+      updateRelief(target.closest("[data-formset-row]"));
+    } else if (target.hasAttribute("data-relief")) {
+      target.removeAttribute("data-autofilled");
+    }
+  });
+}());

@@ -48,7 +48,8 @@ sample-pdfs: demo-data
 	$(PY) manage.py render_sample_pdfs --out artifacts/sample-pdfs
 
 bench: venv
-	$(PY) -m priorauth.bench
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	$(PY) -m priorauth.bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check priorauth tests || true

@@ -35,7 +35,8 @@ def test_it_loads_the_demo_practice_with_each_procedure_type(demo):
         ("otherbilling", "demo-other-pass", "billing"),
     ],
 )
-def test_the_readme_demo_logins_work(demo, username, password, role):
+def test_the_readme_demo_logins_work(demo, settings, username, password, role):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = m.User.objects.get(username=username)
     assert user.role == role
     assert user.check_password(password) is True

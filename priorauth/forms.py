@@ -73,7 +73,7 @@ class LevelListField(forms.CharField):
 
 def _style_widgets(form: forms.BaseForm, *, small: bool = False) -> None:
     """Bootstrap classes on every widget (formset rows are rendered field by field)."""
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
@@ -84,9 +84,18 @@ def _style_widgets(form: forms.BaseForm, *, small: bool = False) -> None:
         else:
             css = "form-control form-control-sm" if small else "form-control"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-        if form.is_bound and name in form.errors:
-            widget.attrs["class"] += " is-invalid"
-            widget.attrs["aria-invalid"] = "true"
+
+
+class MarkInvalidMixin:
+    """After validation, flag inputs with errors (class + aria) for row formsets."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self._errors or {}:  # type: ignore[attr-defined]
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            if field is not None and "is-invalid" not in field.widget.attrs.get("class", ""):
+                field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} is-invalid".strip()
+                field.widget.attrs["aria-invalid"] = "true"
 
 
 # --------------------------------------------------------------------------- request
@@ -242,7 +251,7 @@ class AuthRequestForm(forms.ModelForm):
 # --------------------------------------------------------------------------- rows
 
 
-class RequestLevelForm(forms.ModelForm):
+class RequestLevelForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.RequestLevel
         fields = ["level", "side", "prior_count"]
@@ -293,7 +302,7 @@ class BaseLevelFormSet(BaseRowFormSet):
             )
 
 
-class BlockResponseForm(forms.ModelForm):
+class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
     date = PastDateField(label="Block date")
     pre_score = ScoreField(label="Pre score")
     post_score = ScoreField(label="Post score")
@@ -360,7 +369,7 @@ CARE_KIND_CHOICES = [
 ]
 
 
-class ConservativeCareForm(forms.ModelForm):
+class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
     kind = forms.ChoiceField(label="Kind", choices=CARE_KIND_CHOICES)
     start = PastDateField(label="Start")
 
@@ -398,7 +407,7 @@ class ConservativeCareForm(forms.ModelForm):
 IMAGING_MODALITY_CHOICES = [("", "---------"), ("mri", "MRI"), ("ct", "CT"), ("xray", "X-ray"), ("emg", "EMG / NCS")]
 
 
-class ImagingForm(forms.ModelForm):
+class ImagingForm(MarkInvalidMixin, forms.ModelForm):
     modality = forms.ChoiceField(label="Modality", choices=IMAGING_MODALITY_CHOICES)
     date = PastDateField(label="Study date")
     levels = LevelListField(label="Levels")
@@ -414,7 +423,7 @@ class ImagingForm(forms.ModelForm):
         _style_widgets(self, small=True)
 
 
-class DiagnosisForm(forms.ModelForm):
+class DiagnosisForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.Diagnosis
         fields = ["code"]

@@ -186,10 +186,6 @@ def request_send_for_signature(request: HttpRequest, pk: int) -> HttpResponse:
     except services.WorkflowError as exc:
         messages.error(request, f"Not sent for signature: {exc}")
         return redirect(obj)
-    services.audit_record(
-        user=request.user, action="request_ready", obj=obj,  # type: ignore[arg-type]
-        detail="with override" if obj.override_reason else "",
-    )
     messages.success(request, "Sent for signature. A physician can now review and sign it.")
     return redirect(obj)
 

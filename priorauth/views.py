@@ -25,6 +25,7 @@ from priorauth import forms as pa_forms
 from priorauth import models as m
 from priorauth import services
 from priorauth import validators as v
+from priorauth.services import concurrency
 
 WORKLIST_PAGE_SIZE = 50
 
@@ -139,15 +140,24 @@ def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse
     formsets = pa_forms.request_formsets(data=data, instance=obj)
     if data is not None:
         if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
-            saved = services.auth_request_save(
-                request=form.save(commit=False), formsets=formsets.values(), user=request.user  # type: ignore[arg-type]
-            )
-            messages.success(request, "Request saved. Findings below are re-checked on every save.")
-            return redirect("pa-request-edit", pk=saved.pk)
-        messages.error(request, "The request was not saved. Fix the fields marked in red; everything you typed is kept.")
+            try:
+                saved = concurrency.auth_request_save_checked(
+                    request=form.save(commit=False), formsets=formsets.values(), user=request.user,  # type: ignore[arg-type]
+                    expected_lock_version=data.get("lock_version"),
+                )
+            except concurrency.ConcurrentEditError as exc:
+                form.add_error(None, ValidationError(exc.message, code=exc.code))
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "Request saved. Findings below are re-checked on every save.")
+                return redirect("pa-request-edit", pk=saved.pk)
+        else:
+            messages.error(request, "The request was not saved. Fix the fields marked in red; everything you typed is kept.")
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
+        # The version this page was built from; a stale save is refused (services.concurrency).
+        "lock_version": data.get("lock_version", obj.lock_version) if data is not None else obj.lock_version,
         "formsets": [
             (prefix, pa_forms.FORMSET_TITLES[prefix], pa_forms.FORMSET_ADD_LABELS[prefix], fs)
             for prefix, fs in formsets.items()

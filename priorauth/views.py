@@ -85,7 +85,8 @@ def _findings_context(obj: m.AuthRequest) -> dict[str, Any]:
             rows = []
             for finding in findings:
                 anchor = pa_forms.field_anchor(finding.field)
-                rows.append({"f": finding, "anchor": anchor, "href": f"{edit_url}#{anchor}" if anchor else ""})
+                linkable = anchor and not obj.is_locked
+                rows.append({"f": finding, "anchor": anchor, "href": f"{edit_url}#{anchor}" if linkable else ""})
             levels.append((level, rows))
         groups.append((severity, levels))
     return {"evaluation": evaluation, "finding_groups": groups}

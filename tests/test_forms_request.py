@@ -60,7 +60,7 @@ def test_it_normalizes_levels(practice, patient, typed, canonical):
     assert formsets["levels"].forms[0].cleaned_data["level"] == canonical
 
 
-@pytest.mark.parametrize("typed", ["L4-L6", "L6-L7", "X1-X2", "L4-L4", ""])
+@pytest.mark.parametrize("typed", ["L4-L6", "L3-L5", "L6-L7", "X1-X2", "L4-L4", ""])
 def test_it_rejects_unknown_or_non_adjacent_levels(practice, patient, typed):
     rows = {"levels": [{"level": typed, "side": "left", "prior_count": "1"}]}
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))

@@ -1,0 +1,1010 @@
+"""Build the context of the insurer-ready packet from plain data.
+
+Input: the request as ``CaseFacts``, the engine's ``Evaluation``, the payer
+``Policy`` and, for a signed render, a ``SignatureInfo``. Output: a dict of
+plain values for ``templates/pdf/packet.html``. Nothing here touches the
+database, so ``render_request`` can render a JSON file with no DB at all.
+
+The letter of medical necessity is generated from the facts: a sentence is
+written only when the fact behind it is documented (no invented findings);
+missing facts show in the criteria cross-walk as "Not documented".
+
+The cross-walk lists, per procedure family, each criterion of the payer's
+policy (only rules the profile enables, only those that apply to this kind of
+request) with its status: a rule that fired is a gap, or "not documented" when
+the fact it needs is empty; a rule that ran without firing is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import simple_icd_10_cm as icd
+
+from priorauth.rules import facts as rf
+from priorauth.rules.findings import CodeLine, Evaluation, Finding, LedgerEntry, Severity
+from priorauth.rules.levels import LevelError, level_sort_key, subregion_of
+from priorauth.rules.policy import Policy
+
+ATTESTATION = (
+    "I am the physician responsible for this request. I have reviewed the clinical information "
+    "in this packet; it is accurate and supported by the patient's medical record, and the "
+    "requested procedure is medically necessary for this patient."
+)
+
+PROCEDURE_NAMES = {
+    rf.ProcedureType.ESI_INTERLAMINAR: "interlaminar epidural steroid injection",
+    rf.ProcedureType.ESI_TRANSFORAMINAL: "transforaminal epidural steroid injection",
+    rf.ProcedureType.ESI_CAUDAL: "caudal epidural steroid injection",
+    rf.ProcedureType.FACET_IA: "facet joint intra-articular injection",
+    rf.ProcedureType.MBB: "medial branch block",
+    rf.ProcedureType.RFA: "medial branch radiofrequency ablation",
+    rf.ProcedureType.SI_JOINT: "sacroiliac joint injection",
+    rf.ProcedureType.TRIGGER_POINT: "trigger point injection",
+}
+INTENT_WORDS = {
+    rf.Intent.DIAGNOSTIC: "diagnostic",
+    rf.Intent.THERAPEUTIC: "therapeutic",
+    rf.Intent.FIRST: "initial",
+    rf.Intent.REPEAT: "repeat",
+}
+REGION_WORDS = {"cervical": "cervical", "thoracic": "thoracic", "lumbar_sacral": "lumbar"}
+GUIDANCE_WORDS = {
+    rf.Guidance.FLUOROSCOPY: "fluoroscopic",
+    rf.Guidance.CT: "CT",
+    rf.Guidance.ULTRASOUND: "ultrasound",
+    rf.Guidance.MRI: "MRI",
+    rf.Guidance.NONE: "no image",
+}
+SEDATION_WORDS = {
+    rf.Sedation.NONE: "none",
+    rf.Sedation.MINIMAL: "minimal (anxiolysis)",
+    rf.Sedation.MODERATE: "moderate sedation",
+    rf.Sedation.DEEP: "deep sedation",
+    rf.Sedation.MAC: "monitored anesthesia care",
+    rf.Sedation.GENERAL: "general anesthesia",
+}
+CARE_WORDS = {
+    "physical_therapy": "physical therapy",
+    "home_exercise": "home exercise program",
+    "nsaids": "NSAIDs",
+    "neuropathic": "neuropathic agents",
+    "analgesics": "analgesics",
+    "activity_modification": "activity modification",
+    "chiropractic": "chiropractic care",
+    "muscle_relaxants": "muscle relaxants",
+}
+MODALITY_WORDS = {"mri": "MRI", "ct": "CT", "xray": "X-ray", "emg": "EMG", "ct_myelogram": "CT myelogram"}
+POS_WORDS = {
+    "11": "11 (office)",
+    "19": "19 (off-campus hospital outpatient)",
+    "22": "22 (on-campus hospital outpatient)",
+    "24": "24 (ambulatory surgical center)",
+}
+SEX_WORDS = {"F": "Female", "M": "Male", "X": "Other/unknown", "female": "Female", "male": "Male"}
+
+STATUS_LABELS = {"met": "Met", "gap": "Gap", "not_documented": "Not documented", "note": "Note"}
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """What the physician's signature records; printed in the signature block."""
+
+    printed_name: str
+    credentials: str
+    npi: str
+    signed_at: datetime  # aware, UTC
+    meaning: str = ATTESTATION
+
+    @property
+    def signed_at_iso(self) -> str:
+        return self.signed_at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    @property
+    def manifestation(self) -> str:
+        return (
+            f"Electronically signed by {self.printed_name}, {self.credentials}, NPI {self.npi}, "
+            f"{self.signed_at_iso}, meaning: {self.meaning}"
+        )
+
+
+@dataclass(frozen=True)
+class PracticeInfo:
+    name: str = ""
+    phone: str = ""
+    fax: str = ""
+    address: str = ""
+    contact_name: str = ""
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_date(value: date | None) -> str:
+    """US clinical convention, as payer forms use it: MM/DD/YYYY."""
+    return value.strftime("%m/%d/%Y") if value else ""
+
+
+def fmt_num(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    if float(value).is_integer() or digits == 0:
+        return str(int(round(value)))
+    return f"{value:.{digits}f}"
+
+
+def months_between(start: date, end: date) -> float:
+    return round((end - start).days / 30.44, 1)
+
+
+def side_word(side: rf.Side | str | None) -> str:
+    return str(side.value if isinstance(side, rf.Side) else side or "")
+
+
+def icd_description(code: str) -> str:
+    try:
+        return str(icd.get_description(code))
+    except (ValueError, KeyError):
+        return "(code not found in ICD-10-CM)"
+
+
+def care_word(kind: str) -> str:
+    return CARE_WORDS.get(kind, kind.replace("_", " "))
+
+
+def modality_word(modality: str) -> str:
+    return MODALITY_WORDS.get(modality.lower(), modality)
+
+
+def join_words(items: Iterable[str]) -> str:
+    parts = [p for p in items if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def region_word(facts: rf.CaseFacts) -> str:
+    regions = []
+    for lv in facts.levels:
+        try:
+            word = REGION_WORDS[subregion_of(lv.level)]
+        except (LevelError, KeyError):
+            continue
+        if word not in regions:
+            regions.append(word)
+    return join_words(regions) or "spinal"
+
+
+def levels_phrase(facts: rf.CaseFacts) -> str:
+    """``L4-L5 (bilateral) and L5-S1 (right)``."""
+    return join_words(f"{lv.level} ({side_word(lv.side)})" for lv in facts.levels) or "levels not stated"
+
+
+def procedure_phrase(facts: rf.CaseFacts) -> str:
+    plan = facts.procedure
+    name = PROCEDURE_NAMES.get(plan.type, str(plan.type))
+    intent = INTENT_WORDS.get(plan.intent) if plan.intent else ""
+    if plan.type.is_esi:
+        intent = ""
+    return f"{intent} {region_word(facts)} {name}".strip()
+
+
+def care_item(c: rf.ConservativeCare) -> str:
+    span = ""
+    if c.start and c.end:
+        span = f"{fmt_date(c.start)} to {fmt_date(c.end)} ({fmt_num((c.end - c.start).days / 7, 0)} weeks)"
+    elif c.start:
+        span = f"from {fmt_date(c.start)}"
+    elif c.duration_weeks:
+        span = f"{fmt_num(c.duration_weeks)} weeks"
+    outcome = f": {c.outcome}" if c.outcome else ""
+    return f"{care_word(c.kind)} {span}{outcome}".strip()
+
+
+def computed_relief(b: rf.BlockResponse) -> float | None:
+    if b.pre_score is None or b.post_score is None or not b.pre_score:
+        return None
+    return round((b.pre_score - b.post_score) / b.pre_score * 100, 0)
+
+
+def block_item(b: rf.BlockResponse) -> str:
+    bits = [fmt_date(b.date) or "undated", b.agent or "agent not stated"]
+    if b.levels:
+        bits.append(", ".join(b.levels))
+    relief = b.percent_relief if b.percent_relief is not None else computed_relief(b)
+    score = ""
+    if b.pre_score is not None and b.post_score is not None:
+        score = f"{b.scale or 'score'} {fmt_num(b.pre_score, 1)} to {fmt_num(b.post_score, 1)}"
+    rel = f"{fmt_num(relief)}% relief" if relief is not None else "relief not recorded"
+    dur = f" for {fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else ""
+    return f"{'; '.join(bits)}: {score + ', ' if score else ''}{rel}{dur}"
+
+
+def history_item(p: rf.PriorProcedure) -> str:
+    name = PROCEDURE_NAMES.get(p.procedure, str(p.procedure))
+    intent = f"{INTENT_WORDS.get(p.intent, '')} " if p.intent else ""
+    where = f" at {', '.join(p.levels)}" if p.levels else ""
+    side = f" ({side_word(p.side)})" if p.side else ""
+    if p.relief_percent is not None:
+        how_long = ""
+        if p.relief_duration_days is not None:
+            how_long = f" lasting {fmt_num(p.relief_duration_days, 1)} days"
+        elif p.relief_duration_hours is not None:
+            how_long = f" lasting {fmt_num(p.relief_duration_hours, 1)} hours"
+        scale = f" ({p.scale})" if p.scale else ""
+        result = f"{fmt_num(p.relief_percent)}% relief{scale}{how_long}"
+    else:
+        result = "relief not recorded"
+    return f"{fmt_date(p.date)} {intent}{name}{where}{side}: {result}"
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def ev_identifiers(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    parts = [x for x in (f.patient.name, f.patient.dob and f"DOB {fmt_date(f.patient.dob)}",
+                         f.patient.member_id and f"member ID {f.patient.member_id}") if x]
+    return "; ".join(parts) or None
+
+
+def ev_providers(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    parts = []
+    if f.ordering.name or f.ordering.npi:
+        parts.append(f"Ordering {f.ordering.name} NPI {f.ordering.npi or '(missing)'}")
+    if f.rendering.name or f.rendering.npi:
+        parts.append(f"Rendering {f.rendering.name} NPI {f.rendering.npi or '(missing)'}")
+    if f.facility.name:
+        parts.append(f"Facility {f.facility.name}, POS {f.facility.place_of_service or '(missing)'}")
+    return "; ".join(parts) or None
+
+
+def ev_lines(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    if not e.code_lines:
+        return None
+    lines = "; ".join(line_label(x) for x in e.code_lines)
+    dx = ", ".join(f.diagnoses) or "no ICD-10 code"
+    return f"{lines}. Diagnoses: {dx}"
+
+
+def ev_signature(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "Signed and dated electronically by the physician (see attestation)" if f.signed else None
+
+
+def ev_imaging(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    items = [
+        f"{modality_word(i.modality)} {fmt_date(i.date) or 'undated'}"
+        f"{' at ' + ', '.join(i.levels) if i.levels else ''}: {i.findings or 'findings not stated'}"
+        + (" (concordant)" if i.concordant else "")
+        for i in f.imaging
+    ]
+    return "; ".join(items) or None
+
+
+def ev_conservative(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "; ".join(care_item(c) for c in f.conservative_care) or None
+
+
+def ev_history(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "; ".join(history_item(p) for p in sorted(f.history, key=lambda p: p.date)) or None
+
+
+def ev_onset(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    onset, dos = f.clinical.onset_date, f.procedure.date_of_service
+    if not onset:
+        return None
+    if dos:
+        return f"Onset {fmt_date(onset)}: {fmt_num(months_between(onset, dos), 1)} months before the date of service"
+    return f"Onset {fmt_date(onset)}"
+
+
+def ev_baseline(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    c = f.clinical
+    parts = []
+    if c.baseline_pain_scale or c.baseline_pain_score is not None:
+        parts.append(f"{c.baseline_pain_scale or 'unnamed scale'} {fmt_num(c.baseline_pain_score, 1)}/10")
+    if c.function_scale or c.function_score is not None:
+        parts.append(f"{c.function_scale or 'unnamed scale'} {fmt_num(c.function_score, 1)}")
+    if c.functional_impairment:
+        parts.append(c.functional_impairment)
+    return "; ".join(parts) or None
+
+
+def ev_pattern(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    c = f.clinical
+    parts = [f"Pain pattern: {c.pain_pattern.value if c.pain_pattern else 'not stated'}"]
+    parts.append(f"radiculopathy {'documented' if c.radiculopathy else 'not present'}")
+    if c.neurogenic_claudication:
+        parts.append("neurogenic claudication documented")
+    if c.facet_cyst:
+        parts.append("facet synovial cyst documented")
+    return "; ".join(parts)
+
+
+def ev_radicular(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    c = f.clinical
+    named = [label for flag, label in (
+        (c.pain_pattern in (rf.PainPattern.RADICULAR, rf.PainPattern.MIXED), f"{c.pain_pattern} pain pattern" if c.pain_pattern else ""),
+        (c.radiculopathy, "radiculopathy"),
+        (c.neurogenic_claudication, "neurogenic claudication"),
+        (c.post_laminectomy, "post-laminectomy syndrome"),
+        (c.acute_zoster, "acute herpes zoster"),
+    ) if flag]
+    return ("Documented: " + ", ".join(named)) if named else None
+
+
+def ev_other_causes(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "Fracture, tumor, infection and deformity ruled out" if f.clinical.other_causes_excluded else None
+
+
+def ev_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "; ".join(block_item(b) for b in f.block_responses) or None
+
+
+def ev_prior_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    blocks = ev_blocks(f, e)
+    if blocks:
+        return blocks
+    rows = [p for p in f.history if p.procedure in (rf.ProcedureType.MBB, rf.ProcedureType.FACET_IA)]
+    return "; ".join(history_item(p) for p in sorted(rows, key=lambda p: p.date)) or None
+
+
+def ev_ledger(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    items = []
+    for entry in e.ledger:
+        limit = f" of {entry.session_limit}" if entry.session_limit is not None else ""
+        last = f", last {fmt_date(entry.last_date)}" if entry.last_date else ""
+        items.append(f"{entry.level}: {entry.prior_count} prior{last}; {entry.sessions_used_12m}{limit} sessions in 12 months incl. this one")
+    return "; ".join(items) or ev_levels(f, e)
+
+
+def ev_levels(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    if not f.levels:
+        return None
+    return f"{len(f.levels)} level(s): {levels_phrase(f)}"
+
+
+def ev_guidance(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    g = f.procedure.guidance
+    if g is None:
+        return None
+    contrast = ", with contrast" if f.procedure.contrast else ", without contrast"
+    if f.procedure.contrast_contraindication:
+        contrast += f" (contrast contraindication: {f.procedure.contrast_contraindication})"
+    return f"{GUIDANCE_WORDS.get(g, g)} guidance{contrast if f.procedure.type.is_esi else ''}"
+
+
+def ev_sedation(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    p = f.procedure
+    text = f"Sedation: {SEDATION_WORDS.get(p.sedation, p.sedation)}"
+    if p.sedation_justification:
+        text += f". Justification: {p.sedation_justification}"
+    return text
+
+
+def ev_technique(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    t = f.procedure.rfa_technique
+    return f"Technique: {t.value.replace('_', ' ')}" if t else None
+
+
+def ev_kx(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "; ".join(line_label(x) for x in e.code_lines) or None
+
+
+def ev_dx(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "; ".join(f"{c} {icd_description(c)}" for c in f.diagnoses) or None
+
+
+def ev_fusion(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "Fusion at a requested level documented" if f.clinical.fusion_at_level else "No fusion at the requested levels"
+
+
+def ev_scales(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    scales = [b.scale for b in f.block_responses if b.scale]
+    if not scales:
+        return None
+    return f"Baseline {f.clinical.baseline_pain_scale or 'not named'}; blocks: {', '.join(scales)}"
+
+
+def ev_rfa_plan(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return "RF ablation is planned if the blocks are positive" if f.clinical.rfa_planned else None
+
+
+def ev_rfa_contra(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    c = f.clinical.rfa_contraindication
+    blocks = ev_prior_blocks(f, e)
+    parts = [p for p in (blocks, c and f"Why RFA is not possible: {c}") if p]
+    return "; ".join(parts) or None
+
+
+def ev_pos(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    pos = POS_WORDS.get(f.facility.place_of_service, f.facility.place_of_service)
+    dos = fmt_date(f.procedure.date_of_service) or "not scheduled"
+    return f"Place of service {pos or 'not stated'}; state {f.payer.state or 'not stated'}; date of service {dos}"
+
+
+def ev_prior_rfa(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    wanted = {lv.level for lv in f.levels}
+    rfas = [p for p in f.history if p.procedure is rf.ProcedureType.RFA and wanted & set(p.levels)]
+    if not rfas:
+        return "No prior RF ablation at the requested levels"
+    return "; ".join(history_item(p) for p in sorted(rfas, key=lambda p: p.date))
+
+
+def ev_same_day(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    other = f.procedure.other_blocks_same_day
+    if not other:
+        return "No other block type planned on the same date"
+    return "Same day: " + ", ".join(PROCEDURE_NAMES.get(t, str(t)) for t in other)
+
+
+def ev_injectate(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return f"Injectate: {f.procedure.injectate}" if f.procedure.injectate else None
+
+
+def ev_changed_approach(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return f.clinical.changed_approach or ev_history(f, e)
+
+
+def ev_continuation(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    return f.clinical.continuation_rationale or ev_history(f, e)
+
+
+def ev_concordance(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    items = [i for i in f.imaging if i.concordant]
+    if not items:
+        return None
+    return "; ".join(
+        f"{modality_word(i.modality)} {fmt_date(i.date)}: {i.findings or 'findings not stated'} (concordant with symptoms)"
+        for i in items
+    )
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+def _is(*types: rf.ProcedureType) -> Callable[[rf.CaseFacts], bool]:
+    return lambda f: f.procedure.type in types
+
+
+def _intent(types: tuple[rf.ProcedureType, ...], *intents: rf.Intent) -> Callable[[rf.CaseFacts], bool]:
+    return lambda f: f.procedure.type in types and f.procedure.intent in intents
+
+
+ALWAYS: Callable[[rf.CaseFacts], bool] = lambda f: True  # noqa: E731
+NEVER: Callable[[rf.CaseFacts], bool] = lambda f: False  # noqa: E731
+FACET = (rf.ProcedureType.FACET_IA, rf.ProcedureType.MBB, rf.ProcedureType.RFA)
+BLOCKS = (rf.ProcedureType.FACET_IA, rf.ProcedureType.MBB)
+ESI = (rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_TRANSFORAMINAL, rf.ProcedureType.ESI_CAUDAL)
+DIAG = rf.Intent.DIAGNOSTIC
+THER = rf.Intent.THERAPEUTIC
+
+
+def _has_history(types: tuple[rf.ProcedureType, ...]) -> Callable[[rf.CaseFacts], bool]:
+    return lambda f: f.procedure.type in types and any(p.procedure in types for p in f.history)
+
+
+def _sedated(types: tuple[rf.ProcedureType, ...]) -> Callable[[rf.CaseFacts], bool]:
+    return lambda f: f.procedure.type in types and f.procedure.sedation.counts_as_sedation
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    text: str  # may use {placeholders} filled from the policy
+    applies: Callable[[rf.CaseFacts], bool]
+    evidence: Callable[[rf.CaseFacts, Evaluation], str | None]
+    family: str = ""  # "facet" or "esi": which LCD to cite for Medicare
+    group: str = "Clinical criteria"
+
+
+def _c(code: str, text: str, applies, evidence, family: str = "", group: str = "Clinical criteria") -> Criterion:  # type: ignore[no-untyped-def]
+    return Criterion(code, text, applies, evidence, family, group)
+
+
+DOC = "Documentation and request"
+LIM = "Levels, frequency and technique"
+
+CRITERIA: tuple[Criterion, ...] = (
+    # Packet completeness (all payers)
+    _c("PKT-001", "Two patient identifiers: name, date of birth and member ID", ALWAYS, ev_identifiers, group=DOC),
+    _c("PKT-002", "Ordering and rendering provider with NPI; facility and site of service", ALWAYS, ev_providers, group=DOC),
+    _c("PKT-003", "Each requested line has CPT, level(s), side/modifier and an ICD-10 code", ALWAYS, ev_lines, group=DOC),
+    _c("PKT-005", "Dated imaging with findings at the treated level", ALWAYS, ev_imaging, group=DOC),
+    _c("PKT-006", "Conservative care with dates or duration and outcome", ALWAYS, ev_conservative, group=DOC),
+    _c("PKT-007", "Prior procedures with % relief, duration of relief and scale", lambda f: bool(f.history), ev_history, group=DOC),
+    _c("PKT-004", "Letter signed and dated by the physician", ALWAYS, ev_signature, group=DOC),
+    # Facet family
+    _c("FAC-001", "Pain for at least 3 months", _is(*FACET), ev_onset, "facet"),
+    _c("FAC-002", "Failed or not tolerated noninvasive conservative care", _is(*FACET), ev_conservative, "facet"),
+    _c("FAC-003", "Moderate to severe pain on a named baseline scale, with functional impairment", _is(*FACET), ev_baseline, "facet"),
+    _c("FAC-004", "No untreated radiculopathy or neurogenic claudication (unless from a facet cyst)", _is(*FACET), ev_pattern, "facet"),
+    _c("FAC-005", "Other causes (fracture, tumor, infection, deformity) ruled out", _is(*FACET), ev_other_causes, "facet"),
+    _c("FAC-006", "Confirmatory diagnostic block: first block gave at least {diag_relief}% relief", lambda f: f.procedure.type in BLOCKS and f.procedure.intent == DIAG and bool(f.block_responses or f.history), ev_prior_blocks, "facet"),
+    _c("FAC-007", "At least 2 weeks between diagnostic blocks", lambda f: f.procedure.type in BLOCKS and f.procedure.intent == DIAG and bool(f.block_responses or f.history), ev_prior_blocks, "facet"),
+    _c("FAC-008", "Block relief duration recorded and consistent with the anesthetic", lambda f: f.procedure.type in FACET and bool(f.block_responses), ev_blocks, "facet"),
+    _c("FAC-009", "Initial RFA: two diagnostic medial branch blocks, each with at least {rfa_relief}% relief", _intent((rf.ProcedureType.RFA,), rf.Intent.FIRST), ev_prior_blocks, "facet"),
+    _c("FAC-010", "Repeat RFA: at least 50% improvement lasting at least 6 months after the last RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
+    _c("FAC-011", "Repeat RFA more than 2 years after the last: diagnostic blocks repeated", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
+    _c("FAC-012", "Therapeutic facet injection: two positive diagnostic blocks and a reason RFA is not possible", _intent((rf.ProcedureType.FACET_IA,), THER), ev_rfa_contra, "facet"),
+    _c("FAC-013", "Repeat therapeutic facet injection: at least 50% relief for at least 3 months from the last", lambda f: f.procedure.type == rf.ProcedureType.FACET_IA and f.procedure.intent == THER and any(p.intent == THER for p in f.history), ev_history, "facet"),
+    _c("FAC-014", "Therapeutic medial branch block coverage", _intent((rf.ProcedureType.MBB,), THER), ev_rfa_contra, "facet"),
+    _c("FAC-027", "No fusion at the target segment", _is(*FACET), ev_fusion, "facet"),
+    _c("FAC-026", "Diagnosis supports a facet procedure (region-specific spondylosis code)", _is(*FACET), ev_dx, "facet"),
+    _c("FAC-028", "Same pain scale before and after each block", lambda f: f.procedure.type in FACET and bool(f.block_responses), ev_scales, "facet"),
+    _c("FAC-015", "At most {max_levels} levels per session", _is(*FACET), ev_levels, "facet", LIM),
+    _c("FAC-016", "Diagnostic sessions in the region within the rolling 12-month limit", _intent(BLOCKS, DIAG), ev_ledger, "facet", LIM),
+    _c("FAC-017", "Therapeutic sessions in the region within the rolling 12-month limit", _intent(BLOCKS, THER), ev_ledger, "facet", LIM),
+    _c("FAC-018", "RFA sessions in the region within the rolling 12-month limit", _is(rf.ProcedureType.RFA), ev_ledger, "facet", LIM),
+    _c("FAC-019", "Fluoroscopic or CT guidance", _is(*FACET), ev_guidance, "facet", LIM),
+    _c("FAC-020", "Sedation with facet injection or MBB justified", _sedated(BLOCKS), ev_sedation, "facet", LIM),
+    _c("FAC-021", "Sedation with RFA justified", _sedated((rf.ProcedureType.RFA,)), ev_sedation, "facet", LIM),
+    _c("FAC-022", "Conventional thermal RF technique", _is(rf.ProcedureType.RFA), ev_technique, "facet", LIM),
+    _c("FAC-023", "KX modifier on each diagnostic facet line", _intent(BLOCKS, DIAG), ev_kx, "facet", LIM),
+    _c("FAC-024", "No diagnostic block at a level with a previously successful RFA", _intent(BLOCKS, DIAG), ev_prior_rfa, "facet", LIM),
+    _c("FAC-025", "No other block type on the same date", _is(*FACET), ev_same_day, "facet", LIM),
+    _c("DVT-001", "Fewer than {dvt_blocks} prior blocks at the level in 12 months for a block labelled diagnostic", _intent(BLOCKS, DIAG), ev_ledger, "facet"),
+    _c("DVT-002", "Another block after two qualifying MBBs: reason RFA is not possible", _is(*BLOCKS), ev_rfa_contra, "facet"),
+    _c("DVT-003", "No repeat facet injections at the same levels", _is(*BLOCKS), ev_ledger, "facet"),
+    _c("DVT-004", "Diagnostic facet block with a documented plan for RF neurolysis", _intent(BLOCKS, DIAG), ev_rfa_plan, "facet"),
+    _c("DVT-005", "Therapeutic facet/MBB covered by this payer", _intent(BLOCKS, THER), ev_rfa_contra, "facet"),
+    _c("DVT-006", "Diagnostic MBB with documented RFA candidacy", _intent((rf.ProcedureType.MBB,), DIAG), ev_rfa_plan, "facet"),
+    _c("AET-001", "At least 3 months of limiting pain after at least 6 weeks of conservative therapy", _is(*FACET), ev_conservative, "facet"),
+    _c("AET-002", "At most 3 facet levels per session", _is(*FACET), ev_levels, "facet", LIM),
+    _c("EVI-001", "Two sequential diagnostic blocks at the same level with at least 80% relief before RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.FIRST), ev_prior_blocks, "facet"),
+    _c("EVI-002", "Repeat RFA: at least 50% relief for 12 weeks and 6 months since the last RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
+    _c("EVI-003", "At most 2 RFA in 12 months and 3 contiguous levels per side", _is(rf.ProcedureType.RFA), ev_ledger, "facet", LIM),
+    _c("CAR-001", "At most 4 diagnostic MBB sessions in 12 months and 2 levels per side per session", _intent((rf.ProcedureType.MBB,), DIAG), ev_ledger, "facet", LIM),
+    _c("BCB-001", "Diagnostic block threshold 50%; at least 6 months between RF treatments", _is(rf.ProcedureType.RFA), ev_prior_blocks, "facet"),
+    # ESI family
+    _c("ESI-001", "Radicular pain, radiculopathy, neurogenic claudication, post-laminectomy syndrome or acute zoster", _is(*ESI), ev_radicular, "esi"),
+    _c("ESI-002", "Pain for at least 4 weeks", _is(*ESI), ev_onset, "esi"),
+    _c("ESI-003", "At least 4 weeks of failed or not tolerated conservative care", _is(*ESI), ev_conservative, "esi"),
+    _c("ESI-004", "Imaging finding concordant with the symptoms at the treated level", _is(*ESI), ev_concordance, "esi"),
+    _c("ESI-005", "Named baseline pain or function scale", _is(*ESI), ev_baseline, "esi"),
+    _c("ESI-006", "Repeat ESI: at least {esi_relief}% improvement for at least 3 months on the same scale", _has_history(ESI), ev_history, "esi"),
+    _c("ESI-007", "After a failed ESI: at least 14 days and a changed approach, level or drug", _has_history(ESI), ev_changed_approach, "esi"),
+    _c("ESI-013", "Continuation past 12 months justified", _has_history(ESI), ev_continuation, "esi"),
+    _c("ESI-017", "Diagnosis code reflects the radicular condition", _is(*ESI), ev_dx, "esi"),
+    _c("ESI-015", "No biologic or non-FDA-approved injectate", _is(*ESI), ev_injectate, "esi"),
+    _c("ESI-008", "ESI sessions in the region within the rolling 12-month limit", _is(*ESI), ev_ledger, "esi", LIM),
+    _c("ESI-009", "Levels per session: transforaminal at most 2, interlaminar/caudal 1", _is(*ESI), ev_levels, "esi", LIM),
+    _c("ESI-010", "One spinal region per session", _is(*ESI), ev_levels, "esi", LIM),
+    _c("ESI-011", "Fluoroscopic or CT guidance with contrast (or a documented contraindication)", _is(*ESI), ev_guidance, "esi", LIM),
+    _c("ESI-012", "Interlaminar/caudal not bilateral", _is(rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_CAUDAL), ev_levels, "esi", LIM),
+    _c("ESI-014", "Sedation justified", _sedated(ESI), ev_sedation, "esi", LIM),
+    _c("ESI-016", "No other block type on the same date", _is(*ESI), ev_same_day, "esi", LIM),
+    _c("AET-003", "Repeat TFESI: at least two of 50% relief, better function, less medication, lasting 2 weeks", lambda f: f.procedure.type == rf.ProcedureType.ESI_TRANSFORAMINAL and any(p.procedure == rf.ProcedureType.ESI_TRANSFORAMINAL for p in f.history), ev_history, "esi"),
+    _c("EVI-004", "At least 6 weeks of conservative care (4 weeks for stenosis)", _is(*ESI), ev_conservative, "esi"),
+    _c("EVI-005", "ESI frequency: 3 per 6 months, 4 per 12 months, at least 14 days apart", _is(*ESI), ev_ledger, "esi", LIM),
+    _c("EVI-006", "Imaging within 24 months", _is(*ESI), ev_imaging, "esi"),
+    _c("CAR-002", "Repeat ESI: 3 months of benefit; one region per date of service", _has_history(ESI), ev_history, "esi"),
+    _c("CAR-003", "Imaging showing the disc herniation within 18 months", lambda f: f.procedure.type in ESI and any(i.shows_hnp for i in f.imaging), ev_imaging, "esi"),
+    _c("BMA-001", "ESIs at least 30 days apart, at most 6 per 12 months", _is(*ESI), ev_ledger, "esi", LIM),
+    # Medicare program notes: shown only when they fire.
+    _c("PKT-008", "CMS WISeR prior authorization for this ESI", NEVER, ev_pos, group=DOC),
+    _c("PKT-009", "Medicare prior authorization (place of service)", NEVER, ev_pos, group=DOC),
+    _c("PKT-010", "Medicare OPD prior authorization for hospital outpatient facet procedures", NEVER, ev_pos, group=DOC),
+)
+CRITERIA_BY_CODE = {c.code: c for c in CRITERIA}
+GROUP_ORDER = (DOC, "Clinical criteria", LIM, "Other findings")
+
+
+def criterion_text(c: Criterion, policy: Policy) -> str:
+    return c.text.format(
+        diag_relief=fmt_num(policy.get("facet", "diag_relief_min", 80)),
+        rfa_relief=fmt_num(policy.get("facet", "rfa_prereq_relief_min", 80)),
+        max_levels=fmt_num(policy.get("facet", "max_levels_per_session", 2)),
+        dvt_blocks=fmt_num(policy.get("facet", "dvt_prior_blocks", 2)),
+        esi_relief=fmt_num(policy.get("esi", "repeat_relief_min", 50)),
+    )
+
+
+def citation_text(policy: Policy, code: str, family: str, state: str) -> str:
+    return str(policy.citation(code, state=state, family=family))
+
+
+def family_of(facts: rf.CaseFacts) -> str:
+    return "esi" if facts.procedure.type.is_esi else "facet"
+
+
+@dataclass
+class CrosswalkRow:
+    code: str
+    criterion: str
+    status: str  # met / gap / not_documented / note
+    evidence: str
+    action: str  # what the findings say to do ("" when met)
+    citation: str
+    group: str
+    levels: str = ""
+    severity: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def build_crosswalk(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy) -> list[CrosswalkRow]:
+    """One row per applicable criterion of the policy, plus any finding without a criterion."""
+    fired: dict[str, list[Finding]] = {}
+    for finding in evaluation.findings:
+        fired.setdefault(finding.code, []).append(finding)
+    rows: list[CrosswalkRow] = []
+    state = facts.payer.state
+    for c in CRITERIA:
+        findings = fired.pop(c.code, [])
+        if not findings and not (policy.enabled(c.code) and c.applies(facts)):
+            continue
+        rows.append(_row(c.code, criterion_text(c, policy), c.evidence(facts, evaluation), findings,
+                         citation_text(policy, c.code, c.family or family_of(facts), state), c.group))
+    for code, findings in fired.items():
+        rows.append(_row(code, findings[0].message, None, findings, str(findings[0].citation), "Other findings"))
+    order = {g: i for i, g in enumerate(GROUP_ORDER)}
+    rows.sort(key=lambda r: order.get(r.group, len(order)))  # stable: catalogue order within a group
+    return rows
+
+
+def _row(code: str, text: str, evidence: str | None, findings: list[Finding], citation: str, group: str) -> CrosswalkRow:
+    serious = [f for f in findings if f.severity is not Severity.INFO]
+    if serious:
+        status = "gap" if evidence else "not_documented"
+    elif findings:
+        status = "note"
+    else:
+        status = "met"
+    details = [f.detail for f in findings if f.detail]
+    shown = "; ".join(x for x in (evidence, *details) if x) or "Not documented in this request"
+    actions = list(dict.fromkeys(f.message for f in findings))
+    levels = ", ".join(dict.fromkeys(f.level for f in findings if f.level))
+    citation = str(findings[0].citation) if findings else citation
+    worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
+    return CrosswalkRow(code, text, status, shown, " ".join(actions), citation, group, levels,
+                        worst.value if worst else "")
+
+
+# --------------------------------------------------------------------------- letter
+
+
+def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy) -> list[str]:
+    """Plain clinical prose, one sentence per documented fact."""
+    f, c, p = facts, facts.clinical, facts.procedure
+    out: list[str] = []
+    cpts = ", ".join(dict.fromkeys(line.cpt for line in evaluation.code_lines))
+    where = f" at {f.facility.name}" if f.facility.name else ""
+    when = f" on {fmt_date(p.date_of_service)}" if p.date_of_service else ""
+    out.append(
+        f"I am requesting prior authorization of a {procedure_phrase(f)} at {levels_phrase(f)}"
+        f"{' (CPT ' + cpts + ')' if cpts else ''}{when}{where} for my patient, {f.patient.name or 'name not stated'}."
+    )
+
+    s = []
+    pattern = c.pain_pattern.value if c.pain_pattern else ""
+    if c.onset_date:
+        dur = ""
+        if p.date_of_service:
+            dur = f", {fmt_num(months_between(c.onset_date, p.date_of_service), 1)} months before the planned date of service"
+        s.append(f"The patient has had {pattern + ' ' if pattern else ''}{region_word(f)} pain since {fmt_date(c.onset_date)}{dur}.")
+    elif pattern:
+        s.append(f"The patient has {pattern} {region_word(f)} pain.")
+    named = [label for flag, label in (
+        (c.radiculopathy, "radiculopathy"), (c.neurogenic_claudication, "neurogenic claudication"),
+        (c.post_laminectomy, "post-laminectomy syndrome"), (c.acute_zoster, "acute herpes zoster"),
+        (c.facet_cyst, "a facet synovial cyst"),
+    ) if flag]
+    if named:
+        s.append(f"The examination and history document {join_words(named)}.")
+    elif p.type.is_facet_family and pattern == "axial":
+        s.append("There is no radiculopathy or neurogenic claudication.")
+    if f.diagnoses:
+        s.append("Diagnoses: " + "; ".join(f"{code} {icd_description(code)}" for code in f.diagnoses) + ".")
+    if s:
+        out.append(" ".join(s))
+
+    s = []
+    if c.baseline_pain_score is not None or c.baseline_pain_scale:
+        s.append(f"Baseline pain is {fmt_num(c.baseline_pain_score, 1)}/10 on the {c.baseline_pain_scale or 'pain'} scale.")
+    if c.function_score is not None or c.function_scale:
+        s.append(f"Baseline function is {fmt_num(c.function_score, 1)} on the {c.function_scale or 'function'} scale.")
+    if c.functional_impairment:
+        s.append(f"Functional limitation: {c.functional_impairment.rstrip('.')}.")
+    if s:
+        out.append(" ".join(s))
+
+    s = []
+    for i in f.imaging:
+        lv = f" of {', '.join(i.levels)}" if i.levels else ""
+        date_txt = f" on {fmt_date(i.date)}" if i.date else ""
+        s.append(f"{modality_word(i.modality)}{lv}{date_txt} showed: {(i.findings or 'findings not stated').rstrip('.')}.")
+        if i.concordant:
+            s.append("These findings are concordant with the symptoms at the treated level.")
+    if s:
+        out.append(" ".join(s))
+
+    if f.conservative_care:
+        out.append("Conservative care: " + "; ".join(care_item(x) for x in f.conservative_care) + ".")
+
+    s = []
+    if f.history:
+        s.append("Prior interventional procedures: " + "; ".join(history_item(x) for x in sorted(f.history, key=lambda x: x.date)) + ".")
+    seen = {(p.date, tuple(p.levels)) for p in f.history}
+    new_blocks = [b for b in f.block_responses if (b.date, tuple(b.levels)) not in seen]
+    if new_blocks:
+        s.append("Response to diagnostic block(s): " + "; ".join(block_item(b) for b in new_blocks) + ".")
+    if s:
+        out.append(" ".join(s))
+
+    s = [_plan_sentence(f)]
+    if c.rfa_contraindication:
+        s.append(f"Radiofrequency ablation is not possible because: {c.rfa_contraindication.rstrip('.')}.")
+    if c.changed_approach:
+        s.append(f"Change of approach since the previous injection: {c.changed_approach.rstrip('.')}.")
+    if c.continuation_rationale:
+        s.append(f"Reason to continue treatment: {c.continuation_rationale.rstrip('.')}.")
+    out.append(" ".join(x for x in s if x))
+
+    s = []
+    if p.guidance:
+        contrast = ""
+        if p.type.is_esi:
+            contrast = " with contrast" if p.contrast else " without contrast"
+            if p.contrast_contraindication:
+                contrast += f" (contrast contraindication: {p.contrast_contraindication.rstrip('.')})"
+        s.append(f"The procedure will be performed under {GUIDANCE_WORDS.get(p.guidance, p.guidance)} guidance{contrast}.")
+    if p.injectate:
+        s.append(f"Injectate: {p.injectate.rstrip('.')}.")
+    if p.sedation.counts_as_sedation:
+        why = f" because {p.sedation_justification.rstrip('.')}" if p.sedation_justification else ""
+        s.append(f"Planned sedation: {SEDATION_WORDS[p.sedation]}{why}.")
+    else:
+        s.append("No sedation is planned.")
+    if c.other_causes_excluded:
+        s.append("Fracture, tumor, infection and deformity have been ruled out.")
+    out.append(" ".join(s))
+
+    out.append(
+        f"The criteria cross-walk in this packet maps each criterion of {policy.name} "
+        f"({policy.policy_id_for(state=f.payer.state, family=family_of(f))}) to the documentation. Based on the history, examination, imaging and "
+        "response to prior treatment, I consider this procedure medically necessary for this patient."
+    )
+    return out
+
+
+def _plan_sentence(f: rf.CaseFacts) -> str:
+    p, c = f.procedure, f.clinical
+    if p.type in BLOCKS and p.intent == DIAG:
+        plan = " If the blocks confirm facet-mediated pain, radiofrequency ablation is planned." if c.rfa_planned else ""
+        return "The purpose of this block is diagnostic: to confirm the facet joints as the source of the pain." + plan
+    if p.type in BLOCKS and p.intent == THER:
+        return "The purpose of this injection is therapeutic."
+    if p.type is rf.ProcedureType.RFA:
+        first = "an initial" if p.intent == rf.Intent.FIRST else "a repeat"
+        return f"This is {first} radiofrequency ablation after positive diagnostic medial branch blocks."
+    if p.type.is_esi:
+        return "The goal of the epidural steroid injection is to reduce radicular pain and improve function."
+    return ""
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def line_label(line: CodeLine) -> str:
+    mods = f"-{'-'.join(line.modifiers)}" if line.modifiers else ""
+    return f"{'+' if line.add_on else ''}{line.cpt}{mods} x{line.units} ({', '.join(line.levels)})"
+
+
+@dataclass
+class LevelHistory:
+    level: str
+    side: str
+    ledger: LedgerEntry | None
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+
+def level_histories(facts: rf.CaseFacts, evaluation: Evaluation) -> list[LevelHistory]:
+    ledger = {e.level: e for e in evaluation.ledger}
+    out = []
+    for lv in sorted(facts.levels, key=lambda x: level_sort_key(x.level)):
+        rows = [history_row(p) for p in sorted(facts.history, key=lambda p: p.date) if lv.level in p.levels]
+        out.append(LevelHistory(lv.level, side_word(lv.side), ledger.get(lv.level), rows))
+    return out
+
+
+def history_row(p: rf.PriorProcedure) -> dict[str, str]:
+    if p.relief_duration_days is not None:
+        duration = f"{fmt_num(p.relief_duration_days, 1)} days"
+    elif p.relief_duration_hours is not None:
+        duration = f"{fmt_num(p.relief_duration_hours, 1)} hours"
+    else:
+        duration = ""
+    return {
+        "date": fmt_date(p.date),
+        "procedure": PROCEDURE_NAMES.get(p.procedure, str(p.procedure)),
+        "intent": INTENT_WORDS.get(p.intent, "") if p.intent else "",
+        "levels": ", ".join(p.levels),
+        "side": side_word(p.side),
+        "agent": p.agent,
+        "relief": f"{fmt_num(p.relief_percent)}%" if p.relief_percent is not None else "not recorded",
+        "duration": duration or "not recorded",
+        "scale": p.scale or "not recorded",
+    }
+
+
+def block_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, str]]:
+    rows = []
+    for idx, b in enumerate(facts.block_responses):
+        computed = evaluation.computed_relief[idx] if idx < len(evaluation.computed_relief) else computed_relief(b)
+        rows.append({
+            "date": fmt_date(b.date),
+            "levels": ", ".join(b.levels),
+            "agent": b.agent,
+            "scale": b.scale,
+            "pre": fmt_num(b.pre_score, 1),
+            "post": fmt_num(b.post_score, 1),
+            "recorded": f"{fmt_num(b.percent_relief)}%" if b.percent_relief is not None else "",
+            "computed": f"{fmt_num(computed)}%" if computed is not None else "",
+            "duration": f"{fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else "not recorded",
+        })
+    return rows
+
+
+def service_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, str]]:
+    dx = ", ".join(facts.diagnoses)
+    return [
+        {
+            "cpt": f"{'+' if line.add_on else ''}{line.cpt}",
+            "description": line.description,
+            "modifiers": " ".join(line.modifiers) or "none",
+            "code": f"{'+' if line.add_on else ''}{line.cpt}" + "".join(f"-{m}" for m in line.modifiers),
+            "units": str(line.units),
+            "levels": ", ".join(line.levels),
+            "side": line.side,
+            "icd10": dx,
+            "dos": fmt_date(facts.procedure.date_of_service) or "to be scheduled",
+        }
+        for line in evaluation.code_lines
+    ]
+
+
+# --------------------------------------------------------------------------- context
+
+
+def build_packet_context(
+    *,
+    facts: rf.CaseFacts,
+    evaluation: Evaluation,
+    policy: Policy,
+    practice: PracticeInfo | None = None,
+    signature: SignatureInfo | None = None,
+    request_id: int | None = None,
+    revision: int = 1,
+    generated_at: datetime | None = None,
+    clinical_notes: str = "",
+) -> dict[str, object]:
+    """Everything ``templates/pdf/packet.html`` prints, as plain values."""
+    generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    practice = practice or PracticeInfo()
+    crosswalk = build_crosswalk(facts, evaluation, policy)
+    counts = {key: sum(1 for r in crosswalk if r.status == key) for key in STATUS_LABELS}
+    title_proc = procedure_phrase(facts)
+    ref = f"Request {request_id}, revision {revision}" if request_id else f"Revision {revision}"
+    return {
+        "draft": signature is None,
+        "signature": signature,
+        "attestation": signature.meaning if signature else ATTESTATION,
+        "meta": {
+            "title": f"Prior authorization request: {title_proc}",
+            "author": facts.rendering.name or practice.name or "priorauth",
+            "subject": f"Letter of medical necessity and criteria cross-walk ({policy.name}); {ref}",
+            "reference": ref,
+            "generated": generated_at.strftime("%m/%d/%Y %H:%M UTC"),
+        },
+        "practice": practice,
+        "patient": {
+            "name": facts.patient.name,
+            "dob": fmt_date(facts.patient.dob),
+            "sex": SEX_WORDS.get(facts.patient.sex, facts.patient.sex),
+            "member_id": facts.patient.member_id,
+        },
+        "payer": {
+            "name": policy.name,
+            "plan": facts.payer.plan_name,
+            "state": facts.payer.state,
+            "policy_id": policy.policy_id_for(state=facts.payer.state, family=family_of(facts)),
+            "revision": policy.revision_date,
+        },
+        "ordering": facts.ordering,
+        "rendering": facts.rendering,
+        "facility": facts.facility,
+        "place_of_service": POS_WORDS.get(facts.facility.place_of_service, facts.facility.place_of_service),
+        "procedure": {
+            "phrase": title_proc,
+            "name": PROCEDURE_NAMES.get(facts.procedure.type, str(facts.procedure.type)),
+            "intent": INTENT_WORDS.get(facts.procedure.intent, "") if facts.procedure.intent else "",
+            "levels": levels_phrase(facts),
+            "dos": fmt_date(facts.procedure.date_of_service) or "to be scheduled",
+            "guidance": GUIDANCE_WORDS.get(facts.procedure.guidance, "") if facts.procedure.guidance else "not stated",
+            "contrast": "yes" if facts.procedure.contrast else "no",
+            "sedation": SEDATION_WORDS.get(facts.procedure.sedation, str(facts.procedure.sedation)),
+            "sedation_justification": facts.procedure.sedation_justification,
+            "contrast_contraindication": facts.procedure.contrast_contraindication,
+            "rfa_technique": facts.procedure.rfa_technique.value.replace("_", " ") if facts.procedure.rfa_technique else "",
+            "injectate": facts.procedure.injectate,
+        },
+        "services": service_rows(facts, evaluation),
+        "diagnoses": [{"code": code, "description": icd_description(code)} for code in facts.diagnoses],
+        "letter": letter_paragraphs(facts, evaluation, policy),
+        "clinical": clinical_summary(facts),
+        "clinical_notes": clinical_notes,
+        "conservative_care": [
+            {"kind": care_word(x.kind), "start": fmt_date(x.start), "end": fmt_date(x.end),
+             "duration": _care_duration(x), "outcome": x.outcome or "not recorded"}
+            for x in facts.conservative_care
+        ],
+        "imaging": [
+            {"modality": modality_word(i.modality), "date": fmt_date(i.date) or "not recorded",
+             "levels": ", ".join(i.levels), "findings": i.findings or "not recorded",
+             "concordant": "yes" if i.concordant else "not stated"}
+            for i in facts.imaging
+        ],
+        "level_histories": level_histories(facts, evaluation),
+        "blocks": block_rows(facts, evaluation),
+        "crosswalk": crosswalk,
+        "crosswalk_counts": counts,
+        "findings": sorted(evaluation.findings, key=lambda x: (x.severity.rank, x.code)),
+    }
+
+
+def _care_duration(x: rf.ConservativeCare) -> str:
+    if x.start and x.end:
+        return f"{fmt_num((x.end - x.start).days / 7)} weeks"
+    if x.duration_weeks is not None:
+        return f"{fmt_num(x.duration_weeks, 1)} weeks"
+    return "not recorded"
+
+
+def clinical_summary(facts: rf.CaseFacts) -> list[tuple[str, str]]:
+    """Label/value rows for the clinical summary table."""
+    c, p = facts.clinical, facts.procedure
+    onset = "not documented"
+    if c.onset_date:
+        onset = fmt_date(c.onset_date)
+        if p.date_of_service:
+            onset += f" ({fmt_num(months_between(c.onset_date, p.date_of_service), 1)} months before the date of service)"
+    yes = {True: "yes", False: "no"}
+    rows = [
+        ("Pain onset and duration", onset),
+        ("Pain pattern", c.pain_pattern.value if c.pain_pattern else "not documented"),
+        ("Radiculopathy", yes[c.radiculopathy]),
+        ("Neurogenic claudication", yes[c.neurogenic_claudication]),
+        ("Baseline pain", f"{fmt_num(c.baseline_pain_score, 1)}/10 ({c.baseline_pain_scale})" if c.baseline_pain_score is not None else "not documented"),
+        ("Baseline function", f"{fmt_num(c.function_score, 1)} ({c.function_scale})" if c.function_score is not None else "not documented"),
+        ("Functional limitation", c.functional_impairment or "not documented"),
+        ("Fracture, tumor, infection, deformity ruled out", yes[c.other_causes_excluded]),
+        ("Fusion at a requested level", yes[c.fusion_at_level]),
+        ("Facet synovial cyst", yes[c.facet_cyst]),
+    ]
+    if c.post_laminectomy:
+        rows.append(("Post-laminectomy syndrome", "yes"))
+    if c.acute_zoster:
+        rows.append(("Acute herpes zoster", "yes"))
+    if p.type.is_facet_family:
+        rows.append(("RF ablation planned if blocks positive", yes[c.rfa_planned]))
+    if c.rfa_contraindication:
+        rows.append(("Why RFA is not possible", c.rfa_contraindication))
+    if c.changed_approach:
+        rows.append(("Change of approach", c.changed_approach))
+    if c.continuation_rationale:
+        rows.append(("Reason to continue", c.continuation_rationale))
+    return rows
+
+
+def practice_info(obj: object | None) -> PracticeInfo:
+    """From a Practice model instance (duck-typed so this module stays DB-free)."""
+    if obj is None:
+        return PracticeInfo()
+    return PracticeInfo(**{k: getattr(obj, k, "") or "" for k in ("name", "phone", "fax", "address", "contact_name")})

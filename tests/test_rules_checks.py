@@ -406,3 +406,12 @@ def test_medicare_citation_is_the_macs_lcd_for_the_state():
                    sedation=Sedation.MAC), "medicare")["ESI-014"]
     assert "L36920" in esi.citation.policy_id
     assert esi.citation.revision == policy("medicare").revision_date
+
+
+def test_repeat_rfa_without_a_prior_rfa_on_file_is_flagged():
+    assert "FAC-010" in codes(R(REPEAT_RFA, history=rfa_case().history), "medicare")
+
+
+def test_an_esi_more_than_12_months_ago_starts_a_new_series():
+    old = R(base_esi_case(), history=esis([date(2025, 11, 1)], relief=20))
+    assert "ESI-006" not in codes(old, "medicare")

@@ -7,7 +7,7 @@ from datetime import date
 from .checks import REGISTRY, Ctx
 from .codes import derive_code_lines
 from .facts import CaseFacts, LevelRequest, Region
-from .findings import CodeLine, Evaluation, Finding, LedgerEntry
+from .findings import CodeLine, Evaluation, Finding
 from .ledger import build_entry, computed_relief
 from .levels import LevelError, level_sort_key, parse_level, region_of
 from .policy import Policy
@@ -84,7 +84,7 @@ def evaluate(facts: CaseFacts, policy: Policy, *, today: date | None = None) -> 
     return Evaluation(
         findings=tuple(sorted(findings, key=_sort_key)),
         code_lines=ctx.code_lines,
-        ledger=tuple(LedgerEntry(**{**e.__dict__}) for e in ctx.ledger.values()),
+        ledger=tuple(ctx.ledger.values()),
         region=ctx.region.value if ctx.region else None,
         computed_relief=tuple(computed_relief(br) for br in facts.block_responses),
     )

@@ -122,6 +122,8 @@ def esi_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if not rows:
         return []
     last = rows[-1]
+    if add_duration(last.date, ctx.fig("esi", "series_gap", {"months": 12})) < ctx.dos:
+        return []  # a new series, not a repeat
     need = ctx.fig("esi", "repeat_relief_min", 50)
     spec = ctx.fig("esi", "repeat_min")
     msg = (f"A repeat ESI needs >= {need} % sustained improvement for >= {dur(spec)} after the "

@@ -199,7 +199,12 @@ def fac_010(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     out = []
     for level in ctx.levels:
         rows = prior_rfas(facts, ctx, level)
-        if not is_repeat_rfa(facts, ctx, level) or not rows:
+        if not is_repeat_rfa(facts, ctx, level):
+            continue
+        if not rows:
+            out.append(ctx.finding(facts, "FAC-010", f"Repeat RFA at {level}: enter the prior RFA "
+                                   "(date, relief and how long it lasted).", level=level,
+                                   field="history", detail="no prior RFA on file at this level"))
             continue
         last = rows[-1]
         rel, adl = row_relief(facts, last), last.adl_improvement_percent

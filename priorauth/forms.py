@@ -151,6 +151,7 @@ class AuthRequestForm(forms.ModelForm):
             "state_of_service": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
         }
         help_texts = {"payer_profile": "Defaults to the patient's payer."}
+        labels = {"rfa_technique": "RFA technique", "state_of_service": "State of service"}
 
     def __init__(self, *args: Any, practice: m.Practice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

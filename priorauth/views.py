@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from priorauth import forms as pa_forms
@@ -223,9 +224,12 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
             canonical[level] = v.normalize_level(level)
         except ValidationError:
             invalid.append(level)
+    on = parse_date(request.POST.get("date_of_service", "") or "") if request.POST.get("date_of_service") else None
     has_history = services.patient_has_history(patient=patient)
     counts = (
-        services.history_prior_counts(patient=patient, procedure_type=procedure, levels=set(canonical.values()))
+        services.history_prior_counts(
+            patient=patient, procedure_type=procedure, levels=set(canonical.values()), on=on
+        )
         if has_history
         else {}
     )

@@ -59,3 +59,10 @@ def test_outsider_and_bad_ids_get_404(client_outsider, patient, history):
 def test_anonymous_is_redirected(client, patient):
     response = client.post(reverse(URL), {"patient": patient.pk, "procedure_type": "mbb"})
     assert response.status_code == 302 and reverse("pa-login") in response["Location"]
+
+
+def test_rows_after_the_date_of_service_are_not_counted(client_billing, patient, history):
+    data = client_billing.post(
+        reverse(URL), {"patient": patient.pk, "procedure_type": "mbb", "levels": ["L4-L5"], "date_of_service": "2026-04-01"}
+    ).json()
+    assert data["counts"] == {"L4-L5": 1}

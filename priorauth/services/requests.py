@@ -195,23 +195,24 @@ def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) 
     return evaluation
 
 
-def history_prior_counts(*, patient: m.Patient, procedure_type: str, levels: Iterable[str]) -> dict[str, int]:
+def history_prior_counts(
+    *, patient: m.Patient, procedure_type: str, levels: Iterable[str], on: date | None = None
+) -> dict[str, int]:
     """Prior injections per level from the patient's recorded history.
 
-    Facet-family requests (IA, MBB, RFA) count facet-family history; ESIs count ESIs.
+    Counted exactly as the rules engine's ledger counts them (facet IA/MBB blocks
+    for the facet family, ESIs for ESIs; typed level variants in the history are
+    canonicalised), so a prefilled count never disagrees with the ledger.
+    ``on`` (e.g. the date of service) ignores rows after it.
     """
-    requested = rf.ProcedureType(procedure_type)
-    wanted = set(levels)
-    counts = dict.fromkeys(wanted, 0)
-    for row in patient.history.all():
-        kind = rf.ProcedureType(row.procedure)
-        same_family = (kind.is_facet_family and requested.is_facet_family) or (kind.is_esi and requested.is_esi)
-        if not same_family:
-            continue
-        for level in row.level_list:
-            if level in counts:
-                counts[level] += 1
-    return counts
+    from priorauth.rules.ledger import count_types, rows_at_level
+
+    kinds = count_types(rf.ProcedureType(procedure_type))
+    history = patient_history_facts(patient=patient)
+    return {
+        level: sum(1 for r in rows_at_level(history, level, kinds) if on is None or r.date <= on)
+        for level in set(levels)
+    }
 
 
 class WorkflowError(Exception):
@@ -294,7 +295,10 @@ def auth_request_fill_prior_counts(*, request: m.AuthRequest) -> list[str]:
     if not empty or not patient_has_history(patient=request.patient):
         return []
     counts = history_prior_counts(
-        patient=request.patient, procedure_type=request.procedure_type, levels=[row.level for row in empty]
+        patient=request.patient,
+        procedure_type=request.procedure_type,
+        levels=[row.level for row in empty],
+        on=request.date_of_service,
     )
     for row in empty:
         row.prior_count = counts.get(row.level, 0)

@@ -103,6 +103,8 @@
     var body = new URLSearchParams();
     body.append("patient", patientSelect.value);
     body.append("procedure_type", procedureSelect.value);
+    var dos = form.querySelector("#id_date_of_service");
+    if (dos && dos.value) { body.append("date_of_service", dos.value); }
     rows.forEach(function (r) { body.append("levels", r.level.value.trim()); });
     if (pending) { pending.abort(); }
     pending = new AbortController();
@@ -136,7 +138,8 @@
 
   form.addEventListener("change", function (event) {
     var target = event.target;
-    if (target === patientSelect || target === procedureSelect || target.hasAttribute("data-level")) {
+    if (target === patientSelect || target === procedureSelect || target.id === "id_date_of_service" ||
+        target.hasAttribute("data-level")) {
       refreshPriorCounts();
     }
     if (target.hasAttribute("data-prior-count")) {

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from priorauth import views, views_audit, views_security
+from priorauth import views_pdf
 
 urlpatterns = [
     path("health/", views.health, name="pa-health"),
@@ -20,4 +21,8 @@ urlpatterns = [
     path("accounts/otp/setup/", views_security.otp_setup, name="pa-otp-setup"),
     path("audit/", views_audit.audit_list, name="pa-audit"),
     path("audit/export.csv", views_audit.audit_export, name="pa-audit-export"),
+    path("requests/<int:pk>/pdf/", views_pdf.request_pdf, name="pa-request-pdf"),
+    path("requests/<int:pk>/sign/", views_pdf.request_sign, name="pa-request-sign"),
+    path("requests/<int:pk>/signed/<int:doc_pk>.pdf", views_pdf.request_signed_pdf, name="pa-request-signed-pdf"),
+    path("requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"),
 ]

@@ -5,3 +5,4 @@ this package re-exports the public functions.
 """
 
 from priorauth.services.requests import *  # noqa: F401,F403
+from priorauth.services.signing import *  # noqa: F401,F403

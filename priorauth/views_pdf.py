@@ -1,0 +1,123 @@
+"""Packet download, the signing ceremony, signed-PDF download and new revisions.
+
+Every view reads the request through the user's practice (404 otherwise), and
+writes one specific audit row (the audit middleware then skips its generic one).
+PDF responses are attachments with PHI-free names and ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from priorauth import models as m
+from priorauth import pdf, services
+from priorauth.audit import audit_log
+from priorauth.packet import ATTESTATION
+from priorauth.services.requests import WorkflowError
+from priorauth.signing import SigningUnavailable
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    confirm = forms.BooleanField(label="I have reviewed the packet and the findings, and I sign the attestation.")
+
+
+def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
+    try:
+        return services.auth_request_queryset_for_detail().select_related("practice").get(
+            pk=pk, practice_id=getattr(request.user, "practice_id", None)
+        )
+    except m.AuthRequest.DoesNotExist:
+        raise Http404("No such request") from None
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft packet (DRAFT on every page)."""
+    obj = _get_request(request, pk)
+    data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
+    audit_log(action="request-pdf.draft", request=request, obj=obj, detail=f"rev={obj.revision}")
+    return _pdf_response(data, pdf.pdf_filename(request_id=obj.pk, revision=obj.revision, kind="draft"))
+
+
+@require_http_methods(["GET", "POST"])
+def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request(request, pk)
+    user = request.user
+    if not getattr(user, "is_physician", False):
+        audit_log(action="request-sign.denied", request=request, obj=obj, detail="role")
+        raise PermissionDenied("Only a physician can sign.")
+    form = SignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.auth_request_sign(
+                request=obj, user=user, password=form.cleaned_data["password"]  # type: ignore[arg-type]
+            )
+        except PermissionDenied:
+            audit_log(action="request-sign.denied", request=request, obj=obj, detail="reauth failed")
+            raise
+        except (WorkflowError, SigningUnavailable) as exc:
+            messages.error(request, str(exc))
+        else:
+            audit_log(action="request-sign", request=request, obj=obj,
+                      detail=f"rev={document.revision} doc={document.pk}")
+            messages.success(request, "Signed. The signed packet is stored and the request is locked.")
+            return redirect("pa-request-detail", pk=obj.pk)
+    elif request.method == "POST":
+        audit_log(action="request-sign.denied", request=request, obj=obj, detail="form invalid")
+        return _sign_page(request, obj, form, status=403)
+    return _sign_page(request, obj, form)
+
+
+def _sign_page(request: HttpRequest, obj: m.AuthRequest, form: SignForm, status: int = 200) -> HttpResponse:
+    evaluation = services.auth_request_evaluate(request=obj)
+    context = {
+        "obj": obj,
+        "form": form,
+        "attestation": ATTESTATION,
+        "groups": services.findings_grouped(evaluation=evaluation),
+        "evaluation": evaluation,
+        "signed_documents": obj.signed_documents.all().only("pk", "revision", "printed_name", "signed_at", "sha256"),
+    }
+    return render(request, "priorauth/sign.html", context, status=status)
+
+
+@require_GET
+def request_signed_pdf(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    """A stored signed PDF, byte for byte."""
+    try:
+        document = services.signed_document_for_user(user=request.user, request_pk=pk, document_pk=doc_pk)  # type: ignore[arg-type]
+    except m.SignedDocument.DoesNotExist:
+        raise Http404("No such document") from None
+    audit_log(action="request-pdf.signed", request=request, obj=document, detail=f"request={pk}")
+    return _pdf_response(
+        bytes(document.pdf), pdf.pdf_filename(request_id=pk, revision=document.revision, kind="signed")
+    )
+
+
+@require_POST
+def request_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request(request, pk)
+    try:
+        new = services.auth_request_new_revision(request=obj, user=request.user)  # type: ignore[arg-type]
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("pa-request-detail", pk=obj.pk)
+    audit_log(action="request-revise", request=request, obj=obj, detail=f"new={new.pk} rev={new.revision}")
+    messages.success(request, f"Revision {new.revision} created as a draft. The signed revision is unchanged.")
+    return redirect("pa-request-detail", pk=new.pk)

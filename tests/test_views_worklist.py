@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from django.urls import reverse
+from django.utils import timezone
 
 from priorauth import models as m
 
@@ -15,7 +16,7 @@ def make(practice, patient, n: int, status: str = "draft") -> None:  # type: ign
     for i in range(n):
         req = m.AuthRequest.objects.create(
             practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb",
-            intent="diagnostic", status=status, blocker_count=i % 3, warning_count=1,
+            intent="diagnostic", status=status, blocker_count=i % 3, warning_count=1, evaluated_at=timezone.now(),
         )
         m.RequestLevel.objects.create(request=req, level="L4-L5", side="left", position=0)
         m.RequestLevel.objects.create(request=req, level="L5-S1", side="left", position=1)
@@ -25,7 +26,7 @@ def test_it_lists_requests_with_their_columns(client_billing, practice, patient)
     make(practice, patient, 1)
     response = client_billing.get(reverse("pa-worklist"))
     html = response.content.decode()
-    for needle in ("Synthetic, Sam", "Original Medicare", "Medial branch block", "L4-L5, L5-S1", "Draft"):
+    for needle in ("Synthetic, Sam", "Original Medicare", "Medial branch block", ">L4-L5<", ">L5-S1<", "Draft"):
         assert needle in html, needle
 
 
@@ -60,3 +61,8 @@ def test_outsider_sees_none_of_it(client_outsider, practice, patient):
     assert len(response.context["page"]) == 0
     assert response.context["total"] == 0
     assert "Synthetic" not in response.content.decode()
+
+
+def test_unchecked_requests_say_so_instead_of_zero(client_billing, practice, patient):
+    m.AuthRequest.objects.create(practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb")
+    assert "not checked yet" in client_billing.get(reverse("pa-worklist")).content.decode()

@@ -232,3 +232,21 @@ def test_patient_page_lists_history(client_billing, patient, history):
     html = response.content.decode()
     assert "Medial branch block" in html and "L4-L5, L5-S1" in html
     assert "Synthetic, Sam" in client_billing.get(reverse("pa-patient-list")).content.decode()
+
+
+def test_a_typed_relief_that_disagrees_is_saved_and_reported(client_billing, patient, provider, facility):
+    rows = {
+        "levels": [{"level": "L4-L5", "side": "left"}],
+        "block_responses": [{"date": "2026-10-01", "pre_score": "8", "post_score": "4", "percent_relief": "90", "duration_hours": "5"}],
+    }
+    obj = make_request(client_billing, patient, provider, facility, rows=rows)
+    assert obj.block_responses.get().percent_relief == 90
+    response = client_billing.get(reverse("pa-request-detail", args=[obj.pk]))
+    assert "LED-002" in {f.code for f in response.context["evaluation"].findings}
+    assert "LED-002" in response.content.decode()
+
+
+def test_the_edit_page_links_findings_to_inputs_on_the_same_page(client_billing, patient, provider, facility):
+    obj = make_request(client_billing, patient, provider, facility, onset_date="")
+    html = client_billing.get(reverse("pa-request-edit", args=[obj.pk])).content.decode()
+    assert 'href="#id_onset_date"' in html and 'id="id_onset_date"' in html

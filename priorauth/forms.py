@@ -213,9 +213,9 @@ class AuthRequestForm(forms.ModelForm):
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("baseline_pain_scale", placeholder="NRS"), css_class="col-md-3"),
+                    Div(Field("baseline_pain_scale", placeholder="e.g. NRS"), css_class="col-md-3"),
                     Div(Field("baseline_pain_score"), css_class="col-md-3"),
-                    Div(Field("function_scale", placeholder="ODI"), css_class="col-md-3"),
+                    Div(Field("function_scale", placeholder="e.g. ODI"), css_class="col-md-3"),
                     Div(Field("function_score"), css_class="col-md-3"),
                     css_class=row,
                 ),
@@ -258,7 +258,7 @@ class RequestLevelForm(MarkInvalidMixin, forms.ModelForm):
         fields = ["level", "side", "prior_count"]
         labels = {"prior_count": "Prior injections"}
         widgets = {
-            "level": forms.TextInput(attrs={"placeholder": "L4-L5", "autocomplete": "off", "data-level": ""}),
+            "level": forms.TextInput(attrs={"placeholder": "e.g. L4-L5", "autocomplete": "off", "data-level": ""}),
             "prior_count": forms.NumberInput(attrs={"min": 0, "data-prior-count": ""}),
         }
 
@@ -320,8 +320,8 @@ class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
         fields = ["date", "agent", "scale", "pre_score", "post_score", "percent_relief", "duration_hours", "levels"]
         labels = {"duration_hours": "Relief (hours)"}
         widgets = {
-            "agent": forms.TextInput(attrs={"placeholder": "lidocaine 2%"}),
-            "scale": forms.TextInput(attrs={"placeholder": "NRS", "size": 5}),
+            "agent": forms.TextInput(attrs={"placeholder": "e.g. lidocaine 2%"}),
+            "scale": forms.TextInput(attrs={"placeholder": "e.g. NRS", "size": 5}),
             "duration_hours": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
         }
 
@@ -428,7 +428,7 @@ class DiagnosisForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.Diagnosis
         fields = ["code"]
-        widgets = {"code": forms.TextInput(attrs={"placeholder": "M47.816", "autocomplete": "off", "size": 10})}
+        widgets = {"code": forms.TextInput(attrs={"placeholder": "e.g. M47.816", "autocomplete": "off", "size": 10})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

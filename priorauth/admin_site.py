@@ -21,6 +21,10 @@ class PriorauthAdminSite(OTPAdminSite):
     site_title = "priorauth admin"
     index_title = "Administration"
 
+    def __init__(self, name: str = "admin") -> None:
+        # OTPAdminSite defaults to "otpadmin"; keep the usual "admin:" URL namespace.
+        super().__init__(name=name)
+
 
 def is_practice_admin(user: Any) -> bool:
     return bool(

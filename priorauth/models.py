@@ -408,7 +408,7 @@ class SignedDocument(models.Model):
         ordering = ["-signed_at"]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
+        if not self._state.adding:  # an explicit pk on a new row is still an insert
             raise PermissionError("Signed documents are never changed.")
         super().save(*args, **kwargs)
 
@@ -434,7 +434,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["practice", "-at"])]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
+        if not self._state.adding:  # an explicit pk on a new row is still an insert
             raise PermissionError("Audit events are never changed.")
         super().save(*args, **kwargs)
 

@@ -1,0 +1,226 @@
+"""HTTP under load: gunicorn with production settings on 127.0.0.1, locust headless.
+
+Two halves:
+
+* ``python -m priorauth.bench.http_bench --out plan.json`` (a Django process on
+  the benchmark database, with the same production environment as gunicorn):
+  creates one database session per simulated user (no password round trip, so
+  the Secure session cookie problem on plain-HTTP loopback does not arise) and
+  picks each user's request ids. Writes the plan that locustfile.py reads.
+* ``run(...)``, called by the orchestrator: starts gunicorn, waits for
+  /health/, runs locust for a bounded time, stops gunicorn, and reads
+  locust's CSV and gunicorn's log (5xx, tracebacks, "database is locked").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from priorauth.bench.common import ROOT, VAR, django_setup, write_json
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+
+
+def make_plan(*, users: int, ids_per_user: int) -> dict:
+    import time as _time
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.urls import NoReverseMatch, reverse
+
+    from priorauth import models as m
+    from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
+
+    practices = list(m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk"))
+    if not practices:
+        raise SystemExit("no benchmark practices: seed first")
+    rng = random.Random(25)
+    plan_users = []
+    for i in range(users):
+        practice = practices[i % len(practices)]
+        username = f"bench-load-{i + 1:02d}"
+        user = m.User.objects.filter(username=username).first()
+        if user is None:
+            user = m.User(username=username, practice=practice, role="billing", first_name="Load",
+                          last_name=f"User {i + 1:02d}")
+            user.set_password(BENCH_PASSWORD)
+            user.save()
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["pa_login_at"] = _time.time()
+        store.set_expiry(settings.SESSION_COOKIE_AGE)
+        store.create()
+        ids = list(m.AuthRequest.objects.filter(practice=practice).values_list("pk", flat=True))
+        editable = list(
+            m.AuthRequest.objects.filter(practice=practice, status__in=("draft", "ready"))
+            .values_list("pk", flat=True)
+        )
+        plan_users.append(
+            {
+                "username": username,
+                "practice_id": practice.pk,
+                "session_key": store.session_key,
+                # Any request of the practice (old and new alike), so the detail
+                # page is measured over the whole table, not a cached handful.
+                "detail_ids": rng.sample(ids, min(ids_per_user, len(ids))),
+                "edit_ids": rng.sample(editable, min(max(1, ids_per_user // 4), len(editable))),
+            }
+        )
+
+    def url(name: str) -> str:
+        try:
+            return reverse(name, args=[999999999]).replace("999999999", "{pk}")
+        except NoReverseMatch:
+            return ""
+
+    return {
+        "users": plan_users,
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "detail_url": url("pa-request-detail"),
+        "edit_url": url("pa-request-edit"),
+        "pdf_url": url("pa-request-pdf"),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn not healthy after {timeout} s")
+
+
+def _read_stats(prefix: Path) -> dict[str, dict]:
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            def num(key: str) -> float | None:
+                value = row.get(key, "")
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    return None
+
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50_ms": num("50%"),
+                "p95_ms": num("95%"),
+                "p99_ms": num("99%"),
+                "max_ms": num("Max Response Time"),
+                "avg_ms": round(num("Average Response Time") or 0, 1),
+                "rps": round(num("Requests/s") or 0, 2),
+            }
+    return rows
+
+
+def _read_failures(prefix: Path) -> list[dict]:
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        return [
+            {"endpoint": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
+            for r in csv.DictReader(fh)
+        ]
+
+
+def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: int, threads: int,
+        think: str, plan: dict, pdf_in_load: bool = False) -> dict:
+    """Start gunicorn, drive it with locust for ``duration`` seconds, collect figures."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    plan = dict(plan, origin=origin, pdf_in_load=pdf_in_load)
+    plan_path = VAR / f"plan-{label}.json"
+    write_json(plan_path, plan)
+    log_path = VAR / f"gunicorn-{label}.log"
+    prefix = VAR / f"locust-{label}"
+    gunicorn = [
+        sys.executable, "-m", "gunicorn", "priorauth.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread" if threads > 1 else "sync", "--timeout", "60",
+        "--access-logfile", "-", "--access-logformat", '%(s)s %(m)s %(U)s %(M)sms',
+    ]
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(gunicorn, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        try:
+            _wait_healthy(f"{origin}/health/", server)
+            locust_env = dict(os.environ, PRIORAUTH_BENCH_PLAN=str(plan_path), PRIORAUTH_BENCH_THINK=think)
+            cmd = [
+                sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", origin,
+                "-u", str(users), "-r", str(max(1, users // 5)), "--run-time", f"{duration}s",
+                "--stop-timeout", "10", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+            ]
+            print(f"  $ locust ... -u {users} --run-time {duration}s against gunicorn "
+                  f"({workers} workers x {threads} threads) on {origin}", flush=True)
+            started = time.monotonic()
+            locust = subprocess.run(cmd, env=locust_env, cwd=ROOT, timeout=duration + 120,
+                                    capture_output=True, text=True)
+            elapsed = time.monotonic() - started
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    (VAR / f"locust-{label}.out").write_text(locust.stdout + locust.stderr)
+    log_text = log_path.read_text(errors="replace")
+    status_5xx = sum(1 for ln in log_text.splitlines() if ln[:1] == "5" and ln[1:3].isdigit() and ln[3:4] == " ")
+    return {
+        "users": users,
+        "duration_s": duration,
+        "elapsed_s": round(elapsed, 1),
+        "think_s": think,
+        "pdf_in_load": pdf_in_load,
+        "gunicorn": {"workers": workers, "threads": threads},
+        "locust_exit": locust.returncode,
+        "endpoints": _read_stats(prefix),
+        "failures": _read_failures(prefix),
+        "server_5xx": status_5xx,
+        "database_is_locked": log_text.count("database is locked"),
+        "tracebacks": log_text.count("Traceback (most recent call last)"),
+        "gunicorn_log": str(log_path.relative_to(ROOT)),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=25)
+    parser.add_argument("--ids-per-user", type=int, default=400)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    django_setup()
+    write_json(Path(args.out), make_plan(users=args.users, ids_per_user=args.ids_per_user))
+
+
+if __name__ == "__main__":
+    main()

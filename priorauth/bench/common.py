@@ -57,6 +57,7 @@ def django_env(*, database_url: str, label: str, production: bool = False) -> di
     under var/bench/, PostgreSQL runs use the database named by --database-url.
     """
     env = dict(os.environ)
+    env["PRIORAUTH_BENCH_DB"] = "1"
     env["DJANGO_SETTINGS_MODULE"] = "priorauth.settings"
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     if database_url:
@@ -133,6 +134,18 @@ def write_json(path: Path, data: object) -> None:
 
 
 def django_setup() -> None:
+    """Set up Django for a step, refusing any database but a benchmark one.
+
+    Steps empty and reseed their database, so they only run with the
+    environment ``django_env`` builds: a SQLite file under var/bench/ or an
+    explicit --database-url. Never the checkout's db.sqlite3.
+    """
+    if os.environ.get("PRIORAUTH_BENCH_DB") != "1":
+        raise SystemExit("run the benchmark through `python -m priorauth.bench` (it picks a separate database)")
+    if not os.environ.get("DATABASE_URL"):
+        path = Path(os.environ.get("PRIORAUTH_SQLITE_PATH", "")).resolve()
+        if VAR.resolve() not in path.parents:
+            raise SystemExit(f"benchmark SQLite database must be under {VAR}, not {path}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "priorauth.settings")
     import django
 

@@ -116,7 +116,7 @@ def auth_request_sign(*, request: m.AuthRequest, user: m.User, password: str) ->
         raise PermissionDenied("Only a physician can sign.")
     if not password or not user.check_password(password):
         raise PermissionDenied("Password check failed.")
-    request = _fresh(request)
+    caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
     identity = signer_identity(user=user)
@@ -153,8 +153,9 @@ def auth_request_sign(*, request: m.AuthRequest, user: m.User, password: str) ->
             sha256=signing.sha256_hex(signed),
             snapshot_sha256=snapshot_sha256(dataclasses.replace(facts, signed=False)),
         )
-    request.status = m.AuthRequest.Status.SIGNED
-    request.lock_version = expected_version + 1
+    for obj in (request, caller_copy):
+        obj.status = m.AuthRequest.Status.SIGNED
+        obj.lock_version = expected_version + 1
     return document
 
 
@@ -164,13 +165,13 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
     When a newer revision already exists, that one is returned instead of a second copy.
     """
     _check_practice(request=request, user=user)
-    if not request.is_locked:
-        raise WorkflowError("Only a signed request needs a new revision; edit this one directly.")
     with transaction.atomic():
-        existing = m.AuthRequest.objects.filter(previous_revision=request).order_by("-revision").first()
+        source = m.AuthRequest.objects.select_for_update().get(pk=request.pk)
+        if not source.is_locked:
+            raise WorkflowError("Only a signed request needs a new revision; edit this one directly.")
+        existing = m.AuthRequest.objects.filter(previous_revision=source).order_by("-revision").first()
         if existing is not None:
             return existing
-        source = m.AuthRequest.objects.select_for_update().get(pk=request.pk)
         values = {
             f.attname: getattr(source, f.attname)
             for f in m.AuthRequest._meta.concrete_fields

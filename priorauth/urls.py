@@ -3,6 +3,7 @@ from django.urls import path
 
 from priorauth import views, views_audit, views_security
 from priorauth import views_pdf
+from priorauth import views_workflow
 
 urlpatterns = [
     path("health/", views.health, name="pa-health"),
@@ -25,4 +26,6 @@ urlpatterns = [
     path("requests/<int:pk>/sign/", views_pdf.request_sign, name="pa-request-sign"),
     path("requests/<int:pk>/signed/<int:doc_pk>.pdf", views_pdf.request_signed_pdf, name="pa-request-signed-pdf"),
     path("requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"),
+    path("requests/<int:pk>/submission/", views_workflow.request_record_submission, name="pa-request-submission"),
+    path("requests/<int:pk>/decision/", views_workflow.request_record_decision, name="pa-request-decision"),
 ]

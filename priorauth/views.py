@@ -182,6 +182,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "send_form": pa_forms.SendForSignatureForm(),
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
+        "signed_documents": obj.signed_documents.defer("pdf"),
         **_findings_context(obj),
     }
     return render(request, "priorauth/request_detail.html", ctx)

@@ -1,0 +1,133 @@
+"""After signing: record the submission to the payer and the payer's decision.
+
+``signed`` -> ``submitted`` (date, channel, payer reference) -> ``approved``
+(authorization number, valid from/to, units) / ``denied`` (reason) / ``pended``
+(what the payer asked for). A pended request can be resubmitted or decided.
+The allowed moves are ``services.requests.ALLOWED_TRANSITIONS``; anything else
+is a ``WorkflowError``. Input that is present but unusable is a coded
+``ValidationError`` keyed by field, so a form can show it next to the input.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from priorauth import models as m
+from priorauth.services.requests import ALLOWED_TRANSITIONS, WorkflowError
+
+__all__ = ["SUBMISSION_CHANNELS", "auth_request_record_decision", "auth_request_record_submission"]
+
+SUBMISSION_CHANNELS = [
+    ("portal", "Payer portal"),
+    ("fax", "Fax"),
+    ("phone", "Phone"),
+    ("mail", "Mail"),
+    ("edi", "EDI 278"),
+]
+DECISIONS = ("approved", "denied", "pended")
+
+
+def _check(*, request: m.AuthRequest, user: m.User, to: str) -> None:
+    if not user.is_authenticated or user.practice_id is None or user.practice_id != request.practice_id:
+        raise PermissionDenied("This request belongs to another practice.")
+    if to not in ALLOWED_TRANSITIONS.get(request.status, set()):
+        raise WorkflowError(
+            f"A request that is {request.get_status_display().lower()} cannot be marked "
+            f"{m.AuthRequest.Status(to).label.lower()}."
+        )
+
+
+def _claim(*, request: m.AuthRequest, fields: dict[str, object]) -> None:
+    """Write the new status only if nobody changed the request meanwhile."""
+    expected = request.lock_version
+    claimed = m.AuthRequest.objects.filter(pk=request.pk, status=request.status, lock_version=expected).update(
+        **fields, lock_version=expected + 1, updated_at=timezone.now()
+    )
+    if claimed != 1:
+        raise WorkflowError("The request changed meanwhile; reload it and try again.")
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.lock_version = expected + 1
+
+
+@transaction.atomic
+def auth_request_record_submission(
+    *, request: m.AuthRequest, user: m.User, submitted_on: date, channel: str, payer_reference: str = ""
+) -> m.AuthRequest:
+    """Record that the signed packet went to the payer (signed or pended -> submitted)."""
+    _check(request=request, user=user, to=m.AuthRequest.Status.SUBMITTED)
+    errors: dict[str, ValidationError] = {}
+    if submitted_on > timezone.localdate():
+        errors["submitted_on"] = ValidationError("The submission date is in the future.", code="future_date")
+    if channel not in dict(SUBMISSION_CHANNELS):
+        errors["channel"] = ValidationError("Choose how it was sent.", code="invalid_channel")
+    if errors:
+        raise ValidationError(errors)
+    _claim(
+        request=request,
+        fields={
+            "status": m.AuthRequest.Status.SUBMITTED,
+            "submitted_on": submitted_on,
+            "submission_channel": channel,
+            "payer_reference": payer_reference.strip(),
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def auth_request_record_decision(
+    *,
+    request: m.AuthRequest,
+    user: m.User,
+    decision: str,
+    authorization_number: str = "",
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    approved_units: int | None = None,
+    denial_reason: str = "",
+    pend_reason: str = "",
+) -> m.AuthRequest:
+    """Record the payer's answer to a submitted (or pended) request.
+
+    Approved needs the authorization number and the valid-from/to dates (units
+    optional); denied needs the reason; pended needs what the payer asked for.
+    """
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": ValidationError("Choose the payer's decision.", code="invalid_decision")})
+    _check(request=request, user=user, to=decision)
+    errors: dict[str, ValidationError] = {}
+    fields: dict[str, object] = {"status": decision}
+    if decision == "approved":
+        if not authorization_number.strip():
+            errors["authorization_number"] = ValidationError(
+                "Enter the authorization number.", code="required"
+            )
+        if valid_from is None:
+            errors["valid_from"] = ValidationError("Enter the first valid date.", code="required")
+        if valid_to is None:
+            errors["valid_to"] = ValidationError("Enter the last valid date.", code="required")
+        if valid_from and valid_to and valid_to < valid_from:
+            errors["valid_to"] = ValidationError("Valid to is before valid from.", code="end_before_start")
+        if approved_units is not None and approved_units < 1:
+            errors["approved_units"] = ValidationError("Units must be at least 1.", code="invalid_units")
+        fields.update(
+            authorization_number=authorization_number.strip(), valid_from=valid_from, valid_to=valid_to,
+            approved_units=approved_units,
+        )
+    elif decision == "denied":
+        if not denial_reason.strip():
+            errors["denial_reason"] = ValidationError("Enter the payer's reason.", code="required")
+        fields["denial_reason"] = denial_reason.strip()
+    else:
+        if not pend_reason.strip():
+            errors["pend_reason"] = ValidationError("Enter what the payer asked for.", code="required")
+        fields["pend_reason"] = pend_reason.strip()
+    if errors:
+        raise ValidationError(errors)
+    _claim(request=request, fields=fields)
+    return request

@@ -677,8 +677,10 @@ def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Polic
     cpts = ", ".join(dict.fromkeys(line.cpt for line in evaluation.code_lines))
     where = f" at {f.facility.name}" if f.facility.name else ""
     when = f" on {fmt_date(p.date_of_service)}" if p.date_of_service else ""
+    phrase = procedure_phrase(f)
+    article = "an" if phrase[:1].lower() in "aeiou" else "a"
     out.append(
-        f"I am requesting prior authorization of a {procedure_phrase(f)} at {levels_phrase(f)}"
+        f"I am requesting prior authorization of {article} {phrase} at {levels_phrase(f)}"
         f"{' (CPT ' + cpts + ')' if cpts else ''}{when}{where} for my patient, {f.patient.name or 'name not stated'}."
     )
 

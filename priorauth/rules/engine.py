@@ -40,7 +40,7 @@ def _code_lines(facts: CaseFacts, policy: Policy, levels: tuple[str, ...],
     return tuple(lines)
 
 
-def _sort_key(f: Finding) -> tuple[int, int, str]:
+def finding_sort_key(f: Finding) -> tuple[int, int, str]:
     return (f.severity.rank, level_sort_key(f.level) if f.level else -1, f.code)
 
 
@@ -82,7 +82,7 @@ def evaluate(facts: CaseFacts, policy: Policy, *, today: date | None = None) -> 
                 seen.add((f.code, f.level))
                 findings.append(f)
     return Evaluation(
-        findings=tuple(sorted(findings, key=_sort_key)),
+        findings=tuple(sorted(findings, key=finding_sort_key)),
         code_lines=ctx.code_lines,
         ledger=tuple(ctx.ledger.values()),
         region=ctx.region.value if ctx.region else None,

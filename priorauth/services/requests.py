@@ -5,6 +5,8 @@ Functions are keyword-only and named <entity>_<action>.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Iterable
 from datetime import date
 
@@ -14,6 +16,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth import rules
 from priorauth.rules import facts as rf
+from priorauth.rules.engine import finding_sort_key
 from priorauth.rules.findings import Evaluation, Severity
 from priorauth.rules.policy import Policy
 
@@ -183,6 +186,8 @@ def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) 
     facts = auth_request_facts(request=request)
     policy = payer_policy_build(profile=request.payer_profile)
     evaluation = rules.evaluate(facts, policy, today=today or timezone.localdate())
+    if not request.is_locked:
+        evaluation = _signature_pending(evaluation)
     blockers = sum(1 for f in evaluation.findings if f.severity is Severity.BLOCKER)
     warnings = sum(1 for f in evaluation.findings if f.severity is Severity.WARNING)
     if (request.blocker_count, request.warning_count) != (blockers, warnings) or request.evaluated_at is None:
@@ -193,6 +198,25 @@ def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) 
             blocker_count=blockers, warning_count=warnings, evaluated_at=request.evaluated_at
         )
     return evaluation
+
+
+def _signature_pending(evaluation: Evaluation) -> Evaluation:
+    """Before signing, an unsigned letter (PKT-004) is the next workflow step, not a gap.
+
+    The workflow cannot submit an unsigned packet (signed -> submitted), so the finding
+    is shown as info until then; a JSON file evaluated on its own keeps the blocker.
+    """
+    findings = tuple(
+        dataclasses.replace(
+            f,
+            severity=Severity.INFO,
+            detail="Pending: a physician signs in the next step; unsigned packets cannot be submitted.",
+        )
+        if f.code in SIGNATURE_STEP_CODES and f.severity is Severity.BLOCKER
+        else f
+        for f in evaluation.findings
+    )
+    return dataclasses.replace(evaluation, findings=tuple(sorted(findings, key=finding_sort_key)))
 
 
 def history_prior_counts(
@@ -238,9 +262,7 @@ def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: 
     """Move a draft to "ready for signature"; blockers need a recorded override reason."""
     if request.status != m.AuthRequest.Status.DRAFT:
         raise WorkflowError("Only a draft can be sent for signature.")
-    evaluation = auth_request_evaluate(request=request)
-    # PKT-004 (letter not signed) is what the signature step resolves: not a gate here.
-    blockers = [f for f in evaluation.blockers if f.code not in SIGNATURE_STEP_CODES]
+    blockers = auth_request_evaluate(request=request).blockers
     if blockers and not override_reason.strip():
         raise WorkflowError(
             f"{len(blockers)} blocker(s) remain. Fix them, or give an override reason."

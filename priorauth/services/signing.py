@@ -60,6 +60,19 @@ def _fresh(request: m.AuthRequest) -> m.AuthRequest:
     return auth_request_queryset_for_detail().select_related("practice").get(pk=request.pk)
 
 
+def _is_loaded_for_packet(request: m.AuthRequest) -> bool:
+    """True when ``request`` came from the detail queryset with its practice (all relations cached)."""
+    prefetched = getattr(request, "_prefetched_objects_cache", {})
+    wanted = {"levels", "block_responses", "conservative_care", "imaging", "diagnoses"}
+    patient = request._state.fields_cache.get("patient")
+    return (
+        wanted <= prefetched.keys()
+        and "practice" in request._state.fields_cache
+        and patient is not None
+        and "history" in getattr(patient, "_prefetched_objects_cache", {})
+    )
+
+
 def auth_request_packet_context(
     *, request: m.AuthRequest, signature: packet.SignatureInfo | None = None, facts: CaseFacts | None = None
 ) -> dict[str, object]:
@@ -84,7 +97,8 @@ def auth_request_packet_context(
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     """The unsigned packet, watermarked DRAFT on every page."""
     _check_practice(request=request, user=user)
-    request = _fresh(request)
+    if not _is_loaded_for_packet(request):  # the PDF view already loaded it so: no second load
+        request = _fresh(request)
     return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
 
 

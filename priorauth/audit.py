@@ -189,6 +189,9 @@ def _reinstall_triggers(sender: Any, using: str = "default", **kwargs: Any) -> N
 
     from priorauth import db_triggers
 
+    from django.db.migrations.recorder import MigrationRecorder
+
     connection = connections[using]
-    if "priorauth_auditevent" in connection.introspection.table_names():
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("priorauth", "0005_audit_immutable_triggers") in applied:
         db_triggers.install(connection)

@@ -581,3 +581,27 @@ def field_anchor(path: str) -> str:
     if head == "history":
         return ""
     return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(head, "")
+
+
+class WorklistFilterForm(forms.Form):
+    """Worklist filters; every field optional, bad values are simply ignored."""
+
+    q = forms.CharField(label="Patient name or member ID", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "autocomplete": "off", "type": "search"}))
+    payer = forms.ModelChoiceField(label="Payer", required=False, queryset=m.PayerProfile.objects.none(),
+                                   empty_label="All payers", widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    physician = forms.ModelChoiceField(label="Physician", required=False, queryset=m.Provider.objects.none(),
+                                       empty_label="All physicians", widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    dos_from = forms.DateField(label="Service from", required=False,
+                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
+    dos_to = forms.DateField(label="Service to", required=False,
+                             widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, practice_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = m.PayerProfile.objects.only("id", "name", "version")
+        self.fields["physician"].queryset = m.Provider.objects.filter(practice_id=practice_id).only("id", "name", "credentials")
+
+    def cleaned_or_empty(self, name: str) -> Any:
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None

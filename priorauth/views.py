@@ -8,6 +8,7 @@ everywhere (LoginRequiredMiddleware) except health and login.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,10 +16,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
@@ -28,7 +29,7 @@ from priorauth import services
 from priorauth import validators as v
 from priorauth.services import concurrency
 
-WORKLIST_PAGE_SIZE = 50
+WORKLIST_PAGE_SIZE = 25
 
 
 @login_not_required
@@ -97,21 +98,57 @@ def _findings_context(obj: m.AuthRequest) -> dict[str, Any]:
 
 
 def worklist(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    """Requests by status (with counts), payer, physician, date of service; patient search.
+
+    The patient search (a name or a member ID is PHI) is read only from a POST
+    body, never from the query string: a GET search would put it in the URL,
+    and so in browser history, Referer headers and the access log of whatever
+    server sits in front (the audit middleware never stores query strings, but
+    that is not the only log). The other filters carry no PHI and also work as
+    GET parameters, so status tabs and pages stay plain links until a search
+    is active. Trade-off: Back after a search asks to resend the form.
+    """
+    practice_id = _practice_id(request)
+    searching_allowed = request.method == "POST"
+    source = request.POST if searching_allowed else request.GET
+    form = pa_forms.WorklistFilterForm(source, practice_id=practice_id)
+    status = source.get("tab", source.get("status", ""))
     if status not in m.AuthRequest.Status.values:
         status = ""
-    rows = (
-        m.AuthRequest.objects.filter(practice_id=_practice_id(request))
-        .select_related("patient", "payer_profile")
-        .prefetch_related(Prefetch("levels", queryset=m.RequestLevel.objects.only("id", "request_id", "level", "side", "position")))
-        .order_by("-updated_at")
+    payer, physician = form.cleaned_or_empty("payer"), form.cleaned_or_empty("physician")
+    filters = services.WorklistFilters(
+        status=status,
+        payer_id=payer.pk if payer else None,
+        physician_id=physician.pk if physician else None,
+        dos_from=form.cleaned_or_empty("dos_from"),
+        dos_to=form.cleaned_or_empty("dos_to"),
+        search=(form.cleaned_or_empty("q") or "") if searching_allowed else "",
     )
-    if status:
-        rows = rows.filter(status=status)
-    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = services.request_status_counts(practice_id=_practice_id(request))
-    tabs = [(value, label, counts[value]) for value, label in m.AuthRequest.Status.choices]
-    ctx = {"page": page, "status": status, "tabs": tabs, "total": sum(counts.values())}
+    rows, counts = services.auth_request_worklist(practice_id=practice_id, filters=filters)
+    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
+    today = timezone.localdate()
+    for row in page.object_list:
+        row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
+    # Non-PHI filters as a query string for the tab and page links.
+    link_params = {
+        key: value
+        for key, value in (
+            ("payer", filters.payer_id), ("physician", filters.physician_id),
+            ("dos_from", filters.dos_from), ("dos_to", filters.dos_to),
+        )
+        if value
+    }
+    ctx = {
+        "form": form,
+        "page": page,
+        "status": status,
+        "tabs": [(value, label, counts[value]) for value, label in m.AuthRequest.Status.choices],
+        "total": sum(counts.values()),
+        "searching": bool(filters.search),
+        "filtered": bool(filters.search or link_params),
+        "link_query": urlencode(link_params),
+        "expiry_days": services.EXPIRY_WARNING_DAYS,
+    }
     return render(request, "priorauth/worklist.html", ctx)
 
 

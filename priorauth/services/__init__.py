@@ -7,3 +7,4 @@ this package re-exports the public functions.
 from priorauth.services.requests import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403
+from priorauth.services.worklist import *  # noqa: F401,F403

@@ -251,3 +251,47 @@ def test_transactional_tests_can_still_flush_audit_rows(django_user_model):
 @pytest.mark.django_db(transaction=True)
 def test_triggers_are_back_after_a_flush():
     assert len(db_triggers.installed(connection)) == 4
+
+
+# --------------------------------------------------------------------------- one row per action
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):  # type: ignore[no-untyped-def]
+    from priorauth import signing
+    from priorauth.services import signing as signing_service
+
+    monkeypatch.setattr(signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 fake")
+    monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
+    monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
+
+
+def _new_rows(before: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.order_by("id")[before:])
+
+
+def test_pdf_download_edit_send_and_sign_each_write_one_row(client, physician_user, auth_request, patient, provider, fake_pdf):
+    from tests.intake_data import page_data
+
+    client.force_login(physician_user)
+    steps = [
+        ("get", reverse("pa-request-pdf", args=[auth_request.pk]), {}),
+        ("post", reverse("pa-request-edit", args=[auth_request.pk]),
+         page_data(patient=patient, provider=provider, lock_version=0)),
+        ("post", reverse("pa-request-send", args=[auth_request.pk]), {"override_reason": "peer-reviewed"}),
+        ("post", reverse("pa-request-sign", args=[auth_request.pk]), {"password": PASSWORD, "confirm": "on"}),
+    ]
+    for method, url, data in steps:
+        before = AuditEvent.objects.count()
+        response = getattr(client, method)(url, data)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        rows = _new_rows(before)
+        assert len(rows) == 1, (url, [r.action for r in rows])
+        row = rows[0]
+        assert row.user == physician_user and row.ip == "127.0.0.1"
+        assert row.object_id in (str(auth_request.pk), "") or row.object_type == "signeddocument"
+        for value in PHI_VALUES:
+            assert value not in _row_text(row)
+    auth_request.refresh_from_db()
+    assert auth_request.status == "signed"
+    assert AuditEvent.objects.filter(action="request-sign").count() == 1

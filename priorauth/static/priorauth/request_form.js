@@ -205,4 +205,27 @@
       target.removeAttribute("data-autofilled");
     }
   });
+
+  /* ---------------------------------------------------------------- finding links */
+
+  /* A finding's "Fix" link names an input id (or a section). Scrolling there is not
+     enough for keyboard users: move the focus to the input too, so typing starts there. */
+  function focusFieldFor(hash) {
+    if (!hash || hash.charAt(0) !== "#" || hash.length < 2) { return; }
+    var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (!target) { return; }
+    var control = target.matches("input, select, textarea") ? target :
+      target.querySelector("input:not([type=hidden]):not([type=checkbox]), select, textarea, button");
+    if (!control) { return; }
+    control.focus({ preventScroll: true });
+    control.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a.finding-fix");
+    if (!link) { return; }
+    var hash = link.getAttribute("href") || "";
+    if (hash.charAt(0) === "#") { window.setTimeout(function () { focusFieldFor(hash); }, 0); }
+  });
+  focusFieldFor(window.location.hash);  /* arrived from the summary page's "Fix" link */
 }());

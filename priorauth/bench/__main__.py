@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
     p.add_argument("--pdf-in-load", action="store_true",
                    help="add PDF downloads (weight 1 of 11) to the load mix")
+    p.add_argument("--no-save", action="store_true",
+                   help="leave the edit form and save out of the load mix (isolates worklist and detail)")
     p.add_argument("--rules-sample", type=int, default=2000)
     p.add_argument("--pdf-renders", type=int, default=40)
     return p.parse_args(argv)
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
             plan = run_step("priorauth.bench.http_bench", ["--users", str(args.users)], prod, timeout=600)
             scale["http"] = http_bench.run(env=prod, label=f"{label}-{stamp}", users=args.users,
                                            duration=args.duration, workers=args.workers, threads=args.threads,
-                                           think=args.think, plan=plan, pdf_in_load=args.pdf_in_load)
+                                           think=args.think, plan=plan, pdf_in_load=args.pdf_in_load,
+                                           save_in_load=not args.no_save)
             print(f"  http: {json.dumps(scale['http']['endpoints'])}", flush=True)
             print(f"  http errors: failures={scale['http']['failures']} 5xx={scale['http']['server_5xx']} "
                   f"locked={scale['http']['database_is_locked']}", flush=True)

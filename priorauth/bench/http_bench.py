@@ -152,12 +152,13 @@ def _read_failures(prefix: Path) -> list[dict]:
 
 
 def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: int, threads: int,
-        think: str, plan: dict, pdf_in_load: bool = False) -> dict:
+        think: str, plan: dict, pdf_in_load: bool = False,
+        save_in_load: bool = True) -> dict:
     """Start gunicorn, drive it with locust for ``duration`` seconds, collect figures."""
     VAR.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     origin = f"http://127.0.0.1:{port}"
-    plan = dict(plan, origin=origin, pdf_in_load=pdf_in_load)
+    plan = dict(plan, origin=origin, pdf_in_load=pdf_in_load, save_in_load=save_in_load)
     plan_path = VAR / f"plan-{label}.json"
     write_json(plan_path, plan)
     log_path = VAR / f"gunicorn-{label}.log"
@@ -201,6 +202,7 @@ def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: 
         "elapsed_s": round(elapsed, 1),
         "think_s": think,
         "pdf_in_load": pdf_in_load,
+        "save_in_load": save_in_load,
         "gunicorn": {"workers": workers, "threads": threads},
         "locust_exit": locust.returncode,
         "endpoints": _read_stats(prefix),

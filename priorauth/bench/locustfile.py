@@ -71,7 +71,7 @@ class BillingStaff(FastHttpUser):
 
     @task(2)
     def edit_and_save(self) -> None:
-        if not self.slot["edit_ids"]:
+        if not self.slot["edit_ids"] or not PLAN.get("save_in_load", True):
             return
         pk = self.rng.choice(self.slot["edit_ids"])
         url = PLAN["edit_url"].format(pk=pk)

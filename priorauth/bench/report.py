@@ -72,7 +72,8 @@ def markdown(r: dict) -> str:
             h = s["http"]
             out += [
                 f"HTTP: {h['users']} users, {h['duration_s']} s, think {h['think_s']} s, gunicorn "
-                f"{h['gunicorn']['workers']} workers x {h['gunicorn']['threads']} threads, production settings.",
+                f"{h['gunicorn']['workers']} workers x {h['gunicorn']['threads']} threads, production settings"
+                f"{'' if h.get('save_in_load', True) else ', edit form and save left out (--no-save)'}.",
                 "",
                 "| endpoint | requests | failures | p50 ms | p95 ms | p99 ms | max ms | req/s |",
                 "|---|---|---|---|---|---|---|---|",

@@ -1,0 +1,130 @@
+"""Accessibility: axe-core (vendored, injected by the test only) on every main page.
+
+No serious or critical violation is allowed. axe is injected into a context that
+bypasses CSP (an injected script is inline); production pages never load it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from priorauth import models as m
+from tests.conftest import PASSWORD
+
+from .conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "priorauth" / "static" / "priorauth" / "vendor" / "axe" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture
+def axe_page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }"""
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result if v["impact"] in BLOCKING]
+
+
+@pytest.fixture
+def request_with_findings(practice, patient, provider, facility, billing_user):  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    from priorauth import services
+
+    m.PriorProcedure.objects.create(patient=patient, date=date.today() - timedelta(days=90), procedure="mbb",
+                                    intent="diagnostic", levels="L4-L5", side="left", relief_percent=85)
+    req = m.AuthRequest.objects.create(
+        practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb",
+        intent="diagnostic", date_of_service=date.today() + timedelta(days=10), rendering_provider=provider,
+        ordering_provider=provider, facility=facility, created_by=billing_user,
+    )
+    m.RequestLevel.objects.create(request=req, level="L4-L5", side="left")
+    m.Diagnosis.objects.create(request=req, code="M47.816")
+    services.auth_request_fill_prior_counts(request=req)
+    services.auth_request_evaluate(request=services.auth_request_queryset_for_detail().get(pk=req.pk))
+    return req
+
+
+def test_the_login_page_has_no_serious_violations(axe_page, live_server, shoot):
+    axe_page.goto(f"{live_server.url}/accounts/login/")
+    shoot(axe_page, "login")
+    assert axe_violations(axe_page) == []
+
+
+def test_billing_pages_have_no_serious_violations(axe_page, live_server, shoot, billing_user, request_with_findings, patient):
+    req = request_with_findings
+    login(axe_page, live_server, billing_user.username, PASSWORD)
+    pages = {
+        "worklist": "/",
+        "request-create": "/requests/new/",
+        "request-edit": f"/requests/{req.pk}/edit/",
+        "request-detail": f"/requests/{req.pk}/",
+        "patient-list": "/patients/",
+        "patient-detail": f"/patients/{patient.pk}/",
+    }
+    problems = {}
+    for name, path in pages.items():
+        axe_page.goto(f"{live_server.url}{path}")
+        problems[name] = axe_violations(axe_page)
+    # The worklist after a search (buttons instead of links) and a failed save (error states).
+    axe_page.goto(f"{live_server.url}/")
+    axe_page.get_by_label("Patient name or member ID").fill("Synth")
+    axe_page.get_by_role("button", name="Find").click()
+    problems["worklist-search"] = axe_violations(axe_page)
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/edit/")
+    axe_page.locator("#id_levels-0-level").fill("L9-L7")
+    axe_page.get_by_role("button", name="Save and check").click()
+    axe_page.get_by_text("The request was not saved").wait_for()
+    problems["request-edit-errors"] = axe_violations(axe_page)
+    bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
+    assert not bad, "\n".join(bad)
+
+
+def test_signing_and_payer_pages_have_no_serious_violations(axe_page, live_server, physician_user, request_with_findings):
+    req = request_with_findings
+    m.AuthRequest.objects.filter(pk=req.pk).update(status="ready")
+    login(axe_page, live_server, physician_user.username, PASSWORD)
+    problems = {}
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/sign/")
+    problems["sign"] = axe_violations(axe_page)
+    m.AuthRequest.objects.filter(pk=req.pk).update(status="signed")
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/submission/")
+    problems["submission"] = axe_violations(axe_page)
+    m.AuthRequest.objects.filter(pk=req.pk).update(status="submitted")
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/decision/")
+    problems["decision"] = axe_violations(axe_page)
+    axe_page.get_by_role("button", name="Record decision").click()  # empty: field errors shown
+    problems["decision-errors"] = axe_violations(axe_page)
+    bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
+    assert not bad, "\n".join(bad)
+
+
+def test_every_visible_form_field_has_a_label(axe_page, live_server, billing_user, request_with_findings):
+    login(axe_page, live_server, billing_user.username, PASSWORD)
+    for path in ("/", "/requests/new/", f"/requests/{request_with_findings.pk}/edit/", f"/requests/{request_with_findings.pk}/"):
+        axe_page.goto(f"{live_server.url}{path}")
+        unlabeled = axe_page.evaluate(
+            """() => Array.from(document.querySelectorAll("input, select, textarea"))
+                .filter(el => el.type !== "hidden" && el.offsetParent !== null)
+                .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                              && !el.getAttribute("aria-labelledby"))
+                .map(el => el.id || el.name)"""
+        )
+        assert unlabeled == [], (path, unlabeled)

@@ -30,6 +30,14 @@ from priorauth import validators as v
 from priorauth.services import concurrency
 
 WORKLIST_PAGE_SIZE = 25
+# What the clerk does next, under each status in the worklist.
+WORKLIST_NEXT_STEPS = {
+    "draft": "fix gaps, send for signature",
+    "ready": "waiting for the physician",
+    "signed": "submit to the payer",
+    "submitted": "waiting for the payer",
+    "pended": "answer the payer",
+}
 
 
 @login_not_required
@@ -129,6 +137,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for row in page.object_list:
         row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
+        row.next_step = WORKLIST_NEXT_STEPS.get(row.status, "")
     # Non-PHI filters as a query string for the tab and page links.
     link_params = {
         key: value

@@ -24,13 +24,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop on this thread; the ORM calls that
-    fixtures and tests make here are still synchronous. Scoped to browser tests so it
-    never leaks into other tests or subprocesses (check --deploy warns about it)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Playwright's sync API runs an event loop; the ORM calls made by fixtures on this
+# thread are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def _chromium_path() -> str:

@@ -27,7 +27,13 @@ PRODUCTION_ENV = {
 
 
 def _run(args: list[str], **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIORAUTH_")}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE belongs to the test runner, not to
+    # the production environment this check stands for.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PRIORAUTH_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="priorauth.settings", **extra_env)
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
+from priorauth.forms import FacilityForm, PriorProcedureForm, ProviderForm
 from priorauth.admin_site import PracticeScopedAdmin, ReadOnlyAdmin, is_practice_admin
 
 
@@ -29,19 +30,31 @@ class PracticeAdmin(PracticeScopedAdmin):
         return request.user.is_superuser
 
 
+class PriorProcedureInline(admin.TabularInline):
+    """The patient's procedure ledger: past dates only, canonical levels."""
+
+    model = m.PriorProcedure
+    form = PriorProcedureForm
+    extra = 0
+
+
 @admin.register(m.Patient)
 class PatientAdmin(PracticeScopedAdmin):
     list_display = ("__str__", "practice")
     list_filter = ("practice",)
+    search_fields = ("last_name", "first_name", "member_id")
+    inlines = [PriorProcedureInline]
 
 
 @admin.register(m.Provider)
 class ProviderAdmin(PracticeScopedAdmin):
+    form = ProviderForm  # NPI Luhn check
     list_display = ("name", "credentials", "npi", "practice")
 
 
 @admin.register(m.Facility)
 class FacilityAdmin(PracticeScopedAdmin):
+    form = FacilityForm  # NPI Luhn check
     list_display = ("name", "npi", "place_of_service", "practice")
 
 

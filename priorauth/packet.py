@@ -12,7 +12,11 @@ missing facts show in the criteria cross-walk as "Not documented".
 The cross-walk lists, per procedure family, each criterion of the payer's
 policy (only rules the profile enables, only those that apply to this kind of
 request) with its status: a rule that fired is a gap, or "not documented" when
-the fact it needs is empty; a rule that ran without firing is met.
+the fact it needs is empty; a rule that did not fire is met, shown with the
+evidence that meets it ("not documented" when there is none). A criterion whose
+condition does not hold for this request (a repeat-RFA criterion on an initial
+RFA, sedation when none is planned, "after a failed ESI" with no failed ESI) is
+"not applicable", with the reason.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from datetime import UTC, date, datetime
 import simple_icd_10_cm as icd
 
 from priorauth.rules import facts as rf
+from priorauth.rules.dates import add_duration
 from priorauth.rules.findings import CodeLine, Evaluation, Finding, LedgerEntry, Severity
-from priorauth.rules.levels import LevelError, level_sort_key, subregion_of
+from priorauth.rules.ledger import category_rows
+from priorauth.rules.levels import LevelError, level_sort_key, region_of, subregion_of
 from priorauth.rules.policy import Policy
 
 ATTESTATION = (
@@ -85,7 +91,8 @@ POS_WORDS = {
 }
 SEX_WORDS = {"F": "Female", "M": "Male", "X": "Other/unknown", "female": "Female", "male": "Male"}
 
-STATUS_LABELS = {"met": "Met", "gap": "Gap", "not_documented": "Not documented", "note": "Note"}
+STATUS_LABELS = {"met": "Met", "gap": "Gap", "not_documented": "Not documented", "note": "Note",
+                 "not_applicable": "Not applicable"}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -446,12 +453,22 @@ def ev_injectate(f: rf.CaseFacts, e: Evaluation) -> str | None:
     return f"Injectate: {f.procedure.injectate}" if f.procedure.injectate else None
 
 
+def ev_last_esi(f: rf.CaseFacts, e: Evaluation) -> str | None:
+    rows = prior_esis(f)
+    return f"Last ESI in the region: {history_item(rows[-1])}" if rows else None
+
+
 def ev_changed_approach(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return f.clinical.changed_approach or ev_history(f, e)
+    last = ev_last_esi(f, e)
+    if not f.clinical.changed_approach:
+        return None  # the changed approach is the fact this criterion needs
+    return "; ".join(x for x in (last, f"Changed approach: {f.clinical.changed_approach}") if x)
 
 
 def ev_continuation(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return f.clinical.continuation_rationale or ev_history(f, e)
+    if not f.clinical.continuation_rationale:
+        return None
+    return f"Reason to continue: {f.clinical.continuation_rationale}"
 
 
 def ev_concordance(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -471,10 +488,6 @@ def _is(*types: rf.ProcedureType) -> Callable[[rf.CaseFacts], bool]:
     return lambda f: f.procedure.type in types
 
 
-def _intent(types: tuple[rf.ProcedureType, ...], *intents: rf.Intent) -> Callable[[rf.CaseFacts], bool]:
-    return lambda f: f.procedure.type in types and f.procedure.intent in intents
-
-
 ALWAYS: Callable[[rf.CaseFacts], bool] = lambda f: True  # noqa: E731
 NEVER: Callable[[rf.CaseFacts], bool] = lambda f: False  # noqa: E731
 FACET = (rf.ProcedureType.FACET_IA, rf.ProcedureType.MBB, rf.ProcedureType.RFA)
@@ -484,14 +497,57 @@ DIAG = rf.Intent.DIAGNOSTIC
 THER = rf.Intent.THERAPEUTIC
 
 
-def _has_history(types: tuple[rf.ProcedureType, ...]) -> Callable[[rf.CaseFacts], bool]:
-    return lambda f: f.procedure.type in types and any(p.procedure in types for p in f.history)
+def _regions(f: rf.CaseFacts) -> list:  # type: ignore[type-arg]
+    out = []
+    for lv in f.levels:
+        try:
+            region = region_of(lv.level)
+        except LevelError:
+            continue
+        if region not in out:
+            out.append(region)
+    return out
 
 
-def _sedated(types: tuple[rf.ProcedureType, ...]) -> Callable[[rf.CaseFacts], bool]:
-    return lambda f: f.procedure.type in types and f.procedure.sedation.counts_as_sedation
+def prior_esis(f: rf.CaseFacts) -> list[rf.PriorProcedure]:
+    """Prior ESIs in the request's region(s) before the date of service, oldest first (as the ESI rules)."""
+    dos = f.procedure.date_of_service
+    rows = {id(r): r for region in _regions(f) for r in category_rows(f.history, region, "esi")
+            if dos is None or r.date < dos}
+    return sorted(rows.values(), key=lambda r: r.date)
 
 
+def _esi_failed(f: rf.CaseFacts, policy: Policy) -> bool:
+    """The last prior ESI gave less than the policy's repeat threshold (relief or function)."""
+    rows = prior_esis(f)
+    if not rows:
+        return False
+    need = policy.get("esi", "repeat_relief_min", 50)
+    rel, adl = rows[-1].relief_percent, rows[-1].adl_improvement_percent
+    return not ((rel is not None and rel >= need) or (adl is not None and adl >= need))
+
+
+def _esi_past_series_max(f: rf.CaseFacts, policy: Policy) -> bool:
+    """The ESI series (prior ESIs without a gap longer than ``series_gap``) began more than ``series_max`` ago."""
+    rows, dos = prior_esis(f), f.procedure.date_of_service
+    if not rows or dos is None:
+        return False
+    gap = policy.get("esi", "series_gap", {"months": 12})
+    span = policy.get("esi", "series_max", {"months": 12})
+    first = rows[-1]
+    for prev in reversed(rows[:-1]):
+        if add_duration(prev.date, gap) < first.date:
+            break
+        first = prev
+    return add_duration(first.date, span) < dos
+
+
+def _prior_blocks(f: rf.CaseFacts) -> bool:
+    return bool(f.block_responses) or any(p.procedure in BLOCKS for p in f.history)
+
+
+Cond = Callable[[rf.CaseFacts, Policy], bool]
+INTENT_NA = "Not this intent: the request is {intent}"
 @dataclass(frozen=True)
 class Criterion:
     code: str
@@ -500,14 +556,72 @@ class Criterion:
     evidence: Callable[[rf.CaseFacts, Evaluation], str | None]
     family: str = ""  # "facet" or "esi": which LCD to cite for Medicare
     group: str = "Clinical criteria"
+    when: Cond | None = None  # within scope, does this request meet the criterion's condition?
+    na: str | Callable[[rf.CaseFacts], str] = ""  # why not: the evidence of a "Not applicable" row
 
 
-def _c(code: str, text: str, applies, evidence, family: str = "", group: str = "Clinical criteria") -> Criterion:  # type: ignore[no-untyped-def]
-    return Criterion(code, text, applies, evidence, family, group)
+def _c(code: str, text: str, applies, evidence, family: str = "", group: str = "Clinical criteria",  # type: ignore[no-untyped-def]
+       when: Cond | None = None, na: str | Callable[[rf.CaseFacts], str] = "") -> Criterion:
+    """``applies``: the procedure types the criterion is about (other requests do not list it);
+    ``when``: the condition inside that scope (false: listed as "Not applicable", with ``na``)."""
+    return Criterion(code, text, applies, evidence, family, group, when, na)
+
+
+def _intent_is(*intents: rf.Intent) -> Cond:
+    return lambda f, p: f.procedure.intent in intents
+
+
+SEDATED: Cond = lambda f, p: f.procedure.sedation.counts_as_sedation  # noqa: E731
+NO_SEDATION = "No sedation planned (local anesthetic only)"
 
 
 DOC = "Documentation and request"
 LIM = "Levels, frequency and technique"
+
+RFA = (rf.ProcedureType.RFA,)
+MBB = (rf.ProcedureType.MBB,)
+FIA = (rf.ProcedureType.FACET_IA,)
+TFESI = (rf.ProcedureType.ESI_TRANSFORAMINAL,)
+
+# Conditions inside a criterion's scope, each with the reason shown when it does not hold.
+FIRST_RFA: Cond = _intent_is(rf.Intent.FIRST)
+REPEAT_RFA: Cond = _intent_is(rf.Intent.REPEAT)
+IS_DIAG: Cond = _intent_is(DIAG)
+IS_THER: Cond = _intent_is(THER)
+NOT_FIRST_RFA = "Not an initial RFA: this request is a repeat RFA"
+NOT_REPEAT_RFA = "Not a repeat RFA: this request is the initial RFA"
+NOT_DIAG = "Not a diagnostic block: this request is therapeutic"
+NOT_THER = "Not a therapeutic block: this request is diagnostic"
+CONFIRMATORY: Cond = lambda f, p: f.procedure.intent == DIAG and _prior_blocks(f)  # noqa: E731
+NOT_CONFIRMATORY = "Not a confirmatory block: no earlier diagnostic block, or the request is therapeutic"
+HAS_BLOCKS: Cond = lambda f, p: f.procedure.intent == rf.Intent.FIRST or _prior_blocks(f)  # noqa: E731
+NO_BLOCKS = "No diagnostic block response in this request to assess"
+REPEAT_FIA: Cond = lambda f, p: f.procedure.intent == THER and any(  # noqa: E731
+    x.procedure is rf.ProcedureType.FACET_IA and x.intent == THER for x in f.history)
+NOT_REPEAT_FIA = "Not a repeat therapeutic facet injection: no earlier therapeutic facet injection recorded"
+HAS_HISTORY: Cond = lambda f, p: bool(f.history)  # noqa: E731
+NO_HISTORY = "No prior procedures recorded for this patient"
+
+
+def _esi_repeat(f: rf.CaseFacts, policy: Policy) -> bool:
+    """A repeat ESI: a prior ESI in the region within ``series_gap`` (older ones start a new series)."""
+    rows, dos = prior_esis(f), f.procedure.date_of_service
+    if not rows:
+        return False
+    return dos is None or add_duration(rows[-1].date, policy.get("esi", "series_gap", {"months": 12})) >= dos
+
+
+NOT_REPEAT_ESI = "Not a repeat ESI: no prior ESI in this region within the last 12 months"
+def NOT_FAILED_ESI(f: rf.CaseFacts) -> str:  # noqa: N802 - a reason, like the constants around it
+    rows = prior_esis(f)
+    if not rows:
+        return "No prior ESI in this region: no failed ESI to follow"
+    return f"No failed prior ESI: the last one was {history_item(rows[-1])}"
+NOT_PAST_SERIES = "The ESI series began less than 12 months before the date of service"
+REPEAT_TFESI: Cond = lambda f, p: any(x.procedure is rf.ProcedureType.ESI_TRANSFORAMINAL for x in prior_esis(f))  # noqa: E731
+NOT_REPEAT_TFESI = "Not a repeat transforaminal ESI: no prior transforaminal ESI in this region"
+SHOWS_HNP: Cond = lambda f, p: any(i.shows_hnp for i in f.imaging)  # noqa: E731
+NO_HNP = "No disc herniation on the imaging in this request"
 
 CRITERIA: tuple[Criterion, ...] = (
     # Packet completeness (all payers)
@@ -516,7 +630,7 @@ CRITERIA: tuple[Criterion, ...] = (
     _c("PKT-003", "Each requested line has CPT, level(s), side/modifier and an ICD-10 code", ALWAYS, ev_lines, group=DOC),
     _c("PKT-005", "Dated imaging with findings at the treated level", ALWAYS, ev_imaging, group=DOC),
     _c("PKT-006", "Conservative care with dates or duration and outcome", ALWAYS, ev_conservative, group=DOC),
-    _c("PKT-007", "Prior procedures with % relief, duration of relief and scale", lambda f: bool(f.history), ev_history, group=DOC),
+    _c("PKT-007", "Prior procedures with % relief, duration of relief and scale", ALWAYS, ev_history, group=DOC, when=HAS_HISTORY, na=NO_HISTORY),
     _c("PKT-004", "Letter signed and dated by the physician", ALWAYS, ev_signature, group=DOC),
     # Facet family
     _c("FAC-001", "Pain for at least 3 months", _is(*FACET), ev_onset, "facet"),
@@ -524,51 +638,51 @@ CRITERIA: tuple[Criterion, ...] = (
     _c("FAC-003", "Moderate to severe pain on a named baseline scale, with functional impairment", _is(*FACET), ev_baseline, "facet"),
     _c("FAC-004", "No untreated radiculopathy or neurogenic claudication (unless from a facet cyst)", _is(*FACET), ev_pattern, "facet"),
     _c("FAC-005", "Other causes (fracture, tumor, infection, deformity) ruled out", _is(*FACET), ev_other_causes, "facet"),
-    _c("FAC-006", "Confirmatory diagnostic block: first block gave at least {diag_relief}% relief", lambda f: f.procedure.type in BLOCKS and f.procedure.intent == DIAG and bool(f.block_responses or f.history), ev_prior_blocks, "facet"),
-    _c("FAC-007", "At least 2 weeks between diagnostic blocks", lambda f: f.procedure.type in BLOCKS and f.procedure.intent == DIAG and bool(f.block_responses or f.history), ev_prior_blocks, "facet"),
-    _c("FAC-008", "Block relief duration recorded and consistent with the anesthetic", lambda f: f.procedure.type in FACET and bool(f.block_responses), ev_blocks, "facet"),
-    _c("FAC-009", "Initial RFA: two diagnostic medial branch blocks, each with at least {rfa_relief}% relief", _intent((rf.ProcedureType.RFA,), rf.Intent.FIRST), ev_prior_blocks, "facet"),
-    _c("FAC-010", "Repeat RFA: at least 50% improvement lasting at least 6 months after the last RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
-    _c("FAC-011", "Repeat RFA more than 2 years after the last: diagnostic blocks repeated", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
-    _c("FAC-012", "Therapeutic facet injection: two positive diagnostic blocks and a reason RFA is not possible", _intent((rf.ProcedureType.FACET_IA,), THER), ev_rfa_contra, "facet"),
-    _c("FAC-013", "Repeat therapeutic facet injection: at least 50% relief for at least 3 months from the last", lambda f: f.procedure.type == rf.ProcedureType.FACET_IA and f.procedure.intent == THER and any(p.intent == THER for p in f.history), ev_history, "facet"),
-    _c("FAC-014", "Therapeutic medial branch block coverage", _intent((rf.ProcedureType.MBB,), THER), ev_rfa_contra, "facet"),
+    _c("FAC-006", "Confirmatory diagnostic block: first block gave at least {diag_relief}% relief", _is(*BLOCKS), ev_prior_blocks, "facet", when=CONFIRMATORY, na=NOT_CONFIRMATORY),
+    _c("FAC-007", "At least 2 weeks between diagnostic blocks", _is(*BLOCKS), ev_prior_blocks, "facet", when=CONFIRMATORY, na=NOT_CONFIRMATORY),
+    _c("FAC-008", "Block relief duration recorded and consistent with the anesthetic", _is(*FACET), ev_blocks, "facet", when=HAS_BLOCKS, na=NO_BLOCKS),
+    _c("FAC-009", "Initial RFA: two diagnostic medial branch blocks, each with at least {rfa_relief}% relief", _is(*RFA), ev_prior_blocks, "facet", when=FIRST_RFA, na=NOT_FIRST_RFA),
+    _c("FAC-010", "Repeat RFA: at least 50% improvement lasting at least 6 months after the last RFA", _is(*RFA), ev_prior_rfa, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
+    _c("FAC-011", "Repeat RFA more than 2 years after the last: diagnostic blocks repeated", _is(*RFA), ev_history, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
+    _c("FAC-012", "Therapeutic facet injection: two positive diagnostic blocks and a reason RFA is not possible", _is(*FIA), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
+    _c("FAC-013", "Repeat therapeutic facet injection: at least 50% relief for at least 3 months from the last", _is(*FIA), ev_history, "facet", when=REPEAT_FIA, na=NOT_REPEAT_FIA),
+    _c("FAC-014", "Therapeutic medial branch block coverage", _is(*MBB), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
     _c("FAC-027", "No fusion at the target segment", _is(*FACET), ev_fusion, "facet"),
     _c("FAC-026", "Diagnosis supports a facet procedure (region-specific spondylosis code)", _is(*FACET), ev_dx, "facet"),
-    _c("FAC-028", "Same pain scale before and after each block", lambda f: f.procedure.type in FACET and bool(f.block_responses), ev_scales, "facet"),
+    _c("FAC-028", "Same pain scale before and after each block", _is(*FACET), ev_scales, "facet", when=HAS_BLOCKS, na=NO_BLOCKS),
     _c("FAC-015", "At most {max_levels} levels per session", _is(*FACET), ev_levels, "facet", LIM),
-    _c("FAC-016", "Diagnostic sessions in the region within the rolling 12-month limit", _intent(BLOCKS, DIAG), ev_ledger, "facet", LIM),
-    _c("FAC-017", "Therapeutic sessions in the region within the rolling 12-month limit", _intent(BLOCKS, THER), ev_ledger, "facet", LIM),
-    _c("FAC-018", "RFA sessions in the region within the rolling 12-month limit", _is(rf.ProcedureType.RFA), ev_ledger, "facet", LIM),
+    _c("FAC-016", "Diagnostic sessions in the region within the rolling 12-month limit", _is(*BLOCKS), ev_ledger, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
+    _c("FAC-017", "Therapeutic sessions in the region within the rolling 12-month limit", _is(*BLOCKS), ev_ledger, "facet", LIM, when=IS_THER, na=NOT_THER),
+    _c("FAC-018", "RFA sessions in the region within the rolling 12-month limit", _is(*RFA), ev_ledger, "facet", LIM),
     _c("FAC-019", "Fluoroscopic or CT guidance", _is(*FACET), ev_guidance, "facet", LIM),
-    _c("FAC-020", "Sedation with facet injection or MBB justified", _sedated(BLOCKS), ev_sedation, "facet", LIM),
-    _c("FAC-021", "Sedation with RFA justified", _sedated((rf.ProcedureType.RFA,)), ev_sedation, "facet", LIM),
-    _c("FAC-022", "Conventional thermal RF technique", _is(rf.ProcedureType.RFA), ev_technique, "facet", LIM),
-    _c("FAC-023", "KX modifier on each diagnostic facet line", _intent(BLOCKS, DIAG), ev_kx, "facet", LIM),
-    _c("FAC-024", "No diagnostic block at a level with a previously successful RFA", _intent(BLOCKS, DIAG), ev_prior_rfa, "facet", LIM),
+    _c("FAC-020", "Sedation with facet injection or MBB justified", _is(*BLOCKS), ev_sedation, "facet", LIM, when=SEDATED, na=NO_SEDATION),
+    _c("FAC-021", "Sedation with RFA justified", _is(*RFA), ev_sedation, "facet", LIM, when=SEDATED, na=NO_SEDATION),
+    _c("FAC-022", "Conventional thermal RF technique", _is(*RFA), ev_technique, "facet", LIM),
+    _c("FAC-023", "KX modifier on each diagnostic facet line", _is(*BLOCKS), ev_kx, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
+    _c("FAC-024", "No diagnostic block at a level with a previously successful RFA", _is(*BLOCKS), ev_prior_rfa, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
     _c("FAC-025", "No other block type on the same date", _is(*FACET), ev_same_day, "facet", LIM),
-    _c("DVT-001", "Fewer than {dvt_blocks} prior blocks at the level in 12 months for a block labelled diagnostic", _intent(BLOCKS, DIAG), ev_ledger, "facet"),
+    _c("DVT-001", "Fewer than {dvt_blocks} prior blocks at the level in 12 months for a block labelled diagnostic", _is(*BLOCKS), ev_ledger, "facet", when=IS_DIAG, na=NOT_DIAG),
     _c("DVT-002", "Another block after two qualifying MBBs: reason RFA is not possible", _is(*BLOCKS), ev_rfa_contra, "facet"),
     _c("DVT-003", "No repeat facet injections at the same levels", _is(*BLOCKS), ev_ledger, "facet"),
-    _c("DVT-004", "Diagnostic facet block with a documented plan for RF neurolysis", _intent(BLOCKS, DIAG), ev_rfa_plan, "facet"),
-    _c("DVT-005", "Therapeutic facet/MBB covered by this payer", _intent(BLOCKS, THER), ev_rfa_contra, "facet"),
-    _c("DVT-006", "Diagnostic MBB with documented RFA candidacy", _intent((rf.ProcedureType.MBB,), DIAG), ev_rfa_plan, "facet"),
+    _c("DVT-004", "Diagnostic facet block with a documented plan for RF neurolysis", _is(*BLOCKS), ev_rfa_plan, "facet", when=IS_DIAG, na=NOT_DIAG),
+    _c("DVT-005", "Therapeutic facet/MBB covered by this payer", _is(*BLOCKS), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
+    _c("DVT-006", "Diagnostic MBB with documented RFA candidacy", _is(*MBB), ev_rfa_plan, "facet", when=IS_DIAG, na=NOT_DIAG),
     _c("AET-001", "At least 3 months of limiting pain after at least 6 weeks of conservative therapy", _is(*FACET), ev_conservative, "facet"),
     _c("AET-002", "At most 3 facet levels per session", _is(*FACET), ev_levels, "facet", LIM),
-    _c("EVI-001", "Two sequential diagnostic blocks at the same level with at least 80% relief before RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.FIRST), ev_prior_blocks, "facet"),
-    _c("EVI-002", "Repeat RFA: at least 50% relief for 12 weeks and 6 months since the last RFA", _intent((rf.ProcedureType.RFA,), rf.Intent.REPEAT), ev_history, "facet"),
-    _c("EVI-003", "At most 2 RFA in 12 months and 3 contiguous levels per side", _is(rf.ProcedureType.RFA), ev_ledger, "facet", LIM),
-    _c("CAR-001", "At most 4 diagnostic MBB sessions in 12 months and 2 levels per side per session", _intent((rf.ProcedureType.MBB,), DIAG), ev_ledger, "facet", LIM),
-    _c("BCB-001", "Diagnostic block threshold 50%; at least 6 months between RF treatments", _is(rf.ProcedureType.RFA), ev_prior_blocks, "facet"),
+    _c("EVI-001", "Two sequential diagnostic blocks at the same level with at least 80% relief before RFA", _is(*RFA), ev_prior_blocks, "facet", when=FIRST_RFA, na=NOT_FIRST_RFA),
+    _c("EVI-002", "Repeat RFA: at least 50% relief for 12 weeks and 6 months since the last RFA", _is(*RFA), ev_prior_rfa, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
+    _c("EVI-003", "At most 2 RFA in 12 months and 3 contiguous levels per side", _is(*RFA), ev_ledger, "facet", LIM),
+    _c("CAR-001", "At most 4 diagnostic MBB sessions in 12 months and 2 levels per side per session", _is(*MBB), ev_ledger, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
+    _c("BCB-001", "Diagnostic block threshold 50%; at least 6 months between RF treatments", _is(*RFA), ev_prior_blocks, "facet"),
     # ESI family
     _c("ESI-001", "Radicular pain, radiculopathy, neurogenic claudication, post-laminectomy syndrome or acute zoster", _is(*ESI), ev_radicular, "esi"),
     _c("ESI-002", "Pain for at least 4 weeks", _is(*ESI), ev_onset, "esi"),
     _c("ESI-003", "At least 4 weeks of failed or not tolerated conservative care", _is(*ESI), ev_conservative, "esi"),
     _c("ESI-004", "Imaging finding concordant with the symptoms at the treated level", _is(*ESI), ev_concordance, "esi"),
     _c("ESI-005", "Named baseline pain or function scale", _is(*ESI), ev_baseline, "esi"),
-    _c("ESI-006", "Repeat ESI: at least {esi_relief}% improvement for at least 3 months on the same scale", _has_history(ESI), ev_history, "esi"),
-    _c("ESI-007", "After a failed ESI: at least 14 days and a changed approach, level or drug", _has_history(ESI), ev_changed_approach, "esi"),
-    _c("ESI-013", "Continuation past 12 months justified", _has_history(ESI), ev_continuation, "esi"),
+    _c("ESI-006", "Repeat ESI: at least {esi_relief}% improvement for at least 3 months on the same scale", _is(*ESI), ev_last_esi, "esi", when=_esi_repeat, na=NOT_REPEAT_ESI),
+    _c("ESI-007", "After a failed ESI: at least 14 days and a changed approach, level or drug", _is(*ESI), ev_changed_approach, "esi", when=_esi_failed, na=NOT_FAILED_ESI),
+    _c("ESI-013", "Continuation past 12 months justified", _is(*ESI), ev_continuation, "esi", when=_esi_past_series_max, na=NOT_PAST_SERIES),
     _c("ESI-017", "Diagnosis code reflects the radicular condition", _is(*ESI), ev_dx, "esi"),
     _c("ESI-015", "No biologic or non-FDA-approved injectate", _is(*ESI), ev_injectate, "esi"),
     _c("ESI-008", "ESI sessions in the region within the rolling 12-month limit", _is(*ESI), ev_ledger, "esi", LIM),
@@ -576,14 +690,14 @@ CRITERIA: tuple[Criterion, ...] = (
     _c("ESI-010", "One spinal region per session", _is(*ESI), ev_levels, "esi", LIM),
     _c("ESI-011", "Fluoroscopic or CT guidance with contrast (or a documented contraindication)", _is(*ESI), ev_guidance, "esi", LIM),
     _c("ESI-012", "Interlaminar/caudal not bilateral", _is(rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_CAUDAL), ev_levels, "esi", LIM),
-    _c("ESI-014", "Sedation justified", _sedated(ESI), ev_sedation, "esi", LIM),
+    _c("ESI-014", "Sedation justified", _is(*ESI), ev_sedation, "esi", LIM, when=SEDATED, na=NO_SEDATION),
     _c("ESI-016", "No other block type on the same date", _is(*ESI), ev_same_day, "esi", LIM),
-    _c("AET-003", "Repeat TFESI: at least two of 50% relief, better function, less medication, lasting 2 weeks", lambda f: f.procedure.type == rf.ProcedureType.ESI_TRANSFORAMINAL and any(p.procedure == rf.ProcedureType.ESI_TRANSFORAMINAL for p in f.history), ev_history, "esi"),
+    _c("AET-003", "Repeat TFESI: at least two of 50% relief, better function, less medication, lasting 2 weeks", _is(*TFESI), ev_last_esi, "esi", when=REPEAT_TFESI, na=NOT_REPEAT_TFESI),
     _c("EVI-004", "At least 6 weeks of conservative care (4 weeks for stenosis)", _is(*ESI), ev_conservative, "esi"),
     _c("EVI-005", "ESI frequency: 3 per 6 months, 4 per 12 months, at least 14 days apart", _is(*ESI), ev_ledger, "esi", LIM),
     _c("EVI-006", "Imaging within 24 months", _is(*ESI), ev_imaging, "esi"),
-    _c("CAR-002", "Repeat ESI: 3 months of benefit; one region per date of service", _has_history(ESI), ev_history, "esi"),
-    _c("CAR-003", "Imaging showing the disc herniation within 18 months", lambda f: f.procedure.type in ESI and any(i.shows_hnp for i in f.imaging), ev_imaging, "esi"),
+    _c("CAR-002", "Repeat ESI: 3 months of benefit; one region per date of service", _is(*ESI), ev_last_esi, "esi", when=_esi_repeat, na=NOT_REPEAT_ESI),
+    _c("CAR-003", "Imaging showing the disc herniation within 18 months", _is(*ESI), ev_imaging, "esi", when=SHOWS_HNP, na=NO_HNP),
     _c("BMA-001", "ESIs at least 30 days apart, at most 6 per 12 months", _is(*ESI), ev_ledger, "esi", LIM),
     # Medicare program notes: shown only when they fire.
     _c("PKT-008", "CMS WISeR prior authorization for this ESI", NEVER, ev_pos, group=DOC),
@@ -640,8 +754,13 @@ def build_crosswalk(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy)
         findings = fired.pop(c.code, [])
         if not findings and not (policy.enabled(c.code) and c.applies(facts)):
             continue
-        rows.append(_row(c.code, criterion_text(c, policy), c.evidence(facts, evaluation), findings,
-                         citation_text(policy, c.code, c.family or family_of(facts), state), c.group))
+        text = criterion_text(c, policy)
+        citation = citation_text(policy, c.code, c.family or family_of(facts), state)
+        if not findings and c.when is not None and not c.when(facts, policy):
+            reason = c.na(facts) if callable(c.na) else c.na
+            rows.append(CrosswalkRow(c.code, text, "not_applicable", reason, "", citation, c.group))
+            continue
+        rows.append(_row(c.code, text, c.evidence(facts, evaluation), findings, citation, c.group))
     for code, findings in fired.items():
         rows.append(_row(code, findings[0].message, None, findings, str(findings[0].citation), "Other findings"))
     order = {g: i for i, g in enumerate(GROUP_ORDER)}
@@ -656,7 +775,7 @@ def _row(code: str, text: str, evidence: str | None, findings: list[Finding], ci
     elif findings:
         status = "note"
     else:
-        status = "met"
+        status = "met" if evidence else "not_documented"  # met only with the evidence that meets it
     details = [f.detail for f in findings if f.detail]
     shown = "; ".join(x for x in (evidence, *details) if x) or "Not documented in this request"
     actions = list(dict.fromkeys(f.message for f in findings))

@@ -355,3 +355,65 @@ def test_converter_refuses_raw_references(tmp_path, recorder):  # type: ignore[n
     assert len(fetcher.refused) >= 8
     assert b"TOPSECRET-MARKER-8731" not in data
     assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+
+
+# --------------------------------------------------------------------------- cross-walk statuses
+
+
+def _crosswalk_html_rows(html: str) -> dict[str, tuple[str, str]]:
+    """Code -> (status label, evidence text) from the rendered cross-walk table."""
+    table = html[html.index('<table class="crosswalk">'):]
+    rows = {}
+    for code, status, evidence in re.findall(
+        r'<span class="code">([A-Z]{3}-\d{3})</span>.*?<td class="status[^"]*">([^<]+)</td>\s*<td>(.*?)</td>', table, re.S
+    ):
+        rows[code] = (status.strip(), _text(evidence).strip())
+    return rows
+
+
+def test_crosswalk_marks_conditions_that_do_not_arise_not_applicable(policies):  # type: ignore[no-untyped-def]
+    # Repeat TFESI after a successful ESI (70% relief): "after a failed ESI" does not apply.
+    facts = load_request(ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json")
+    assert facts.procedure.sedation.counts_as_sedation is False
+    html = _html(facts, policies)
+    rows = _crosswalk_html_rows(html)
+    assert rows["ESI-007"][0] == "Not applicable"
+    assert "No failed prior ESI" in rows["ESI-007"][1] and "70% relief" in rows["ESI-007"][1]
+    assert rows["ESI-014"] == ("Not applicable", "No sedation planned (local anesthetic only)")
+    assert rows["AET-003"][0] == "Met" and "06/11/2026" in rows["AET-003"][1]  # the repeat criterion applies
+    assert "not applicable" in _text(html)  # counted on the cover
+
+
+def test_crosswalk_initial_rfa_is_not_a_repeat(policies):  # type: ignore[no-untyped-def]
+    facts = load_request(ROOT / "examples" / "rfa-first-medicare-advantage.json")
+    rows = _crosswalk_html_rows(_html(facts, policies))
+    assert rows["FAC-010"][0] == rows["FAC-011"][0] == "Not applicable"
+    assert "initial RFA" in rows["FAC-010"][1]
+    assert rows["FAC-009"][0] == "Met" and "88% relief" in rows["FAC-009"][1]  # concrete evidence
+    assert rows["FAC-021"][0] == "Met" and "moderate sedation" in rows["FAC-021"][1]  # sedation planned: applies
+    assert not any(code.startswith("ESI-") for code in rows)  # the other family is not listed
+
+
+def test_crosswalk_statuses_for_a_diagnostic_block(policies):  # type: ignore[no-untyped-def]
+    facts = load_request(EXAMPLE)
+    rows = _crosswalk_html_rows(_html(facts, policies))
+    assert rows["FAC-017"][0] == "Not applicable" and "diagnostic" in rows["FAC-017"][1]
+    assert rows["DVT-001"][0] == "Gap"  # the rule fired
+    assert rows["PKT-004"][0] == "Not documented"  # unsigned
+    assert rows["FAC-006"][0] == "Met"  # a confirmatory block, with the earlier blocks as evidence
+    for code, (status, evidence) in rows.items():
+        if status == "Met":
+            assert evidence and "Not documented" not in evidence, code
+
+
+def test_crosswalk_never_marks_met_without_evidence(policies):  # type: ignore[no-untyped-def]
+    # A failed prior ESI makes ESI-007 apply; with no changed approach recorded it is not met.
+    facts = load_request(ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json")
+    failed = tuple(dataclasses.replace(p, relief_percent=10, adl_improvement_percent=None) for p in facts.history)
+    bare = dataclasses.replace(facts, history=failed, clinical=dataclasses.replace(facts.clinical, changed_approach=""))
+    policy = policies[bare.payer.profile_key]
+    evaluation = evaluate(bare, policy, today=TODAY)
+    row = next((r for r in packet.build_crosswalk(bare, evaluation, policy) if r.code == "ESI-007"), None)
+    if row is None:  # the profile does not list ESI-007: check the rule's own family on Medicare
+        pytest.skip("ESI-007 not in this payer's profile")
+    assert row.status in ("gap", "not_documented")

@@ -113,7 +113,7 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     # 4. Fix a gap from its finding: the link focuses the field; after saving it is gone.
     page.locator('#findings [data-code="FAC-001"] a.finding-fix').click()
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'id_onset_date'")
-    page.keyboard.type(f"{(TODAY - timedelta(days=200)):%m%d%Y}")
+    page.keyboard.type(f"{(TODAY - timedelta(days=200)):%m%d%Y}", delay=40)
     assert page.locator("#id_onset_date").input_value() == (TODAY - timedelta(days=200)).isoformat()
     with page.expect_navigation():
         page.get_by_role("button", name="Save and check").click()

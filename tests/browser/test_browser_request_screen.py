@@ -43,7 +43,7 @@ def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_se
     assert page.locator("#id_intent").input_value() == "diagnostic"
     tab_to(page, "id_date_of_service")
     dos = date.today() + timedelta(days=10)
-    page.keyboard.type(f"{dos:%m%d%Y}")
+    page.keyboard.type(f"{dos:%m%d%Y}", delay=40)
     tab_to(page, "id_other_causes_excluded")
     page.keyboard.press("Space")
     assert page.locator("#id_other_causes_excluded").is_checked()

@@ -256,6 +256,12 @@ CASES = [
     ("ESI-012", "medicare", R(base_esi_case(ESI_IL), levels=lv("L4-L5")), base_esi_case(ESI_IL)),
     ("ESI-013", "medicare", R(base_esi_case(), history=esis([date(2025, 12, 9), date(2026, 6, 1)])),
      R(base_esi_case(), history=esis([date(2025, 12, 10), date(2026, 6, 1)]))),
+    # A prior ESI more than 12 months before the date of service starts a new series:
+    # neither the failed-ESI rule nor the beyond-12-months rule applies to it.
+    ("ESI-007", "medicare", R(base_esi_case(), history=esis([date(2025, 12, 10)], relief=20)),
+     R(base_esi_case(), history=esis([date(2025, 12, 9)], relief=20))),
+    ("ESI-013", "medicare", R(base_esi_case(), history=esis([date(2025, 12, 9), date(2025, 12, 10)])),
+     R(base_esi_case(), history=esis([date(2024, 2, 9)]))),
     ("ESI-014", "medicare", wp(base_esi_case(), sedation=Sedation.MAC), base_esi_case()),
     ("ESI-015", "medicare", wp(base_esi_case(), injectate="PRP 3 mL"), base_esi_case()),
     ("ESI-016", "medicare", wp(base_esi_case(), other_blocks_same_day=(PT.MBB,)),

@@ -116,14 +116,28 @@ def esi_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                         "first ESI.", field="clinical.baseline_pain_scale")]
 
 
+def current_series(facts: CaseFacts, ctx: Ctx) -> list:  # type: ignore[type-arg]
+    """Prior ESIs of the series this request continues (oldest first).
+
+    A gap longer than ``series_gap`` starts a new series; when the last prior ESI is
+    that long before the date of service, this request starts one and the list is empty.
+    """
+    rows = prior_esis(facts, ctx) if is_esi(facts) else []
+    gap = ctx.fig("esi", "series_gap", {"months": 12})
+    if not rows or add_duration(rows[-1].date, gap) < ctx.dos:
+        return []
+    start = len(rows) - 1
+    while start > 0 and add_duration(rows[start - 1].date, gap) >= rows[start].date:
+        start -= 1
+    return rows[start:]
+
+
 @rule("ESI-006")
 def esi_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    rows = prior_esis(facts, ctx) if is_esi(facts) else []
+    rows = current_series(facts, ctx)
     if not rows:
-        return []
+        return []  # a first ESI, or a new series: not a repeat
     last = rows[-1]
-    if add_duration(last.date, ctx.fig("esi", "series_gap", {"months": 12})) < ctx.dos:
-        return []  # a new series, not a repeat
     need = ctx.fig("esi", "repeat_relief_min", 50)
     spec = ctx.fig("esi", "repeat_min")
     msg = (f"A repeat ESI needs >= {need} % sustained improvement for >= {dur(spec)} after the "
@@ -146,7 +160,7 @@ def esi_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 
 @rule("ESI-007")
 def esi_007(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    rows = prior_esis(facts, ctx) if is_esi(facts) else []
+    rows = current_series(facts, ctx)
     need = ctx.fig("esi", "repeat_relief_min", 50)
     spec = ctx.fig("esi", "failed_repeat_interval", {"days": 14})
     if not rows or not esi_failed(rows[-1], need):
@@ -235,11 +249,18 @@ def esi_012(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 
 @rule("ESI-013")
 def esi_013(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    rows = prior_esis(facts, ctx) if is_esi(facts) else []
-    gap = ctx.fig("esi", "series_gap", {"months": 12})
+    rows = current_series(facts, ctx)
     span = ctx.fig("esi", "series_max", {"months": 12})
     if not rows or facts.clinical.continuation_rationale.strip():
         return []
+    first = rows[0]
+    if add_duration(first.date, span) < ctx.dos:
+        return [ctx.finding(facts, "ESI-013", "Continuing past 12 months needs: ongoing "
+                            "disability, >= 50 % sustained benefit, a reason to continue (e.g. "
+                            "surgical risk) and notice to the PCP.",
+                            field="clinical.continuation_rationale",
+                            detail=f"series started {first.date.isoformat()}")]
+    return []
     first = rows[-1]
     for prev in reversed(rows[:-1]):
         if add_duration(prev.date, gap) < first.date:

@@ -4,6 +4,7 @@ from django.urls import path
 from priorauth import views, views_audit, views_security
 from priorauth import views_pdf
 from priorauth import views_workflow
+from priorauth import views_import
 
 urlpatterns = [
     path("health/", views.health, name="pa-health"),
@@ -28,4 +29,5 @@ urlpatterns = [
     path("requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"),
     path("requests/<int:pk>/submission/", views_workflow.request_record_submission, name="pa-request-submission"),
     path("requests/<int:pk>/decision/", views_workflow.request_record_decision, name="pa-request-decision"),
+    path("requests/import/", views_import.request_import, name="pa-request-import"),
 ]

@@ -8,3 +8,4 @@ from priorauth.services.requests import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403
 from priorauth.services.worklist import *  # noqa: F401,F403
+from priorauth.services.importing import *  # noqa: F401,F403

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -400,6 +400,7 @@ def test_fuzz_never_500_and_never_a_partial_save(client_billing, payer_profiles,
     else:
         response = paste(client_billing, body.decode("utf-8", "replace"))
     assert response.status_code in (200, 302, 400), response.status_code
+    event(f"status={response.status_code}")
     after = counts()
     if response.status_code != 302:
         assert after == before

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from priorauth import models as m
 from priorauth import services
 from priorauth.rules import evaluate
-from priorauth.rules.io import RequestFormatError, load_request
+from priorauth.management.request_files import load_request_file
 from priorauth.rules.profiles import load_fixture_policies
 from priorauth.rules.report import evaluation_to_dict
 
@@ -58,13 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"--today: {raw!r} is not a date YYYY-MM-DD") from None
 
     def _file(self, path: Path, today):  # type: ignore[no-untyped-def]
-        try:
-            facts = load_request(path)
-        except FileNotFoundError:
-            raise CommandError(f"{path}: no such file") from None
-        except RequestFormatError as exc:
-            lines = "\n".join(f"  {field or '(request)'}: {message}" for field, message in exc.errors)
-            raise CommandError(f"{path} is not a valid request:\n{lines}") from None
+        facts = load_request_file(path)
         key = facts.payer.profile_key
         policy = self._policy_for(key)
         return evaluation_to_dict(evaluate(facts, policy, today=today))

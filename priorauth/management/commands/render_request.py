@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import packet, pdf
 from priorauth.rules import evaluate
-from priorauth.rules.io import RequestFormatError, load_request
+from priorauth.management.request_files import load_request_file
 from priorauth.rules.profiles import load_fixture_policies
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
@@ -23,13 +23,7 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
 
 def render_file(path: Path, *, today: date | None = None, practice: packet.PracticeInfo | None = None) -> bytes:
     """Request JSON -> draft PDF bytes (no database)."""
-    try:
-        facts = load_request(path)
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except RequestFormatError as exc:
-        lines = "\n".join(f"  {field or '(request)'}: {message}" for field, message in exc.errors)
-        raise CommandError(f"{path} is not a valid request:\n{lines}") from None
+    facts = load_request_file(path)
     policies = load_fixture_policies(FIXTURE)
     policy = policies.get(facts.payer.profile_key)
     if policy is None:

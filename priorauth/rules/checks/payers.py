@@ -172,10 +172,8 @@ def evi_004(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     return []
 
 
-@rule("EVI-005")
-def evi_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    if not is_esi(facts):
-        return []
+def _esi_limit_breaches(facts: CaseFacts, ctx: Ctx) -> list[str]:
+    """The payer's ESI frequency windows and minimum interval that this request breaks."""
     lims = limits_for(ctx.policy.data, "esi")
     rows = _region_rows(facts, ctx, "esi")
     bad = []
@@ -187,6 +185,14 @@ def evi_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     past = [r for r in rows if r.date < ctx.dos]
     if gap and past and not meets_duration(past[-1].date, ctx.dos, gap):
         bad.append(f"last ESI {past[-1].date.isoformat()} (< {dur(gap)})")
+    return bad
+
+
+@rule("EVI-005")
+def evi_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+    if not is_esi(facts):
+        return []
+    bad = _esi_limit_breaches(facts, ctx)
     if not bad:
         return []
     return [ctx.finding(facts, "EVI-005", "eviCore limits: 3 ESIs per 6 months, 4 per 12 months, "
@@ -306,17 +312,7 @@ def bcb_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 def bma_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if not is_esi(facts):
         return []
-    lims = limits_for(ctx.policy.data, "esi")
-    rows = _region_rows(facts, ctx, "esi")
-    bad = []
-    for w in lims.get("windows", ()):
-        used = sessions_in_window(rows, ctx.dos, int(w["months"]), ctx.policy.rolling_window)
-        if used > int(w["max"]):
-            bad.append(f"{used} ESIs in {w['months']} months (max {w['max']})")
-    gap = lims.get("min_interval")
-    past = [r for r in rows if r.date < ctx.dos]
-    if gap and past and not meets_duration(past[-1].date, ctx.dos, gap):
-        bad.append(f"last ESI {past[-1].date.isoformat()} (< {dur(gap)})")
+    bad = _esi_limit_breaches(facts, ctx)
     if not bad:
         return []
     return [ctx.finding(facts, "BMA-001", "BCBS MA: ESIs at least 30 days apart, at most 6 per "

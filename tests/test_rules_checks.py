@@ -19,7 +19,7 @@ from priorauth.rules.facts import (
 from priorauth.rules.findings import Severity
 
 from .rules_builders import (
-    DOS, TODAY, base_esi_case, base_facet_case, block, confirmatory_case, days_before, esi_row,
+    TODAY, base_esi_case, base_facet_case, block, confirmatory_case, days_before, esi_row,
     policy, rfa_case, rfa_row, therapeutic_ia_case, with_clinical as wc, with_plan as wp,
 )
 

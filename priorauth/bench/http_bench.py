@@ -120,7 +120,7 @@ def _read_stats(prefix: Path) -> dict[str, dict]:
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
         for row in csv.DictReader(fh):
-            def num(key: str) -> float | None:
+            def num(key: str, row: dict = row) -> float | None:
                 value = row.get(key, "")
                 try:
                     return float(value)

@@ -261,18 +261,6 @@ def esi_013(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                             field="clinical.continuation_rationale",
                             detail=f"series started {first.date.isoformat()}")]
     return []
-    first = rows[-1]
-    for prev in reversed(rows[:-1]):
-        if add_duration(prev.date, gap) < first.date:
-            break
-        first = prev
-    if add_duration(first.date, span) < ctx.dos:
-        return [ctx.finding(facts, "ESI-013", "Continuing past 12 months needs: ongoing "
-                            "disability, >= 50 % sustained benefit, a reason to continue (e.g. "
-                            "surgical risk) and notice to the PCP.",
-                            field="clinical.continuation_rationale",
-                            detail=f"series started {first.date.isoformat()}")]
-    return []
 
 
 @rule("ESI-014")

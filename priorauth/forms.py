@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -101,8 +101,32 @@ class MarkInvalidMixin:
 # --------------------------------------------------------------------------- request
 
 
+class _KnownChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that takes the request's current choice without a query.
+
+    ``known``: the related rows already loaded with the request (select_related);
+    posting the current provider/facility/payer back (the usual case) costs
+    nothing, any other value is looked up in the practice-scoped queryset.
+    """
+
+    known: dict[str, Any]
+
+    def to_python(self, value: Any) -> Any:
+        known = getattr(self, "known", None) or {}
+        if value not in self.empty_values and str(value) in known:
+            return known[str(value)]
+        return super().to_python(value)
+
+
 class AuthRequestForm(forms.ModelForm):
-    """Header, procedure and clinical facts of one request."""
+    """Header, procedure and clinical facts of one request.
+
+    The patient is not a form field: a request belongs to its patient. The view
+    resolves it (the request's own patient on edit; ``?patient=`` on create,
+    practice-scoped) and passes it in; the page shows it as read-only text.
+    (A ``<select>`` of every patient of the practice made the page's cost grow
+    with the practice: 1,000+ options at 100,000 requests, see docs/performance.md.)
+    """
 
     onset_date = PastDateField(label="Pain onset date")
     baseline_pain_score = ScoreField(label="Baseline pain score", help_text="0-10")
@@ -111,7 +135,6 @@ class AuthRequestForm(forms.ModelForm):
     class Meta:
         model = m.AuthRequest
         fields = [
-            "patient",
             "payer_profile",
             "plan_name",
             "state_of_service",
@@ -151,20 +174,37 @@ class AuthRequestForm(forms.ModelForm):
             "state_of_service": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
         }
         help_texts = {"payer_profile": "Defaults to the patient's payer."}
+        field_classes = {
+            name: _KnownChoiceField
+            for name in ("payer_profile", "ordering_provider", "rendering_provider", "facility")
+        }
         labels = {"rfa_technique": "RFA technique", "state_of_service": "State of service"}
 
-    def __init__(self, *args: Any, practice: m.Practice, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, practice: m.Practice | int, patient: m.Patient | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
-        self.fields["patient"].queryset = m.Patient.objects.filter(practice=practice).select_related(
-            "payer_profile"
-        )
-        self.fields["patient"].label_from_instance = lambda p: f"{p.last_name}, {p.first_name} ({p.dob:%m/%d/%Y})"
+        if self.instance.pk is not None:
+            patient = self.instance.patient
+        if patient is None:
+            raise ValueError("AuthRequestForm needs the patient (the request's own, or the one chosen for a new request).")
+        practice_id = practice.pk if isinstance(practice, m.Practice) else practice
+        if patient.practice_id != practice_id:
+            raise ValueError("The patient belongs to another practice.")
+        self.fixed_patient = patient
+        self.instance.patient = patient
         self.fields["payer_profile"].queryset = m.PayerProfile.objects.filter(is_active=True)
         self.fields["payer_profile"].required = False
         for name in ("ordering_provider", "rendering_provider"):
             self.fields[name].queryset = m.Provider.objects.filter(practice=practice)
         self.fields["facility"].queryset = m.Facility.objects.filter(practice=practice)
+        for name in ("payer_profile", "ordering_provider", "rendering_provider", "facility"):
+            model_field = self.instance._meta.get_field(name)
+            current = model_field.get_cached_value(self.instance, None) if self.instance.pk else None
+            if name == "payer_profile" and current is not None and not current.is_active:
+                current = None  # a retired profile version is not offered again
+            self.fields[name].known = {str(current.pk): current} if current is not None else {}
         _style_widgets(self)
         self.helper = self._build_helper()
 
@@ -176,7 +216,11 @@ class AuthRequestForm(forms.ModelForm):
         helper.layout = Layout(
             Fieldset(
                 "Patient and payer",
-                Div(Div(Field("patient"), css_class="col-md-6"), Div(Field("payer_profile"), css_class="col-md-6"), css_class=row),
+                Div(
+                    HTML('{% include "priorauth/includes/request_patient.html" %}'),
+                    Div(Field("payer_profile"), css_class="col-md-6"),
+                    css_class=row,
+                ),
                 Div(Div(Field("plan_name"), css_class="col-md-8"), Div(Field("state_of_service"), css_class="col-md-4"), css_class=row),
                 Div(
                     Div(Field("ordering_provider"), css_class="col-md-4"),
@@ -232,9 +276,19 @@ class AuthRequestForm(forms.ModelForm):
             raise ValidationError("Enter the two-letter state, e.g. AZ.", code="invalid_state")
         return value
 
+    def _get_validation_exclusions(self) -> set[str]:
+        """Skip the model's per-foreign-key existence query for keys this form already
+        validated: a ModelChoiceField's value was fetched from its (practice-scoped)
+        queryset moments ago, so a second ``SELECT 1`` per key proves nothing."""
+        exclude = super()._get_validation_exclusions()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                exclude.add(name)
+        return exclude
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        patient = data.get("patient")
+        patient = self.fixed_patient
         if not data.get("payer_profile") and "payer_profile" not in self.errors:
             if patient is not None and patient.payer_profile_id:
                 data["payer_profile"] = patient.payer_profile
@@ -270,13 +324,64 @@ class RequestLevelForm(MarkInvalidMixin, forms.ModelForm):
         return v.normalize_level(self.cleaned_data.get("level", ""))
 
 
+class _RowIdField(forms.ModelChoiceField):
+    """The hidden id of an existing row, resolved among the rows the formset already loaded.
+
+    Django's default is a ModelChoiceField over every row of the model, which runs
+    one ``SELECT ... WHERE id = ?`` per row on each save (an N+1), and would accept
+    the id of another request's row. This one looks the id up in the formset's own
+    rows (one query for the whole formset, or none when they were prefetched).
+    """
+
+    def __init__(self, *args: Any, formset: BaseInlineFormSet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            key = self.formset.model._meta.pk.to_python(value)
+        except ValidationError:
+            key = None
+        row = self.formset._existing_object(key) if key is not None else None
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return row
+
+
 class BaseRowFormSet(BaseInlineFormSet):
+    def get_queryset(self) -> Any:
+        """The request's rows, read once: reuses rows the caller prefetched
+        (``services.auth_request_queryset_for_detail``) instead of querying again."""
+        if not hasattr(self, "_queryset"):
+            cache = getattr(self.instance, "_prefetched_objects_cache", {})
+            name = self.fk.remote_field.get_accessor_name()
+            if self.instance.pk is not None and name in cache:
+                self._queryset = cache[name]
+            else:
+                super().get_queryset()
+                list(self._queryset)  # evaluate once; indexing and lookups reuse the cache
+        return self._queryset
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields.get(name)
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, _RowIdField):
+            form.fields[name] = _RowIdField(
+                field.queryset, formset=self, initial=field.initial, required=False, widget=field.widget
+            )
+
     def kept_forms(self) -> list[forms.BaseForm]:
-        """Valid, non-deleted, non-empty rows in page order."""
+        """Valid rows that stay, in page order: existing rows not deleted (changed or
+        not) and new rows that were filled in (an untouched blank row is ignored)."""
         return [
             f
             for f in self.forms
-            if f.has_changed() and not self._should_delete_form(f) and getattr(f, "cleaned_data", None)
+            if (f.has_changed() or f.instance.pk is not None)
+            and not self._should_delete_form(f)
+            and getattr(f, "cleaned_data", None)
         ]
 
 
@@ -581,6 +686,13 @@ def field_anchor(path: str) -> str:
     if head == "history":
         return ""
     return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(head, "")
+
+
+class PatientSearchForm(forms.Form):
+    """The new-request page's patient search (posted, never in the URL)."""
+
+    q = forms.CharField(label="Patient name or member ID", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "type": "search"}))
 
 
 class WorklistFilterForm(forms.Form):

@@ -165,7 +165,37 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 
 def request_create(request: HttpRequest) -> HttpResponse:
-    return _request_form_page(request, m.AuthRequest())
+    """New request for one patient: ``?patient=<pk>`` (the patient page's "New request
+    for this patient", or the picker below), practice-scoped: 404 for another practice's.
+
+    Without a patient, the page is a short picker: a patient search (POST, so a name
+    or member ID never lands in a URL, as on the worklist) listing at most 20 matches,
+    and the practice's 10 most recently used patients. The request form's POST carries
+    the patient as a hidden field too.
+    """
+    patient_pk = (request.POST.get("patient") if request.method == "POST" else None) or request.GET.get("patient")
+    if not patient_pk:
+        return _patient_picker(request)
+    patient = _get_patient_for_user(request, patient_pk)
+    return _request_form_page(request, m.AuthRequest(patient=patient), patient=patient)
+
+
+def _patient_picker(request: HttpRequest) -> HttpResponse:
+    practice_id = _practice_id(request)
+    if practice_id is None:
+        raise Http404("No practice")
+    form = pa_forms.PatientSearchForm(request.POST if request.method == "POST" else None)
+    search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    matches, more = services.patient_search(practice_id=practice_id, search=search) if search else ([], False)
+    ctx = {
+        "form": form,
+        "searched": bool(search),
+        "matches": matches,
+        "more": more,
+        "limit": services.PATIENT_PICKER_LIMIT,
+        "recent": services.patients_recently_used(practice_id=practice_id),
+    }
+    return render(request, "priorauth/request_patient_picker.html", ctx)
 
 
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -173,18 +203,17 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if obj.is_locked:
         messages.error(request, f"This request is {obj.get_status_display().lower()} and can no longer be edited.")
         return redirect(obj)
-    return _request_form_page(request, obj)
+    return _request_form_page(request, obj, patient=obj.patient)
 
 
-def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse:
-    practice = request.user.practice  # type: ignore[union-attr]
-    if practice is None:
+def _request_form_page(request: HttpRequest, obj: m.AuthRequest, *, patient: m.Patient) -> HttpResponse:
+    """The request page; ``obj`` comes with its rows prefetched when it exists
+    (``services.auth_request_queryset_for_detail``), and the formsets reuse them."""
+    practice_id = _practice_id(request)
+    if practice_id is None:
         raise Http404("No practice")
     data = request.POST if request.method == "POST" else None
-    initial = {}
-    if obj.pk is None and request.GET.get("patient"):
-        initial["patient"] = _get_patient_for_user(request, request.GET["patient"]).pk
-    form = pa_forms.AuthRequestForm(data, instance=obj, practice=practice, initial=initial)
+    form = pa_forms.AuthRequestForm(data, instance=obj, practice=practice_id, patient=patient)
     formsets = pa_forms.request_formsets(data=data, instance=obj)
     if data is not None:
         if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
@@ -204,6 +233,7 @@ def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
+        "patient": patient,
         # The version this page was built from; a stale save is refused (services.concurrency).
         "lock_version": data.get("lock_version", obj.lock_version) if data is not None else obj.lock_version,
         "formsets": [
@@ -211,13 +241,12 @@ def _request_form_page(request: HttpRequest, obj: m.AuthRequest) -> HttpResponse
             for prefix, fs in formsets.items()
         ],
         "formset_errors": any(fs.non_form_errors() for fs in formsets.values()) if data is not None else False,
-        "patient_payers": {
-            str(p.pk): {"payer": p.payer_profile_id or "", "plan": p.plan_name}
-            for p in form.fields["patient"].queryset
-        },
     }
     if obj.pk:
-        ctx.update(_findings_context(obj))
+        # After a refused save, the form holds what was typed (and validation wrote the
+        # valid parts onto obj and its rows): the findings are those of the stored request.
+        stored = obj if data is None else _get_request_for_user(request, obj.pk)
+        ctx.update(_findings_context(stored))
     return render(request, "priorauth/request_form.html", ctx)
 
 

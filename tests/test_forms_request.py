@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
-def bind(practice, data):  # type: ignore[no-untyped-def]
-    form = pa_forms.AuthRequestForm(data, practice=practice)
+def bind(practice, data, patient=None):  # type: ignore[no-untyped-def]
+    """The request form for a new request; the patient is chosen by the view (not a field)."""
+    if patient is None:
+        from priorauth.models import Patient
+
+        patient = Patient.objects.get(pk=data["patient"])
+    form = pa_forms.AuthRequestForm(data, practice=practice, patient=patient)
     formsets = pa_forms.request_formsets(data=data)
     valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
     return valid, form, formsets
@@ -38,15 +43,30 @@ def test_it_accepts_a_valid_page_and_defaults_payer_from_patient(practice, patie
     assert form.cleaned_data["plan_name"] == "Medicare Part B"
 
 
-def test_it_refuses_a_patient_of_another_practice(practice, other_practice, payer_profiles, patient):
+def test_the_patient_is_not_a_field_and_must_be_of_the_practice(practice, other_practice, payer_profiles, patient):
     from priorauth.models import Patient
 
+    form = pa_forms.AuthRequestForm(practice=practice, patient=patient)
+    assert "patient" not in form.fields  # shown as read-only text, never a <select> of every patient
+    assert form.instance.patient == patient
     stranger = Patient.objects.create(
         practice=other_practice, first_name="O", last_name="Ther", dob="1960-01-01", sex="M", member_id="X1"
     )
-    valid, form, _ = bind(practice, page_data(patient=stranger))
-    assert not valid
-    assert codes(form.errors["patient"]) == {"invalid_choice"}
+    with pytest.raises(ValueError, match="another practice"):
+        pa_forms.AuthRequestForm(page_data(patient=stranger), practice=practice, patient=stranger)
+    with pytest.raises(ValueError, match="needs the patient"):
+        pa_forms.AuthRequestForm(practice=practice)
+
+
+def test_a_posted_patient_cannot_change_the_request_patient(practice, patient, provider, facility):
+    """The form's patient is the one the view chose; a posted ``patient`` changes nothing."""
+    from priorauth.models import Patient
+
+    other = Patient.objects.create(
+        practice=practice, first_name="Ann", last_name="Other", dob="1970-01-01", sex="F", member_id="Z9"
+    )
+    valid, form, _ = bind(practice, page_data(patient=other, provider=provider, facility=facility), patient=patient)
+    assert valid and form.instance.patient == patient
 
 
 @pytest.mark.parametrize(

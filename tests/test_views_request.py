@@ -43,17 +43,58 @@ def test_anonymous_is_redirected_to_login(client, patient):
 
 
 def test_the_create_page_renders_every_section(client_billing, patient):
-    response = client_billing.get(reverse("pa-request-create"))
+    response = client_billing.get(reverse("pa-request-create") + f"?patient={patient.pk}")
     assert response.status_code == 200
     html = response.content.decode()
     for needle in (
         'id="id_patient"', 'id="id_payer_profile"', 'id="id_state_of_service"', 'id="id_rfa_technique"',
         'id="id_baseline_pain_score"', 'id="id_rfa_planned"', 'id="id_levels-0-level"', 'id="empty-levels"',
         'id="id_levels-TOTAL_FORMS"', 'data-formset-add="block_responses"', 'id="empty-imaging"',
-        'id="id_diagnoses-0-code"', "request_form.js", 'id="patient-payers"',
+        'id="id_diagnoses-0-code"', "request_form.js", f'data-patient="{patient.pk}"',
+        f'<input type="hidden" name="patient" value="{patient.pk}">', "Synthetic, Sam",
     ):
         assert needle in html, needle
+    assert '<select name="patient"' not in html
     assert ' style="' not in html and "onclick" not in html
+
+
+def test_the_create_page_without_a_patient_is_a_short_patient_picker(client_billing, practice, patient, provider, facility):
+    """No <select> of every patient: a POSTed search (at most 20 matches) and the recently used."""
+    for n in range(25):
+        m.Patient.objects.create(practice=practice, first_name=f"P{n}", last_name="Picker", dob="1970-01-01",
+                                 sex="F", member_id=f"PK{n:04d}")
+    response = client_billing.get(reverse("pa-request-create"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="patient-search"' in html and 'method="post"' in html
+    assert "<select" not in html and "Picker" not in html  # nobody listed before a search or a request
+    make_request(client_billing, patient, provider, facility)
+    html = client_billing.get(reverse("pa-request-create")).content.decode()
+    assert f'href="/requests/new/?patient={patient.pk}"' in html  # recently used
+
+    response = client_billing.post(reverse("pa-request-create"), {"q": "picker"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.count("Picker, P") == 20
+    assert "Only the first 20 matches" in html
+    assert 'value="picker"' in html  # the search stays in the box, not in a URL
+    response = client_billing.post(reverse("pa-request-create"), {"q": "PK0007"})
+    assert response.content.decode().count("Picker, P") == 1
+    response = client_billing.post(reverse("pa-request-create"), {"q": "nobody-by-that-name"})
+    assert "No patient of the practice matches" in response.content.decode()
+    assert m.AuthRequest.objects.count() == 1
+
+
+def test_the_edit_page_shows_the_patient_as_text_and_keeps_it(client_billing, practice, patient, provider, facility):
+    obj = make_request(client_billing, patient, provider, facility)
+    other = m.Patient.objects.create(practice=practice, first_name="Ann", last_name="Other", dob="1970-01-01",
+                                     sex="F", member_id="Z9")
+    html = client_billing.get(reverse("pa-request-edit", args=[obj.pk])).content.decode()
+    assert "Synthetic, Sam" in html and "Other, Ann" not in html
+    assert '<select name="patient"' not in html and 'name="patient"' not in html
+    data = page_data(patient=other, provider=provider, facility=facility, lock_version=str(obj.lock_version))
+    assert client_billing.post(reverse("pa-request-edit", args=[obj.pk]), data).status_code == 302
+    obj.refresh_from_db()
+    assert obj.patient == patient
 
 
 def test_create_saves_rows_defaults_payer_and_fills_prior_counts_from_history(
@@ -220,8 +261,10 @@ def test_outsider_gets_404_everywhere(client, billing_user, outsider_user, patie
     assert client.post(reverse("pa-request-send", args=[obj.pk]), {"override_reason": "x"}).status_code == 404
     assert client.get(reverse("pa-patient-detail", args=[patient.pk])).status_code == 404
     assert client.get(reverse("pa-request-create") + f"?patient={patient.pk}").status_code == 404
-    # The outsider's own create page does not offer the other practice's patient.
+    assert client.post(reverse("pa-request-create"), page_data(patient=patient)).status_code == 404
+    # The outsider's own create page does not offer the other practice's patient, nor finds it.
     assert "Synthetic" not in client.get(reverse("pa-request-create")).content.decode()
+    assert "Synthetic" not in client.post(reverse("pa-request-create"), {"q": "synthetic"}).content.decode()
     obj.refresh_from_db()
     assert obj.status == "draft"
 
@@ -250,3 +293,35 @@ def test_the_edit_page_links_findings_to_inputs_on_the_same_page(client_billing,
     obj = make_request(client_billing, patient, provider, facility, onset_date="")
     html = client_billing.get(reverse("pa-request-edit", args=[obj.pk])).content.decode()
     assert 'href="#id_onset_date"' in html and 'id="id_onset_date"' in html
+
+
+def test_changing_one_level_row_keeps_the_order_and_fills_counts_of_untouched_rows(
+    client_billing, patient, provider, facility, history
+):
+    """Positions and prior counts are worked out over every kept row, changed or not."""
+    rows = {"levels": [{"level": lv, "side": "left", "prior_count": "0"} for lv in ("L3-L4", "L4-L5", "L5-S1")]}
+    obj = make_request(client_billing, patient, provider, facility, rows=rows)
+    levels = list(obj.levels.all())
+    m.RequestLevel.objects.filter(pk=levels[0].pk).update(prior_count=None)  # e.g. imported without a count
+    posted = [{"id": lv.pk, "request": obj.pk, "level": lv.level, "side": lv.side, "prior_count": "" if i == 0 else "0"}
+              for i, lv in enumerate(levels)]
+    posted[2]["side"] = "right"  # only the last row changes
+    data = page_data(patient=patient, provider=provider, facility=facility, rows={"levels": posted},
+                     initial={"levels": 3}, lock_version=str(obj.lock_version))
+    assert client_billing.post(reverse("pa-request-edit", args=[obj.pk]), data).status_code == 302
+    assert [(lv.level, lv.position, lv.side) for lv in obj.levels.all()] == [
+        ("L3-L4", 0, "left"), ("L4-L5", 1, "left"), ("L5-S1", 2, "right")
+    ]
+    assert obj.levels.get(level="L3-L4").prior_count == 0  # filled from history (no MBB at L3-L4)
+
+
+def test_a_level_already_on_the_request_cannot_be_added_twice(client_billing, patient, provider, facility):
+    obj = make_request(client_billing, patient, provider, facility)
+    first = obj.levels.get()
+    rows = {"levels": [{"id": first.pk, "request": obj.pk, "level": first.level, "side": first.side},
+                       {"level": first.level, "side": "left"}]}
+    data = page_data(patient=patient, provider=provider, facility=facility, rows=rows,
+                     initial={"levels": 1}, lock_version=str(obj.lock_version))
+    response = client_billing.post(reverse("pa-request-edit", args=[obj.pk]), data)
+    assert response.status_code == 200 and "listed twice" in response.content.decode()
+    assert obj.levels.count() == 1

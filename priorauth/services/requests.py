@@ -177,7 +177,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
 
 def auth_request_queryset_for_detail():  # type: ignore[no-untyped-def]
     return m.AuthRequest.objects.select_related(
-        "patient", "payer_profile", "ordering_provider", "rendering_provider", "facility"
+        "patient", "patient__payer_profile", "payer_profile", "ordering_provider", "rendering_provider", "facility"
     ).prefetch_related("levels", "block_responses", "conservative_care", "imaging", "diagnoses", "patient__history")
 
 
@@ -220,19 +220,22 @@ def _signature_pending(evaluation: Evaluation) -> Evaluation:
 
 
 def history_prior_counts(
-    *, patient: m.Patient, procedure_type: str, levels: Iterable[str], on: date | None = None
+    *, patient: m.Patient, procedure_type: str, levels: Iterable[str], on: date | None = None,
+    history: tuple[rf.PriorProcedure, ...] | None = None,
 ) -> dict[str, int]:
     """Prior injections per level from the patient's recorded history.
 
     Counted exactly as the rules engine's ledger counts them (facet IA/MBB blocks
     for the facet family, ESIs for ESIs; typed level variants in the history are
     canonicalised), so a prefilled count never disagrees with the ledger.
-    ``on`` (e.g. the date of service) ignores rows after it.
+    ``on`` (e.g. the date of service) ignores rows after it. ``history``: the
+    patient's history facts when the caller already read them.
     """
     from priorauth.rules.ledger import count_types, rows_at_level
 
     kinds = count_types(rf.ProcedureType(procedure_type))
-    history = patient_history_facts(patient=patient)
+    if history is None:
+        history = patient_history_facts(patient=patient)
     return {
         level: sum(1 for r in rows_at_level(history, level, kinds) if on is None or r.date <= on)
         for level in set(levels)
@@ -280,6 +283,55 @@ def patient_has_history(*, patient: m.Patient) -> bool:
     return patient.history.exists()
 
 
+def _loaded_foreign_keys(obj: m.AuthRequest) -> set[str]:
+    """Foreign keys whose related row is already in hand (select_related, or a form's
+    validated choice): checking that it exists would be one more query per key."""
+    names = set()
+    for field in obj._meta.concrete_fields:
+        if field.many_to_one and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is not None and related.pk is not None and related.pk == getattr(obj, field.attname):
+                names.add(field.name)
+    return names
+
+
+def _formset_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Save one validated row formset with bulk queries; return its kept rows in page order.
+
+    New rows: one INSERT; changed rows: one UPDATE; deleted rows: one DELETE
+    (instead of one query per row). Level rows get their page order as
+    ``position`` and empty prior counts filled from history before they are
+    written, so the fill costs no extra UPDATE.
+    """
+    model = formset.model
+    formset.instance = request
+    rows = formset.save(commit=False)  # new and changed rows, not written yet
+    kept = [form.instance for form in formset.kept_forms()]
+    changed = [row for row in rows if row.pk is not None]
+    touched: list = []  # type: ignore[type-arg]
+    if formset.prefix == "levels":
+        for position, row in enumerate(kept):
+            if row.position != position:
+                row.position = position
+                touched.append(row)
+        touched += _fill_prior_counts(request=request, levels=kept)
+    changed += [row for row in touched if row.pk is not None and row not in changed]
+    new = [row for row in rows if row.pk is None]
+    for row in new:
+        row.request = request
+    deleted = [row.pk for row in formset.deleted_objects if row.pk is not None]
+    if deleted:
+        model.objects.filter(request=request, pk__in=deleted).delete()
+    if new:
+        model.objects.bulk_create(new)
+    if changed:
+        fields = set(formset.form._meta.fields) - {"request", "id"}
+        if formset.prefix == "levels":
+            fields.add("position")
+        model.objects.bulk_update(changed, sorted(fields))
+    return kept
+
+
 @transaction.atomic
 def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.User) -> m.AuthRequest:  # type: ignore[type-arg]
     """Save a request and its row formsets (already validated), then fill derived values.
@@ -289,6 +341,10 @@ def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.Use
     - An empty prior count is filled from the patient's recorded history (when the
       patient has any); a typed count is kept as typed, even when lower (the
       engine reports that as a finding).
+
+    Query cost is fixed, whatever the number of rows: the request UPDATE/INSERT,
+    at most one INSERT, UPDATE and DELETE per formset, and the history read when
+    a level has no prior count (none when the caller prefetched it).
     """
     is_new = request.pk is None
     if is_new:
@@ -296,36 +352,38 @@ def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.Use
         request.created_by = user
     elif request.is_locked:
         raise WorkflowError("This request is signed; editing it needs a new revision.")
-    request.full_clean(exclude=("practice", "created_by"))
+    request.full_clean(exclude={"practice", "created_by"} | _loaded_foreign_keys(request))
     request.save()
     for formset in formsets:
-        formset.instance = request
-        formset.save()
-        if formset.prefix == "levels":
-            for position, form in enumerate(formset.kept_forms()):
-                row = form.instance
-                if row.pk and row.position != position:
-                    row.position = position
-                    row.save(update_fields=("position",))
-    auth_request_fill_prior_counts(request=request)
+        _formset_save_rows(formset, request=request)
     return request
+
+
+def _fill_prior_counts(*, request: m.AuthRequest, levels: Iterable[m.RequestLevel]) -> list[m.RequestLevel]:
+    """Set empty prior counts on ``levels`` from history (not saved); return the rows set."""
+    empty = [row for row in levels if row.prior_count is None]
+    if not empty:
+        return []
+    history = patient_history_facts(patient=request.patient)
+    if not history:
+        return []
+    counts = history_prior_counts(
+        patient=request.patient, procedure_type=request.procedure_type,
+        levels=[row.level for row in empty], on=request.date_of_service, history=history,
+    )
+    for row in empty:
+        row.prior_count = counts.get(row.level, 0)
+    return empty
 
 
 def auth_request_fill_prior_counts(*, request: m.AuthRequest) -> list[str]:
     """Fill empty prior counts from history; return the levels filled."""
-    empty = list(m.RequestLevel.objects.filter(request=request, prior_count__isnull=True))
-    if not empty or not patient_has_history(patient=request.patient):
-        return []
-    counts = history_prior_counts(
-        patient=request.patient,
-        procedure_type=request.procedure_type,
-        levels=[row.level for row in empty],
-        on=request.date_of_service,
+    filled = _fill_prior_counts(
+        request=request, levels=m.RequestLevel.objects.filter(request=request, prior_count__isnull=True)
     )
-    for row in empty:
-        row.prior_count = counts.get(row.level, 0)
-        row.save(update_fields=("prior_count",))
-    return [row.level for row in empty]
+    if filled:
+        m.RequestLevel.objects.bulk_update(filled, ["prior_count"])
+    return [row.level for row in filled]
 
 
 def request_status_counts(*, practice_id: int | None) -> dict[str, int]:

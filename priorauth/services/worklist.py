@@ -10,13 +10,13 @@ prefetch for levels, so a page costs the same queries for 1 row or 25.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from priorauth import models as m
+from priorauth.services.patients import patients_matching
 
 __all__ = ["EXPIRY_WARNING_DAYS", "WorklistFilters", "auth_request_worklist", "authorization_expiry"]
 
@@ -34,20 +34,8 @@ class WorklistFilters:
 
 
 def _patient_match(practice_id: int | None, search: str) -> Q:
-    """Patients whose member ID is the search, or whose names start with its words.
-
-    "synth", "Sam Synthetic" and "Synthetic, Sam" all find Sam Synthetic;
-    a member ID must be typed in full (it is an identifier, not a name).
-    """
-    words = [w for w in re.split(r"[\s,]+", search.strip()) if w]
-    if not words:
-        return Q()
-    by_name = Q()
-    for word in words[:3]:
-        by_name &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
-    patients = m.Patient.objects.filter(practice_id=practice_id).filter(
-        by_name | Q(member_id__iexact=search.strip())
-    )
+    """Requests of the patients the search finds (``services.patients.patients_matching``)."""
+    patients = patients_matching(practice_id=practice_id, search=search)
     return Q(patient_id__in=patients.values("pk"))
 
 

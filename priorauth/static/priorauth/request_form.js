@@ -1,5 +1,6 @@
 /* Request page: formset rows without reloads, prior counts from history,
-   percent relief from scores, payer defaults from the patient.
+   percent relief from scores. The patient is fixed (data-patient on the form);
+   an empty payer defaults to the patient's on save.
    Plain JS, no dependencies (CSP: script-src 'self'). */
 (function () {
   "use strict";
@@ -75,7 +76,7 @@
   /* ---------------------------------------------------------------- prior counts */
 
   var status = document.getElementById("prior-count-status");
-  var patientSelect = form.querySelector("#id_patient");
+  var patientId = form.getAttribute("data-patient") || "";
   var procedureSelect = form.querySelector("#id_procedure_type");
   var pending = null;
 
@@ -94,14 +95,14 @@
   }
 
   function refreshPriorCounts() {
-    if (!patientSelect || !procedureSelect || !patientSelect.value || !procedureSelect.value) { return; }
+    if (!patientId || !procedureSelect || !procedureSelect.value) { return; }
     var rows = levelRows().filter(function (r) {
       /* Only fill empty counts, or counts this script filled before. */
       return r.level.value.trim() && (r.count.value === "" || r.count.hasAttribute("data-autofilled"));
     });
     if (!rows.length) { return; }
     var body = new URLSearchParams();
-    body.append("patient", patientSelect.value);
+    body.append("patient", patientId);
     body.append("procedure_type", procedureSelect.value);
     var dos = form.querySelector("#id_date_of_service");
     if (dos && dos.value) { body.append("date_of_service", dos.value); }
@@ -138,37 +139,13 @@
 
   form.addEventListener("change", function (event) {
     var target = event.target;
-    if (target === patientSelect || target === procedureSelect || target.id === "id_date_of_service" ||
+    if (target === procedureSelect || target.id === "id_date_of_service" ||
         target.hasAttribute("data-level")) {
       refreshPriorCounts();
     }
     if (target.hasAttribute("data-prior-count")) {
       target.removeAttribute("data-autofilled");  /* typed by the user: keep it */
     }
-  });
-
-  /* ---------------------------------------------------------------- payer from patient */
-
-  var payersNode = document.getElementById("patient-payers");
-  var patientPayers = payersNode ? JSON.parse(payersNode.textContent) : {};
-  var payerSelect = form.querySelector("#id_payer_profile");
-  var planInput = form.querySelector("#id_plan_name");
-  if (patientSelect) {
-    patientSelect.addEventListener("change", function () {
-      var info = patientPayers[patientSelect.value];
-      if (!info) { return; }
-      if (payerSelect && (!payerSelect.value || payerSelect.hasAttribute("data-autofilled")) && info.payer) {
-        payerSelect.value = String(info.payer);
-        payerSelect.setAttribute("data-autofilled", "");
-      }
-      if (planInput && (!planInput.value || planInput.hasAttribute("data-autofilled")) && info.plan) {
-        planInput.value = info.plan;
-        planInput.setAttribute("data-autofilled", "");
-      }
-    });
-  }
-  [payerSelect, planInput].forEach(function (el) {
-    if (el) { el.addEventListener("input", function () { el.removeAttribute("data-autofilled"); }); }
   });
 
   /* ---------------------------------------------------------------- percent relief */

@@ -107,6 +107,23 @@ def test_every_example_imports_with_all_its_rows(client_billing, billing_user, p
     assert b"Imported as draft request" in detail.content
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_an_imported_request_has_the_findings_of_its_file(billing_user, payer_profiles, path):
+    """Nothing is lost on the way into the database (the signature step aside: PKT-004)."""
+    from priorauth import services
+    from priorauth.rules import evaluate
+
+    facts = loads_request(path.read_bytes())
+    req = services.auth_request_import(facts=facts, user=billing_user)
+    stored = services.auth_request_evaluate(request=services.auth_request_queryset_for_detail().get(pk=req.pk))
+    direct = evaluate(facts, services.payer_policy_build(profile=req.payer_profile))
+
+    def key(ev):  # type: ignore[no-untyped-def]
+        return sorted((f.code, f.level or "", f.severity.value) for f in ev.findings if f.code != "PKT-004")
+
+    assert key(stored) == key(direct)
+
+
 def test_pasted_json_imports_too(client_billing, payer_profiles):
     response = paste(client_billing, json.dumps(doc()))
     assert response.status_code == 302

@@ -34,7 +34,10 @@ from priorauth.audit import audit_log
 from priorauth.rules import facts as rf
 from priorauth.rules.io import RequestFormatError
 from priorauth.rules.levels import LevelError, region_of
-from priorauth.services.requests import auth_request_evaluate, auth_request_fill_prior_counts
+from priorauth.services.requests import (
+    auth_request_evaluate,
+    auth_request_fill_prior_counts,
+)
 
 __all__ = ["IMPORT_ROLES", "ImportProblem", "ImportSummary", "auth_request_import"]
 

@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.rules.io import RequestFormatError, load_request
+from priorauth.management.request_files import format_problems, load_request_file
+from priorauth.rules.io import RequestFormatError
 
 
 class Command(BaseCommand):
@@ -33,26 +34,14 @@ class Command(BaseCommand):
         if user.practice_id is None or user.role not in services.IMPORT_ROLES:
             raise CommandError(f"--user: {username!r} belongs to no practice; requests are imported into a practice")
         path = Path(str(options["file"]))
-        try:
-            facts = load_request(path)
-        except FileNotFoundError:
-            raise CommandError(f"{path}: no such file") from None
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        except RequestFormatError as exc:
-            raise CommandError(self._problems(path, "is not a valid request", exc)) from None
+        facts = load_request_file(path)
         try:
             obj = services.auth_request_import(facts=facts, user=user)
         except RequestFormatError as exc:  # services.ImportProblem
-            raise CommandError(self._problems(path, "cannot be imported (nothing was saved)", exc)) from None
+            raise CommandError(format_problems(path, "cannot be imported (nothing was saved)", exc)) from None
         s = obj.import_summary  # type: ignore[attr-defined]
         self.stdout.write(
             f"Imported request {obj.pk} (patient {s.patient_id}, {'new' if s.patient_created else 'existing'}; "
             f"{s.history_added} history rows added, {s.history_skipped} already on file): "
             f"{s.blockers} blocker(s), {s.warnings} warning(s)."
         )
-
-    @staticmethod
-    def _problems(path: Path, what: str, exc: RequestFormatError) -> str:
-        lines = "\n".join(f"  {field or '(request)'}: {message}" for field, message in exc.errors)
-        return f"{path} {what}:\n{lines}"

@@ -194,6 +194,11 @@ class AuthRequestForm(forms.ModelForm):
             raise ValueError("The patient belongs to another practice.")
         self.fixed_patient = patient
         self.instance.patient = patient
+        if self.instance.pk is None and not self.is_bound:  # a new request starts with the patient's payer
+            if not self.initial.get("payer_profile"):
+                self.initial["payer_profile"] = patient.payer_profile_id
+            if not self.initial.get("plan_name"):
+                self.initial["plan_name"] = patient.plan_name
         self.fields["payer_profile"].queryset = m.PayerProfile.objects.filter(is_active=True)
         self.fields["payer_profile"].required = False
         for name in ("ordering_provider", "rendering_provider"):

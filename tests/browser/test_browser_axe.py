@@ -73,7 +73,8 @@ def test_billing_pages_have_no_serious_violations(axe_page, live_server, shoot, 
     login(axe_page, live_server, billing_user.username, PASSWORD)
     pages = {
         "worklist": "/",
-        "request-create": "/requests/new/",
+        "request-create-picker": "/requests/new/",
+        "request-create": f"/requests/new/?patient={patient.pk}",
         "request-edit": f"/requests/{req.pk}/edit/",
         "request-detail": f"/requests/{req.pk}/",
         "patient-list": "/patients/",
@@ -88,6 +89,11 @@ def test_billing_pages_have_no_serious_violations(axe_page, live_server, shoot, 
     axe_page.get_by_label("Patient name or member ID").fill("Synth")
     axe_page.get_by_role("button", name="Find").click()
     problems["worklist-search"] = axe_violations(axe_page)
+    axe_page.goto(f"{live_server.url}/requests/new/")
+    axe_page.get_by_label("Patient name or member ID").fill("Synth")
+    axe_page.get_by_role("button", name="Find patient").click()
+    axe_page.get_by_role("link", name="Synthetic, Sam").first.wait_for()
+    problems["request-create-picker-search"] = axe_violations(axe_page)
     axe_page.goto(f"{live_server.url}/requests/{req.pk}/edit/")
     axe_page.locator("#id_levels-0-level").fill("L9-L7")
     axe_page.get_by_role("button", name="Save and check").click()
@@ -118,7 +124,9 @@ def test_signing_and_payer_pages_have_no_serious_violations(axe_page, live_serve
 
 def test_every_visible_form_field_has_a_label(axe_page, live_server, billing_user, request_with_findings):
     login(axe_page, live_server, billing_user.username, PASSWORD)
-    for path in ("/", "/requests/new/", f"/requests/{request_with_findings.pk}/edit/", f"/requests/{request_with_findings.pk}/"):
+    paths = ("/", "/requests/new/", f"/requests/new/?patient={request_with_findings.patient_id}",
+             f"/requests/{request_with_findings.pk}/edit/", f"/requests/{request_with_findings.pk}/")
+    for path in paths:
         axe_page.goto(f"{live_server.url}{path}")
         unlabeled = axe_page.evaluate(
             """() => Array.from(document.querySelectorAll("input, select, textarea"))

@@ -68,14 +68,20 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     shoot(page, "01-worklist-empty")
     page.get_by_role("link", name="New request", exact=True).click()
     page.wait_for_url("**/requests/new/")
-    page.wait_for_load_state("load")  # request_form.js listens for the patient change
-    page.locator("#id_patient").select_option(label="Synthetic, Sam (03/14/1958)")
+    # The patient picker: a search (POSTed: the name stays out of the URL), then the patient's link.
+    page.get_by_label("Patient name or member ID").fill("Synth")
+    page.get_by_role("button", name="Find patient").click()
+    assert "Synth" not in page.url
+    shoot(page, "01b-patient-picker")
+    page.get_by_role("link", name="Synthetic, Sam").click()
+    page.wait_for_url(f"**/requests/new/?patient={returning_patient.pk}")
+    page.wait_for_load_state("load")  # request_form.js is ready
+    assert "Synthetic, Sam" in page.locator("#id_patient").inner_text()
     # The payer comes from the patient (by name: in a long run ids differ between processes' views).
     payer = page.locator("#id_payer_profile")
     assert payer.evaluate("el => el.options[el.selectedIndex].text").startswith(returning_patient.payer_profile.name), (
         payer.input_value(), returning_patient.payer_profile_id,
         payer.evaluate("el => Array.from(el.options).map(o => o.value)"),
-        page.locator("#patient-payers").text_content(),
     )
     page.locator("#id_procedure_type").select_option("mbb")
     page.locator("#id_intent").select_option("diagnostic")

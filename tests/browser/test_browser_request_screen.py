@@ -29,12 +29,21 @@ def tab_to(page, element_id: str, limit: int = 120) -> None:  # type: ignore[no-
 
 def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_server, shoot, billing_user, patient, provider):
     login(page, live_server, billing_user.username, PASSWORD)
+    # The patient picker with the keyboard: type a search, Enter, then follow the patient's link.
     page.goto(f"{live_server.url}/requests/new/")
-    tab_to(page, "id_patient")
-    page.keyboard.type("Synth")  # type-ahead in a closed select
-    assert page.locator("#id_patient").input_value() == str(patient.pk)
-    page.keyboard.press("Tab")  # a change event fills the payer from the patient
-    assert page.locator("#id_payer_profile").input_value() == str(patient.payer_profile_id)
+    tab_to(page, "id_q")
+    page.keyboard.type("Synth")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Synthetic, Sam").wait_for()
+    for _ in range(30):
+        if page.evaluate("() => (document.activeElement.textContent || '').trim()") == "Synthetic, Sam":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/requests/new/?patient={patient.pk}")
+    page.wait_for_load_state("load")
+    assert "Synthetic, Sam" in page.locator("#id_patient").inner_text()
+    assert page.locator("#id_payer_profile").input_value() == str(patient.payer_profile_id)  # from the patient
     tab_to(page, "id_procedure_type")
     page.keyboard.type("Medial branch b")
     assert page.locator("#id_procedure_type").input_value() == "mbb"
@@ -77,8 +86,7 @@ def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_se
 
 def test_a_failed_save_keeps_everything_typed(page, live_server, shoot, billing_user, patient, provider):
     login(page, live_server, billing_user.username, PASSWORD)
-    page.goto(f"{live_server.url}/requests/new/")
-    page.locator("#id_patient").select_option(str(patient.pk))
+    page.goto(f"{live_server.url}/requests/new/?patient={patient.pk}")
     page.locator("#id_procedure_type").select_option("mbb")
     page.locator("#id_intent").select_option("diagnostic")
     page.locator("#id_date_of_service").fill("2026-12-20")
@@ -103,7 +111,7 @@ def test_a_failed_save_keeps_everything_typed(page, live_server, shoot, billing_
     shoot(page, "failed-save")
     assert m.AuthRequest.objects.count() == 0
     expected = {
-        "#id_patient": str(patient.pk), "#id_procedure_type": "mbb", "#id_intent": "diagnostic",
+        "input[name=patient]": str(patient.pk), "#id_procedure_type": "mbb", "#id_intent": "diagnostic",
         "#id_date_of_service": "2026-12-20", "#id_rendering_provider": str(provider.pk), "#id_onset_date": future,
         "#id_functional_impairment": "Cannot stand more than 10 minutes; stopped gardening.",
         "#id_levels-0-level": "L4-L5", "#id_levels-0-side": "left", "#id_levels-1-level": "L9-L7",

@@ -174,10 +174,9 @@ class AuthRequestForm(forms.ModelForm):
             "state_of_service": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
         }
         help_texts = {"payer_profile": "Defaults to the patient's payer."}
-        field_classes = {
-            name: _KnownChoiceField
-            for name in ("payer_profile", "ordering_provider", "rendering_provider", "facility")
-        }
+        field_classes = dict.fromkeys(
+            ("payer_profile", "ordering_provider", "rendering_provider", "facility"), _KnownChoiceField
+        )
         labels = {"rfa_technique": "RFA technique", "state_of_service": "State of service"}
 
     def __init__(

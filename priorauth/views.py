@@ -322,9 +322,24 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- patients
 
 
+PATIENTS_PER_PAGE = 25
+
+
 def patient_list(request: HttpRequest) -> HttpResponse:
-    patients = m.Patient.objects.filter(practice_id=_practice_id(request)).select_related("payer_profile")
-    return render(request, "priorauth/patient_list.html", {"patients": patients})
+    """The practice's patients, 25 a page; a search is POSTed (no names in URLs)."""
+    practice_id = _practice_id(request)
+    form = pa_forms.PatientSearchForm(request.POST if request.method == "POST" else None)
+    search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    ctx: dict[str, Any] = {"form": form, "searched": bool(search), "limit": services.PATIENT_PICKER_LIMIT}
+    if search:
+        ctx["patients"], ctx["more"] = services.patient_search(practice_id=practice_id, search=search)
+    else:
+        patients = m.Patient.objects.filter(practice_id=practice_id).select_related("payer_profile")
+        ctx["page"] = Paginator(patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        ctx["patients"] = ctx["page"].object_list
+    return render(request, "priorauth/patient_list.html", ctx)
 
 
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:

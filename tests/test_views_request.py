@@ -325,3 +325,26 @@ def test_a_level_already_on_the_request_cannot_be_added_twice(client_billing, pa
     response = client_billing.post(reverse("pa-request-edit", args=[obj.pk]), data)
     assert response.status_code == 200 and "listed twice" in response.content.decode()
     assert obj.levels.count() == 1
+
+
+def test_the_patient_list_pages_25_at_a_time_and_searches_by_post(client_billing, practice, payer_profiles):
+    from datetime import date as _date
+
+    for i in range(30):
+        m.Patient.objects.create(
+            practice=practice, first_name="Pat", last_name=f"Zz{i:02d}", dob=_date(1960, 1, 1), sex="F",
+            member_id=f"MEM{i:04d}",
+        )
+    first = client_billing.get(reverse("pa-patient-list")).content.decode()
+    assert "Page 1 of 2" in first
+    import re
+
+    assert len(re.findall(r'href="/patients/\d+/"', first)) == 25
+    found = client_billing.post(reverse("pa-patient-list"), {"q": "MEM0007"}).content.decode()
+    assert "Zz07, Pat" in found and "Zz08, Pat" not in found
+
+
+def test_another_practices_patients_never_show_in_the_patient_search(client_outsider, patient):
+    html = client_outsider.post(reverse("pa-patient-list"), {"q": patient.last_name}).content.decode()
+    assert f"/patients/{patient.pk}/" not in html
+    assert "No patient of the practice matches" in html

@@ -52,7 +52,7 @@ bench: venv
 	$(PY) -m priorauth.bench $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check priorauth tests || true
+	$(VENV)/bin/ruff check priorauth tests scripts
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm artifacts

@@ -260,12 +260,16 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", verbosity=0, interactive=False)
     migrate_s = time.perf_counter() - started
     have = existing_counts()
-    reused = (
-        not args.reseed
-        and have["practices"] >= args.practices
-        and have["requests"] >= args.requests
-        and have["history"] >= args.history
-    )
+    if connection.vendor == "sqlite":
+        # One file per scale (the label names the counts): reuse a file that holds at least as much.
+        enough = (have["practices"] >= args.practices and have["requests"] >= args.requests
+                  and have["history"] >= args.history)
+    else:
+        # PostgreSQL holds one scale at a time: reuse only the exact counts, or the small scale
+        # would run against the large one's data (and the reverse).
+        enough = (have["practices"] == args.practices and have["requests"] == args.requests
+                  and have["history"] == args.history)
+    reused = not args.reseed and enough
     result: dict[str, object] = {"migrate_s": round(migrate_s, 2), "reused": reused}
     if not reused:
         if any(have.values()):

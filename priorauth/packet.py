@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import simple_icd_10_cm as icd
+from priorauth.icd10 import cm as icd
 
 from priorauth.rules import facts as rf
 from priorauth.rules.dates import add_duration

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import simple_icd_10_cm as cm
+from priorauth.icd10 import cm
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone

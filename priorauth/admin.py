@@ -4,20 +4,37 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
-from priorauth.forms import FacilityForm, PriorProcedureForm, ProviderForm
 from priorauth.admin_site import PracticeScopedAdmin, ReadOnlyAdmin, is_practice_admin
+from priorauth.forms import FacilityForm, PriorProcedureForm, ProviderForm
 
 
 @admin.register(m.User)
 class PriorauthUserAdmin(PracticeScopedAdmin, UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Practice", {"fields": ("practice", "role", "credentials", "npi")}),)
-    list_display = ("username", "first_name", "last_name", "practice", "role", "is_active")
+    fieldsets = UserAdmin.fieldsets + (
+        ("Practice", {"fields": ("practice", "role", "credentials", "npi")}),
+    )
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "practice",
+        "role",
+        "is_active",
+    )
     list_filter = ("practice", "role", "is_active")
 
 
 @admin.register(m.PayerProfile)
 class PayerProfileAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "kind", "version", "effective_date", "revision_date", "is_active")
+    list_display = (
+        "name",
+        "key",
+        "kind",
+        "version",
+        "effective_date",
+        "revision_date",
+        "is_active",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("name", "key", "policy_id")
 
@@ -60,7 +77,16 @@ class FacilityAdmin(PracticeScopedAdmin):
 
 @admin.register(m.AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "username", "practice", "action", "object_type", "object_id", "ip", "detail")
+    list_display = (
+        "at",
+        "username",
+        "practice",
+        "action",
+        "object_type",
+        "object_id",
+        "ip",
+        "detail",
+    )
     list_filter = ("action",)
     date_hierarchy = "at"
 
@@ -68,7 +94,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return super().has_module_permission(request) or is_practice_admin(request.user)
 
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return super().has_view_permission(request, obj) or is_practice_admin(request.user)
+        return super().has_view_permission(request, obj) or is_practice_admin(
+            request.user
+        )
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         queryset = super().get_queryset(request)
@@ -86,4 +114,6 @@ class SignedDocumentAdmin(ReadOnlyAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(request__practice_id=getattr(request.user, "practice_id", None))
+        return queryset.filter(
+            request__practice_id=getattr(request.user, "practice_id", None)
+        )

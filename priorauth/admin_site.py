@@ -63,13 +63,17 @@ class PracticeScopedAdmin(admin.ModelAdmin):
         return super().has_module_permission(request) or is_practice_admin(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_view_permission(request, obj) or self._practice_admin(request, obj)
+        return super().has_view_permission(request, obj) or self._practice_admin(
+            request, obj
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) or is_practice_admin(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) or self._practice_admin(request, obj)
+        return super().has_change_permission(request, obj) or self._practice_admin(
+            request, obj
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Practice admins deactivate; they never delete.
@@ -78,14 +82,22 @@ class PracticeScopedAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, **kwargs)
         if not request.user.is_superuser:
-            for name in ("practice", "is_superuser", "is_staff", "groups", "user_permissions"):
+            for name in (
+                "practice",
+                "is_superuser",
+                "is_staff",
+                "groups",
+                "user_permissions",
+            ):
                 if name in form.base_fields:
                     form.base_fields[name].disabled = True
             if "practice" in form.base_fields:
                 form.base_fields["practice"].initial = request.user.practice_id
         return form
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if request.user.is_superuser or field is None:
             return field
@@ -97,7 +109,9 @@ class PracticeScopedAdmin(admin.ModelAdmin):
             field.queryset = field.queryset.filter(practice_id=practice_id)
         return field
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
         if not request.user.is_superuser and self.practice_path == "practice":
             obj.practice_id = request.user.practice_id
         super().save_model(request, obj, form, change)

@@ -20,16 +20,29 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 # Requests whose views never need a generic row: the login/logout signals
 # already write one, and the health check carries no user data.
-SKIPPED_URL_NAMES = frozenset({"pa-login", "pa-logout", "pa-health", "admin:login", "admin:logout"})
+SKIPPED_URL_NAMES = frozenset(
+    {"pa-login", "pa-logout", "pa-health", "admin:login", "admin:logout"}
+)
 
-_METHOD_VERBS = {"GET": "view", "HEAD": "view", "POST": "post", "PUT": "put", "PATCH": "patch", "DELETE": "delete"}
+_METHOD_VERBS = {
+    "GET": "view",
+    "HEAD": "view",
+    "POST": "post",
+    "PUT": "put",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Rows written so far for the request being handled (None outside a request).
@@ -81,7 +94,9 @@ def audit_log(
         practice_id = getattr(user, "practice_id", None)
     event = AuditEvent.objects.create(
         user=user,
-        username=clean_text(username or (user.get_username() if user is not None else ""), 150),
+        username=clean_text(
+            username or (user.get_username() if user is not None else ""), 150
+        ),
         practice_id=practice_id,
         action=clean_text(action, 40),
         object_type=clean_text(object_type, 40),
@@ -149,7 +164,9 @@ class AuditMiddleware:
         )
         return response
 
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> None:
         # Remember who made the request: a logout view would hide it afterwards.
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -158,24 +175,43 @@ class AuditMiddleware:
 
 
 @receiver(user_logged_in, dispatch_uid="priorauth_audit_login")
-def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_login(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
     audit_log(action="login", request=request, user=user, detail="result=success")
 
 
 @receiver(user_login_failed, dispatch_uid="priorauth_audit_login_failed")
-def _on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def _on_login_failed(
+    sender: Any,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
     from priorauth.models import User
 
     username = str(credentials.get("username", ""))[:150]
-    known = User.objects.filter(username=username).values_list("practice_id", flat=True).first()
+    known = (
+        User.objects.filter(username=username)
+        .values_list("practice_id", flat=True)
+        .first()
+    )
     detail = "result=failure"
     if request is not None and getattr(request, "axes_locked_out", False):
         detail += " locked"
-    audit_log(action="login-failed", request=request, username=username, practice_id=known, detail=detail)
+    audit_log(
+        action="login-failed",
+        request=request,
+        username=username,
+        practice_id=known,
+        detail=detail,
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="priorauth_audit_logout")
-def _on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logout(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
     if user is not None:
         audit_log(action="logout", request=request, user=user)
 
@@ -186,10 +222,9 @@ def _reinstall_triggers(sender: Any, using: str = "default", **kwargs: Any) -> N
     if getattr(sender, "name", "") != "priorauth":
         return
     from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
 
     from priorauth import db_triggers
-
-    from django.db.migrations.recorder import MigrationRecorder
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()

@@ -74,7 +74,9 @@ def uninstall(connection: Any) -> None:
         for table in PROTECTED_TABLES:
             for suffix in ("no_update", "no_delete"):
                 if connection.vendor == "postgresql":
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix} ON {table}")
+                    cursor.execute(
+                        f"DROP TRIGGER IF EXISTS {table}_{suffix} ON {table}"
+                    )
                 else:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix}")
         if connection.vendor == "postgresql":

@@ -31,7 +31,10 @@ class ScoreField(forms.CharField):
     def __init__(self, *, low: float = 0, high: float = 10, **kwargs: Any) -> None:
         self.low, self.high = low, high
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -43,7 +46,9 @@ class ScoreField(forms.CharField):
         if isinstance(value, int | float):
             return float(value)
         label = (self.label or "score").lower()
-        return v.parse_score(str(value or ""), low=self.low, high=self.high, label=label)
+        return v.parse_score(
+            str(value or ""), low=self.low, high=self.high, label=label
+        )
 
 
 class PastDateField(forms.DateField):
@@ -93,8 +98,12 @@ class MarkInvalidMixin:
         super().full_clean()  # type: ignore[misc]
         for name in self._errors or {}:  # type: ignore[attr-defined]
             field = self.fields.get(name)  # type: ignore[attr-defined]
-            if field is not None and "is-invalid" not in field.widget.attrs.get("class", ""):
-                field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} is-invalid".strip()
+            if field is not None and "is-invalid" not in field.widget.attrs.get(
+                "class", ""
+            ):
+                field.widget.attrs["class"] = (
+                    f"{field.widget.attrs.get('class', '')} is-invalid".strip()
+                )
                 field.widget.attrs["aria-invalid"] = "true"
 
 
@@ -130,7 +139,9 @@ class AuthRequestForm(forms.ModelForm):
 
     onset_date = PastDateField(label="Pain onset date")
     baseline_pain_score = ScoreField(label="Baseline pain score", help_text="0-10")
-    function_score = ScoreField(label="Function score", low=0, high=100, help_text="e.g. ODI 0-100")
+    function_score = ScoreField(
+        label="Function score", low=0, high=100, help_text="e.g. ODI 0-100"
+    )
 
     class Meta:
         model = m.AuthRequest
@@ -171,44 +182,75 @@ class AuthRequestForm(forms.ModelForm):
             "sedation_justification": forms.Textarea(attrs={"rows": 2}),
             "functional_impairment": forms.Textarea(attrs={"rows": 2}),
             "rfa_contraindication": forms.Textarea(attrs={"rows": 2}),
-            "state_of_service": forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}),
+            "state_of_service": forms.TextInput(
+                attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}
+            ),
         }
         help_texts = {"payer_profile": "Defaults to the patient's payer."}
         field_classes = dict.fromkeys(
-            ("payer_profile", "ordering_provider", "rendering_provider", "facility"), _KnownChoiceField
+            ("payer_profile", "ordering_provider", "rendering_provider", "facility"),
+            _KnownChoiceField,
         )
-        labels = {"rfa_technique": "RFA technique", "state_of_service": "State of service"}
+        labels = {
+            "rfa_technique": "RFA technique",
+            "state_of_service": "State of service",
+        }
 
     def __init__(
-        self, *args: Any, practice: m.Practice | int, patient: m.Patient | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        practice: m.Practice | int,
+        patient: m.Patient | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.practice = practice
         if self.instance.pk is not None:
             patient = self.instance.patient
         if patient is None:
-            raise ValueError("AuthRequestForm needs the patient (the request's own, or the one chosen for a new request).")
+            raise ValueError(
+                "AuthRequestForm needs the patient (the request's own, or the one chosen for a new request)."
+            )
         practice_id = practice.pk if isinstance(practice, m.Practice) else practice
         if patient.practice_id != practice_id:
             raise ValueError("The patient belongs to another practice.")
         self.fixed_patient = patient
         self.instance.patient = patient
-        if self.instance.pk is None and not self.is_bound:  # a new request starts with the patient's payer
+        if (
+            self.instance.pk is None and not self.is_bound
+        ):  # a new request starts with the patient's payer
             if not self.initial.get("payer_profile"):
                 self.initial["payer_profile"] = patient.payer_profile_id
             if not self.initial.get("plan_name"):
                 self.initial["plan_name"] = patient.plan_name
-        self.fields["payer_profile"].queryset = m.PayerProfile.objects.filter(is_active=True)
+        self.fields["payer_profile"].queryset = m.PayerProfile.objects.filter(
+            is_active=True
+        )
         self.fields["payer_profile"].required = False
         for name in ("ordering_provider", "rendering_provider"):
             self.fields[name].queryset = m.Provider.objects.filter(practice=practice)
         self.fields["facility"].queryset = m.Facility.objects.filter(practice=practice)
-        for name in ("payer_profile", "ordering_provider", "rendering_provider", "facility"):
+        for name in (
+            "payer_profile",
+            "ordering_provider",
+            "rendering_provider",
+            "facility",
+        ):
             model_field = self.instance._meta.get_field(name)
-            current = model_field.get_cached_value(self.instance, None) if self.instance.pk else None
-            if name == "payer_profile" and current is not None and not current.is_active:
+            current = (
+                model_field.get_cached_value(self.instance, None)
+                if self.instance.pk
+                else None
+            )
+            if (
+                name == "payer_profile"
+                and current is not None
+                and not current.is_active
+            ):
                 current = None  # a retired profile version is not offered again
-            self.fields[name].known = {str(current.pk): current} if current is not None else {}
+            self.fields[name].known = (
+                {str(current.pk): current} if current is not None else {}
+            )
         _style_widgets(self)
         self.helper = self._build_helper()
 
@@ -225,7 +267,11 @@ class AuthRequestForm(forms.ModelForm):
                     Div(Field("payer_profile"), css_class="col-md-6"),
                     css_class=row,
                 ),
-                Div(Div(Field("plan_name"), css_class="col-md-8"), Div(Field("state_of_service"), css_class="col-md-4"), css_class=row),
+                Div(
+                    Div(Field("plan_name"), css_class="col-md-8"),
+                    Div(Field("state_of_service"), css_class="col-md-4"),
+                    css_class=row,
+                ),
                 Div(
                     Div(Field("ordering_provider"), css_class="col-md-4"),
                     Div(Field("rendering_provider"), css_class="col-md-4"),
@@ -248,22 +294,50 @@ class AuthRequestForm(forms.ModelForm):
                     Div(Field("contrast_contraindication"), css_class="col-md-6"),
                     css_class=row,
                 ),
-                Div(Div(Field("sedation"), css_class="col-md-4"), Div(Field("sedation_justification"), css_class="col-md-8"), css_class=row),
-                Div(Div(Field("rfa_technique"), css_class="col-md-4"), Div(Field("injectate"), css_class="col-md-8"), css_class=row),
+                Div(
+                    Div(Field("sedation"), css_class="col-md-4"),
+                    Div(Field("sedation_justification"), css_class="col-md-8"),
+                    css_class=row,
+                ),
+                Div(
+                    Div(Field("rfa_technique"), css_class="col-md-4"),
+                    Div(Field("injectate"), css_class="col-md-8"),
+                    css_class=row,
+                ),
                 css_id="section-procedure",
             ),
             Fieldset(
                 "Clinical",
-                Div(Div(Field("onset_date"), css_class="col-md-4"), Div(Field("pain_pattern"), css_class="col-md-4"), css_class=row),
                 Div(
-                    Div(Field("radiculopathy"), Field("neurogenic_claudication"), Field("facet_cyst"), css_class="col-md-6"),
-                    Div(Field("fusion_at_level"), Field("other_causes_excluded"), Field("rfa_planned"), css_class="col-md-6"),
+                    Div(Field("onset_date"), css_class="col-md-4"),
+                    Div(Field("pain_pattern"), css_class="col-md-4"),
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("baseline_pain_scale", placeholder="e.g. NRS"), css_class="col-md-3"),
+                    Div(
+                        Field("radiculopathy"),
+                        Field("neurogenic_claudication"),
+                        Field("facet_cyst"),
+                        css_class="col-md-6",
+                    ),
+                    Div(
+                        Field("fusion_at_level"),
+                        Field("other_causes_excluded"),
+                        Field("rfa_planned"),
+                        css_class="col-md-6",
+                    ),
+                    css_class=row,
+                ),
+                Div(
+                    Div(
+                        Field("baseline_pain_scale", placeholder="e.g. NRS"),
+                        css_class="col-md-3",
+                    ),
                     Div(Field("baseline_pain_score"), css_class="col-md-3"),
-                    Div(Field("function_scale", placeholder="e.g. ODI"), css_class="col-md-3"),
+                    Div(
+                        Field("function_scale", placeholder="e.g. ODI"),
+                        css_class="col-md-3",
+                    ),
                     Div(Field("function_score"), css_class="col-md-3"),
                     css_class=row,
                 ),
@@ -277,7 +351,9 @@ class AuthRequestForm(forms.ModelForm):
     def clean_state_of_service(self) -> str:
         value = (self.cleaned_data.get("state_of_service") or "").strip().upper()
         if value and not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValidationError("Enter the two-letter state, e.g. AZ.", code="invalid_state")
+            raise ValidationError(
+                "Enter the two-letter state, e.g. AZ.", code="invalid_state"
+            )
         return value
 
     def _get_validation_exclusions(self) -> set[str]:
@@ -300,7 +376,10 @@ class AuthRequestForm(forms.ModelForm):
             else:
                 self.add_error(
                     "payer_profile",
-                    ValidationError("Choose the payer profile (the patient has none on file).", code="required"),
+                    ValidationError(
+                        "Choose the payer profile (the patient has none on file).",
+                        code="required",
+                    ),
                 )
         if patient is not None and not data.get("plan_name"):
             data["plan_name"] = patient.plan_name
@@ -316,7 +395,13 @@ class RequestLevelForm(MarkInvalidMixin, forms.ModelForm):
         fields = ["level", "side", "prior_count"]
         labels = {"prior_count": "Prior injections"}
         widgets = {
-            "level": forms.TextInput(attrs={"placeholder": "e.g. L4-L5", "autocomplete": "off", "data-level": ""}),
+            "level": forms.TextInput(
+                attrs={
+                    "placeholder": "e.g. L4-L5",
+                    "autocomplete": "off",
+                    "data-level": "",
+                }
+            ),
             "prior_count": forms.NumberInput(attrs={"min": 0, "data-prior-count": ""}),
         }
 
@@ -350,7 +435,11 @@ class _RowIdField(forms.ModelChoiceField):
             key = None
         row = self.formset._existing_object(key) if key is not None else None
         if row is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
         return row
 
 
@@ -365,16 +454,24 @@ class BaseRowFormSet(BaseInlineFormSet):
                 self._queryset = cache[name]
             else:
                 super().get_queryset()
-                list(self._queryset)  # evaluate once; indexing and lookups reuse the cache
+                list(
+                    self._queryset
+                )  # evaluate once; indexing and lookups reuse the cache
         return self._queryset
 
     def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
         super().add_fields(form, index)
         name = self._pk_field.name
         field = form.fields.get(name)
-        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, _RowIdField):
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(
+            field, _RowIdField
+        ):
             form.fields[name] = _RowIdField(
-                field.queryset, formset=self, initial=field.initial, required=False, widget=field.widget
+                field.queryset,
+                formset=self,
+                initial=field.initial,
+                required=False,
+                widget=field.widget,
             )
 
     def kept_forms(self) -> list[forms.BaseForm]:
@@ -392,7 +489,11 @@ class BaseRowFormSet(BaseInlineFormSet):
 class BaseLevelFormSet(BaseRowFormSet):
     def clean(self) -> None:
         super().clean()
-        levels = [f.cleaned_data["level"] for f in self.kept_forms() if f.cleaned_data.get("level")]
+        levels = [
+            f.cleaned_data["level"]
+            for f in self.kept_forms()
+            if f.cleaned_data.get("level")
+        ]
         seen: set[str] = set()
         for level in levels:
             if level in seen:
@@ -426,7 +527,16 @@ class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
 
     class Meta:
         model = m.BlockResponse
-        fields = ["date", "agent", "scale", "pre_score", "post_score", "percent_relief", "duration_hours", "levels"]
+        fields = [
+            "date",
+            "agent",
+            "scale",
+            "pre_score",
+            "post_score",
+            "percent_relief",
+            "duration_hours",
+            "levels",
+        ]
         labels = {"duration_hours": "Relief (hours)"}
         widgets = {
             "agent": forms.TextInput(attrs={"placeholder": "e.g. lidocaine 2%"}),
@@ -449,20 +559,26 @@ class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
                 params={"value": f"{value:g}"},
             )
         if value is not None and value < -100:
-            raise ValidationError("Relief cannot be below -100%%.", code="relief_below_minus_100")
+            raise ValidationError(
+                "Relief cannot be below -100%%.", code="relief_below_minus_100"
+            )
         return value
 
     def clean_duration_hours(self) -> float | None:
         value = self.cleaned_data.get("duration_hours")
         if value is not None and value < 0:
-            raise ValidationError("Duration cannot be negative.", code="negative_duration")
+            raise ValidationError(
+                "Duration cannot be negative.", code="negative_duration"
+            )
         return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("percent_relief") is None and "percent_relief" not in self.errors:
             # A typed value that disagrees with the scores is kept: the engine reports it.
-            data["percent_relief"] = v.percent_relief(data.get("pre_score"), data.get("post_score"))
+            data["percent_relief"] = v.percent_relief(
+                data.get("pre_score"), data.get("post_score")
+            )
         return data
 
 
@@ -490,13 +606,19 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
         widgets = {
             "end": DATE_WIDGET,
             "duration_weeks": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
-            "outcome": forms.TextInput(attrs={"placeholder": "failed / partial / intolerant"}),
+            "outcome": forms.TextInput(
+                attrs={"placeholder": "failed / partial / intolerant"}
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kind = self.initial.get("kind") or (self.instance.kind if self.instance.pk else "")
-        if kind and kind not in dict(CARE_KIND_CHOICES):  # keep free-text kinds from imports
+        kind = self.initial.get("kind") or (
+            self.instance.kind if self.instance.pk else ""
+        )
+        if kind and kind not in dict(
+            CARE_KIND_CHOICES
+        ):  # keep free-text kinds from imports
             self.fields["kind"].choices = [*CARE_KIND_CHOICES, (kind, kind)]
         _style_widgets(self, small=True)
 
@@ -510,11 +632,22 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
-            self.add_error("end", ValidationError("The end date is before the start date.", code="end_before_start"))
+            self.add_error(
+                "end",
+                ValidationError(
+                    "The end date is before the start date.", code="end_before_start"
+                ),
+            )
         return data
 
 
-IMAGING_MODALITY_CHOICES = [("", "---------"), ("mri", "MRI"), ("ct", "CT"), ("xray", "X-ray"), ("emg", "EMG / NCS")]
+IMAGING_MODALITY_CHOICES = [
+    ("", "---------"),
+    ("mri", "MRI"),
+    ("ct", "CT"),
+    ("xray", "X-ray"),
+    ("emg", "EMG / NCS"),
+]
 
 
 class ImagingForm(MarkInvalidMixin, forms.ModelForm):
@@ -537,7 +670,11 @@ class DiagnosisForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.Diagnosis
         fields = ["code"]
-        widgets = {"code": forms.TextInput(attrs={"placeholder": "e.g. M47.816", "autocomplete": "off", "size": 10})}
+        widgets = {
+            "code": forms.TextInput(
+                attrs={"placeholder": "e.g. M47.816", "autocomplete": "off", "size": 10}
+            )
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -550,21 +687,45 @@ class DiagnosisForm(MarkInvalidMixin, forms.ModelForm):
 class BaseDiagnosisFormSet(BaseRowFormSet):
     def clean(self) -> None:
         super().clean()
-        codes = [f.cleaned_data["code"] for f in self.kept_forms() if f.cleaned_data.get("code")]
+        codes = [
+            f.cleaned_data["code"]
+            for f in self.kept_forms()
+            if f.cleaned_data.get("code")
+        ]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValidationError(
-                "Diagnosis %(code)s is listed twice.", code="duplicate_diagnosis", params={"code": dupes[0]}
+                "Diagnosis %(code)s is listed twice.",
+                code="duplicate_diagnosis",
+                params={"code": dupes[0]},
             )
 
 
 # (prefix, title, model, form, formset base). Prefixes are the related names.
 FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [
     ("levels", "Levels", m.RequestLevel, RequestLevelForm, BaseLevelFormSet),
-    ("block_responses", "Diagnostic block responses", m.BlockResponse, BlockResponseForm, BaseRowFormSet),
-    ("conservative_care", "Conservative care", m.ConservativeCare, ConservativeCareForm, BaseRowFormSet),
+    (
+        "block_responses",
+        "Diagnostic block responses",
+        m.BlockResponse,
+        BlockResponseForm,
+        BaseRowFormSet,
+    ),
+    (
+        "conservative_care",
+        "Conservative care",
+        m.ConservativeCare,
+        ConservativeCareForm,
+        BaseRowFormSet,
+    ),
     ("imaging", "Imaging", m.ImagingStudy, ImagingForm, BaseRowFormSet),
-    ("diagnoses", "Diagnoses (ICD-10-CM)", m.Diagnosis, DiagnosisForm, BaseDiagnosisFormSet),
+    (
+        "diagnoses",
+        "Diagnoses (ICD-10-CM)",
+        m.Diagnosis,
+        DiagnosisForm,
+        BaseDiagnosisFormSet,
+    ),
 ]
 FORMSET_TITLES = {prefix: title for prefix, title, *_ in FORMSET_SPECS}
 FORMSET_ADD_LABELS = {
@@ -586,7 +747,13 @@ def request_formsets(
     for prefix, _title, model, form, base in FORMSET_SPECS:
         extra = 1 if is_new and prefix in ("levels", "diagnoses") else 0
         factory = inlineformset_factory(
-            m.AuthRequest, model, form=form, formset=base, extra=extra, can_delete=True, max_num=30,
+            m.AuthRequest,
+            model,
+            form=form,
+            formset=base,
+            extra=extra,
+            can_delete=True,
+            max_num=30,
             validate_max=True,
         )
         result[prefix] = factory(data=data, instance=instance, prefix=prefix)
@@ -610,12 +777,25 @@ class PriorProcedureForm(forms.ModelForm):
 
     class Meta:
         model = m.PriorProcedure
-        fields = ["date", "procedure", "intent", "levels", "side", "relief_percent", "relief_duration_hours", "relief_duration_days", "scale", "agent"]
+        fields = [
+            "date",
+            "procedure",
+            "intent",
+            "levels",
+            "side",
+            "relief_percent",
+            "relief_duration_hours",
+            "relief_duration_days",
+            "scale",
+            "agent",
+        ]
 
     def clean_relief_percent(self) -> float | None:
         value = self.cleaned_data.get("relief_percent")
         if value is not None and value > 100:
-            raise ValidationError("Relief cannot be over 100%%.", code="relief_over_100")
+            raise ValidationError(
+                "Relief cannot be over 100%%.", code="relief_over_100"
+            )
         return value
 
 
@@ -657,7 +837,9 @@ _FIELD_ALIASES = {
     "facility": "facility",
     "patient": "patient",
 }
-_ROW_PATH = re.compile(r"^(?P<prefix>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$")
+_ROW_PATH = re.compile(
+    r"^(?P<prefix>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$"
+)
 
 
 def field_anchor(path: str) -> str:
@@ -689,34 +871,78 @@ def field_anchor(path: str) -> str:
     head = path.split(".", 1)[0].split("[", 1)[0]
     if head == "history":
         return ""
-    return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(head, "")
+    return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(
+        head, ""
+    )
 
 
 class PatientSearchForm(forms.Form):
     """The new-request page's patient search (posted, never in the URL)."""
 
-    q = forms.CharField(label="Patient name or member ID", required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "type": "search"}))
+    q = forms.CharField(
+        label="Patient name or member ID",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "autocomplete": "off", "type": "search"}
+        ),
+    )
 
 
 class WorklistFilterForm(forms.Form):
     """Worklist filters; every field optional, bad values are simply ignored."""
 
-    q = forms.CharField(label="Patient name or member ID", required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "autocomplete": "off", "type": "search"}))
-    payer = forms.ModelChoiceField(label="Payer", required=False, queryset=m.PayerProfile.objects.none(),
-                                   empty_label="All payers", widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    physician = forms.ModelChoiceField(label="Physician", required=False, queryset=m.Provider.objects.none(),
-                                       empty_label="All physicians", widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    dos_from = forms.DateField(label="Service from", required=False,
-                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
-    dos_to = forms.DateField(label="Service to", required=False,
-                             widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
+    q = forms.CharField(
+        label="Patient name or member ID",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "autocomplete": "off",
+                "type": "search",
+            }
+        ),
+    )
+    payer = forms.ModelChoiceField(
+        label="Payer",
+        required=False,
+        queryset=m.PayerProfile.objects.none(),
+        empty_label="All payers",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    physician = forms.ModelChoiceField(
+        label="Physician",
+        required=False,
+        queryset=m.Provider.objects.none(),
+        empty_label="All physicians",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    dos_from = forms.DateField(
+        label="Service from",
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "form-control form-control-sm"},
+            format="%Y-%m-%d",
+        ),
+    )
+    dos_to = forms.DateField(
+        label="Service to",
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "form-control form-control-sm"},
+            format="%Y-%m-%d",
+        ),
+    )
 
     def __init__(self, *args: Any, practice_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["payer"].queryset = m.PayerProfile.objects.only("id", "name", "version")
-        self.fields["physician"].queryset = m.Provider.objects.filter(practice_id=practice_id).only("id", "name", "credentials")
+        self.fields["payer"].queryset = m.PayerProfile.objects.only(
+            "id", "name", "version"
+        )
+        self.fields["physician"].queryset = m.Provider.objects.filter(
+            practice_id=practice_id
+        ).only("id", "name", "credentials")
 
     def cleaned_or_empty(self, name: str) -> Any:
         self.is_valid()

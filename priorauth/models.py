@@ -14,9 +14,14 @@ from django.urls import reverse
 from priorauth.rules import facts as rf
 
 
-def _choices(enum_cls: type, labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def _choices(
+    enum_cls: type, labels: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
     labels = labels or {}
-    return [(m.value, labels.get(m.value, m.value.replace("_", " ").capitalize())) for m in enum_cls]
+    return [
+        (m.value, labels.get(m.value, m.value.replace("_", " ").capitalize()))
+        for m in enum_cls
+    ]
 
 
 PROCEDURE_LABELS = {
@@ -30,15 +35,23 @@ PROCEDURE_LABELS = {
     "trigger_point": "Trigger point injection",
 }
 PROCEDURE_CHOICES = _choices(rf.ProcedureType, PROCEDURE_LABELS)
-REQUESTABLE_PROCEDURE_CHOICES = [c for c in PROCEDURE_CHOICES if c[0] not in ("si_joint", "trigger_point")]
+REQUESTABLE_PROCEDURE_CHOICES = [
+    c for c in PROCEDURE_CHOICES if c[0] not in ("si_joint", "trigger_point")
+]
 INTENT_CHOICES = _choices(rf.Intent, {"first": "First RFA", "repeat": "Repeat RFA"})
 SIDE_CHOICES = _choices(rf.Side)
 GUIDANCE_CHOICES = _choices(rf.Guidance, {"ct": "CT", "mri": "MRI", "none": "None"})
 SEDATION_CHOICES = _choices(
     rf.Sedation,
-    {"mac": "Monitored anesthesia care (MAC)", "general": "General anesthesia", "minimal": "Minimal (anxiolysis)"},
+    {
+        "mac": "Monitored anesthesia care (MAC)",
+        "general": "General anesthesia",
+        "minimal": "Minimal (anxiolysis)",
+    },
 )
-RFA_TECHNIQUE_CHOICES = _choices(rf.RfaTechnique, {"low_grade_thermal": "Low-grade thermal (< 80 °C)"})
+RFA_TECHNIQUE_CHOICES = _choices(
+    rf.RfaTechnique, {"low_grade_thermal": "Low-grade thermal (< 80 °C)"}
+)
 PAIN_PATTERN_CHOICES = _choices(rf.PainPattern)
 PAYER_KIND_CHOICES = _choices(
     rf.PayerKind,
@@ -71,7 +84,9 @@ class User(AbstractUser):
         PHYSICIAN = "physician", "Physician"
         ADMIN = "admin", "Practice admin"
 
-    practice = models.ForeignKey(Practice, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    practice = models.ForeignKey(
+        Practice, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.BILLING)
     credentials = models.CharField(max_length=40, blank=True, help_text="e.g. MD, DO")
     npi = models.CharField("NPI", max_length=10, blank=True)
@@ -98,17 +113,25 @@ class PayerProfile(models.Model):
     kind = models.CharField(max_length=30, choices=PAYER_KIND_CHOICES)
     version = models.PositiveIntegerField(default=1)
     effective_date = models.DateField()
-    policy_id = models.CharField(max_length=300, help_text="Policy IDs cited in findings")
+    policy_id = models.CharField(
+        max_length=300, help_text="Policy IDs cited in findings"
+    )
     revision_date = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
-    thresholds = models.JSONField(default=dict, help_text="Thresholds, limits and rule settings")
+    thresholds = models.JSONField(
+        default=dict, help_text="Thresholds, limits and rule settings"
+    )
     notes = models.TextField(blank=True)
 
     objects = PayerProfileManager()
 
     class Meta:
         ordering = ["name", "-version"]
-        constraints = [models.UniqueConstraint(fields=["key", "version"], name="payerprofile_key_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "version"], name="payerprofile_key_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
@@ -118,13 +141,19 @@ class PayerProfile(models.Model):
 
 
 class Provider(models.Model):
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="providers")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="providers"
+    )
     name = models.CharField(max_length=200)
     credentials = models.CharField(max_length=40, blank=True)
     npi = models.CharField("NPI", max_length=10)
     specialty = models.CharField(max_length=100, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="provider",
     )
 
     class Meta:
@@ -141,7 +170,9 @@ class Facility(models.Model):
         HOPD_OFF = "19", "19 Off-campus hospital outpatient"
         ASC = "24", "24 Ambulatory surgical center"
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="facilities")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="facilities"
+    )
     name = models.CharField(max_length=200)
     npi = models.CharField("NPI", max_length=10)
     place_of_service = models.CharField(max_length=2, choices=PlaceOfService.choices)
@@ -160,13 +191,17 @@ class Patient(models.Model):
         MALE = "M", "Male"
         OTHER = "X", "Other / unknown"
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="patients")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="patients"
+    )
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     dob = models.DateField("date of birth")
     sex = models.CharField(max_length=1, choices=Sex.choices)
     member_id = models.CharField("member ID", max_length=40)
-    payer_profile = models.ForeignKey(PayerProfile, null=True, blank=True, on_delete=models.PROTECT)
+    payer_profile = models.ForeignKey(
+        PayerProfile, null=True, blank=True, on_delete=models.PROTECT
+    )
     plan_name = models.CharField(max_length=200, blank=True)
     mrn = models.CharField("MRN (internal only)", max_length=40, blank=True)
 
@@ -188,11 +223,15 @@ class Patient(models.Model):
 class PriorProcedure(models.Model):
     """The patient's procedure ledger: counts and frequency limits come from here."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="history")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="history"
+    )
     date = models.DateField()
     procedure = models.CharField(max_length=30, choices=PROCEDURE_CHOICES)
     intent = models.CharField(max_length=20, choices=INTENT_CHOICES, blank=True)
-    levels = models.CharField(max_length=100, help_text="Comma-separated, e.g. L4-L5, L5-S1")
+    levels = models.CharField(
+        max_length=100, help_text="Comma-separated, e.g. L4-L5, L5-S1"
+    )
     side = models.CharField(max_length=10, choices=SIDE_CHOICES, blank=True)
     relief_percent = models.FloatField(null=True, blank=True)
     relief_duration_hours = models.FloatField(null=True, blank=True)
@@ -226,35 +265,59 @@ class AuthRequest(models.Model):
         DENIED = "denied", "Denied"
         PENDED = "pended", "Pended"
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="requests")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="requests")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="requests"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="requests"
+    )
     payer_profile = models.ForeignKey(PayerProfile, on_delete=models.PROTECT)
     plan_name = models.CharField(max_length=200, blank=True)
-    state_of_service = models.CharField(max_length=2, blank=True, help_text="Two-letter state")
+    state_of_service = models.CharField(
+        max_length=2, blank=True, help_text="Two-letter state"
+    )
     ordering_provider = models.ForeignKey(
-        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="ordered_requests"
+        Provider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ordered_requests",
     )
     rendering_provider = models.ForeignKey(
-        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="rendered_requests"
+        Provider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rendered_requests",
     )
-    facility = models.ForeignKey(Facility, null=True, blank=True, on_delete=models.PROTECT)
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.PROTECT
+    )
 
     # Procedure
-    procedure_type = models.CharField(max_length=30, choices=REQUESTABLE_PROCEDURE_CHOICES)
+    procedure_type = models.CharField(
+        max_length=30, choices=REQUESTABLE_PROCEDURE_CHOICES
+    )
     intent = models.CharField(max_length=20, choices=INTENT_CHOICES, blank=True)
     date_of_service = models.DateField(null=True, blank=True)
-    guidance = models.CharField(max_length=20, choices=GUIDANCE_CHOICES, default="fluoroscopy")
+    guidance = models.CharField(
+        max_length=20, choices=GUIDANCE_CHOICES, default="fluoroscopy"
+    )
     contrast = models.BooleanField(default=True)
     contrast_contraindication = models.CharField(max_length=500, blank=True)
     sedation = models.CharField(max_length=20, choices=SEDATION_CHOICES, default="none")
     sedation_justification = models.TextField(max_length=2000, blank=True)
-    rfa_technique = models.CharField(max_length=30, choices=RFA_TECHNIQUE_CHOICES, blank=True)
+    rfa_technique = models.CharField(
+        max_length=30, choices=RFA_TECHNIQUE_CHOICES, blank=True
+    )
     injectate = models.CharField(max_length=300, blank=True)
     other_blocks_same_day = models.JSONField(default=list, blank=True)
 
     # Clinical
     onset_date = models.DateField("pain onset date", null=True, blank=True)
-    pain_pattern = models.CharField(max_length=20, choices=PAIN_PATTERN_CHOICES, blank=True)
+    pain_pattern = models.CharField(
+        max_length=20, choices=PAIN_PATTERN_CHOICES, blank=True
+    )
     radiculopathy = models.BooleanField(default=False)
     neurogenic_claudication = models.BooleanField(default=False)
     post_laminectomy = models.BooleanField("post-laminectomy syndrome", default=False)
@@ -269,19 +332,31 @@ class AuthRequest(models.Model):
     function_scale = models.CharField(max_length=40, blank=True)
     function_score = models.FloatField(null=True, blank=True)
     functional_impairment = models.TextField(max_length=5000, blank=True)
-    rfa_contraindication = models.TextField("why RFA is not possible", max_length=5000, blank=True)
-    rfa_planned = models.BooleanField("RF ablation planned if blocks are positive", default=False)
+    rfa_contraindication = models.TextField(
+        "why RFA is not possible", max_length=5000, blank=True
+    )
+    rfa_planned = models.BooleanField(
+        "RF ablation planned if blocks are positive", default=False
+    )
     changed_approach = models.TextField(max_length=2000, blank=True)
     continuation_rationale = models.TextField(max_length=2000, blank=True)
     clinical_notes = models.TextField(max_length=10000, blank=True)
 
     # Workflow
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
     revision = models.PositiveIntegerField(default=1)
     previous_revision = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revisions"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_revisions",
     )
-    lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic concurrency counter")
+    lock_version = models.PositiveIntegerField(
+        default=0, help_text="Optimistic concurrency counter"
+    )
     override_reason = models.TextField(max_length=2000, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     submission_channel = models.CharField(max_length=40, blank=True)
@@ -325,7 +400,9 @@ class AuthRequest(models.Model):
 
 
 class RequestLevel(models.Model):
-    request = models.ForeignKey(AuthRequest, on_delete=models.CASCADE, related_name="levels")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.CASCADE, related_name="levels"
+    )
     position = models.PositiveSmallIntegerField(default=0)
     level = models.CharField(max_length=10)
     side = models.CharField(max_length=10, choices=SIDE_CHOICES)
@@ -339,7 +416,9 @@ class RequestLevel(models.Model):
 
 
 class BlockResponse(models.Model):
-    request = models.ForeignKey(AuthRequest, on_delete=models.CASCADE, related_name="block_responses")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.CASCADE, related_name="block_responses"
+    )
     date = models.DateField(null=True, blank=True)
     agent = models.CharField(max_length=100, blank=True)
     scale = models.CharField(max_length=40, blank=True)
@@ -354,7 +433,9 @@ class BlockResponse(models.Model):
 
 
 class ConservativeCare(models.Model):
-    request = models.ForeignKey(AuthRequest, on_delete=models.CASCADE, related_name="conservative_care")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.CASCADE, related_name="conservative_care"
+    )
     kind = models.CharField(max_length=60)
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
@@ -366,7 +447,9 @@ class ConservativeCare(models.Model):
 
 
 class ImagingStudy(models.Model):
-    request = models.ForeignKey(AuthRequest, on_delete=models.CASCADE, related_name="imaging")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.CASCADE, related_name="imaging"
+    )
     modality = models.CharField(max_length=20)
     date = models.DateField(null=True, blank=True)
     levels = models.CharField(max_length=100, blank=True)
@@ -380,7 +463,9 @@ class ImagingStudy(models.Model):
 
 
 class Diagnosis(models.Model):
-    request = models.ForeignKey(AuthRequest, on_delete=models.CASCADE, related_name="diagnoses")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.CASCADE, related_name="diagnoses"
+    )
     position = models.PositiveSmallIntegerField(default=0)
     code = models.CharField("ICD-10-CM", max_length=10)
 
@@ -392,9 +477,13 @@ class Diagnosis(models.Model):
 class SignedDocument(models.Model):
     """A signed PDF: never changed or deleted (guarded in save/delete and by triggers)."""
 
-    request = models.ForeignKey(AuthRequest, on_delete=models.PROTECT, related_name="signed_documents")
+    request = models.ForeignKey(
+        AuthRequest, on_delete=models.PROTECT, related_name="signed_documents"
+    )
     revision = models.PositiveIntegerField()
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     printed_name = models.CharField(max_length=200)
     credentials = models.CharField(max_length=40)
     npi = models.CharField(max_length=10)
@@ -420,9 +509,13 @@ class AuditEvent(models.Model):
     """Append-only audit trail: who did what to which object, with no PHI values."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     username = models.CharField(max_length=150, blank=True)
-    practice = models.ForeignKey(Practice, null=True, on_delete=models.PROTECT, related_name="+")
+    practice = models.ForeignKey(
+        Practice, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=40, blank=True)

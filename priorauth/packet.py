@@ -26,10 +26,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from priorauth.icd10 import cm as icd
-
 from priorauth.rules import facts as rf
 from priorauth.rules.dates import add_duration
-from priorauth.rules.findings import CodeLine, Evaluation, Finding, LedgerEntry, Severity
+from priorauth.rules.findings import (
+    CodeLine,
+    Evaluation,
+    Finding,
+    LedgerEntry,
+    Severity,
+)
 from priorauth.rules.ledger import category_rows
 from priorauth.rules.levels import LevelError, level_sort_key, region_of, subregion_of
 from priorauth.rules.policy import Policy
@@ -56,7 +61,11 @@ INTENT_WORDS = {
     rf.Intent.FIRST: "initial",
     rf.Intent.REPEAT: "repeat",
 }
-REGION_WORDS = {"cervical": "cervical", "thoracic": "thoracic", "lumbar_sacral": "lumbar"}
+REGION_WORDS = {
+    "cervical": "cervical",
+    "thoracic": "thoracic",
+    "lumbar_sacral": "lumbar",
+}
 GUIDANCE_WORDS = {
     rf.Guidance.FLUOROSCOPY: "fluoroscopic",
     rf.Guidance.CT: "CT",
@@ -82,17 +91,34 @@ CARE_WORDS = {
     "chiropractic": "chiropractic care",
     "muscle_relaxants": "muscle relaxants",
 }
-MODALITY_WORDS = {"mri": "MRI", "ct": "CT", "xray": "X-ray", "emg": "EMG", "ct_myelogram": "CT myelogram"}
+MODALITY_WORDS = {
+    "mri": "MRI",
+    "ct": "CT",
+    "xray": "X-ray",
+    "emg": "EMG",
+    "ct_myelogram": "CT myelogram",
+}
 POS_WORDS = {
     "11": "11 (office)",
     "19": "19 (off-campus hospital outpatient)",
     "22": "22 (on-campus hospital outpatient)",
     "24": "24 (ambulatory surgical center)",
 }
-SEX_WORDS = {"F": "Female", "M": "Male", "X": "Other/unknown", "female": "Female", "male": "Male"}
+SEX_WORDS = {
+    "F": "Female",
+    "M": "Male",
+    "X": "Other/unknown",
+    "female": "Female",
+    "male": "Male",
+}
 
-STATUS_LABELS = {"met": "Met", "gap": "Gap", "not_documented": "Not documented", "note": "Note",
-                 "not_applicable": "Not applicable"}
+STATUS_LABELS = {
+    "met": "Met",
+    "gap": "Gap",
+    "not_documented": "Not documented",
+    "note": "Note",
+    "not_applicable": "Not applicable",
+}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -110,7 +136,12 @@ class SignatureInfo:
 
     @property
     def signed_at_iso(self) -> str:
-        return self.signed_at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return (
+            self.signed_at.astimezone(UTC)
+            .replace(microsecond=0)
+            .isoformat()
+            .replace("+00:00", "Z")
+        )
 
     @property
     def manifestation(self) -> str:
@@ -189,7 +220,10 @@ def region_word(facts: rf.CaseFacts) -> str:
 
 def levels_phrase(facts: rf.CaseFacts) -> str:
     """``L4-L5 (bilateral) and L5-S1 (right)``."""
-    return join_words(f"{lv.level} ({side_word(lv.side)})" for lv in facts.levels) or "levels not stated"
+    return (
+        join_words(f"{lv.level} ({side_word(lv.side)})" for lv in facts.levels)
+        or "levels not stated"
+    )
 
 
 def procedure_phrase(facts: rf.CaseFacts) -> str:
@@ -228,7 +262,9 @@ def block_item(b: rf.BlockResponse) -> str:
     if b.pre_score is not None and b.post_score is not None:
         score = f"{b.scale or 'score'} {fmt_num(b.pre_score, 1)} to {fmt_num(b.post_score, 1)}"
     rel = f"{fmt_num(relief)}% relief" if relief is not None else "relief not recorded"
-    dur = f" for {fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else ""
+    dur = (
+        f" for {fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else ""
+    )
     return f"{'; '.join(bits)}: {score + ', ' if score else ''}{rel}{dur}"
 
 
@@ -254,8 +290,15 @@ def history_item(p: rf.PriorProcedure) -> str:
 
 
 def ev_identifiers(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    parts = [x for x in (f.patient.name, f.patient.dob and f"DOB {fmt_date(f.patient.dob)}",
-                         f.patient.member_id and f"member ID {f.patient.member_id}") if x]
+    parts = [
+        x
+        for x in (
+            f.patient.name,
+            f.patient.dob and f"DOB {fmt_date(f.patient.dob)}",
+            f.patient.member_id and f"member ID {f.patient.member_id}",
+        )
+        if x
+    ]
     return "; ".join(parts) or None
 
 
@@ -264,9 +307,13 @@ def ev_providers(f: rf.CaseFacts, e: Evaluation) -> str | None:
     if f.ordering.name or f.ordering.npi:
         parts.append(f"Ordering {f.ordering.name} NPI {f.ordering.npi or '(missing)'}")
     if f.rendering.name or f.rendering.npi:
-        parts.append(f"Rendering {f.rendering.name} NPI {f.rendering.npi or '(missing)'}")
+        parts.append(
+            f"Rendering {f.rendering.name} NPI {f.rendering.npi or '(missing)'}"
+        )
     if f.facility.name:
-        parts.append(f"Facility {f.facility.name}, POS {f.facility.place_of_service or '(missing)'}")
+        parts.append(
+            f"Facility {f.facility.name}, POS {f.facility.place_of_service or '(missing)'}"
+        )
     return "; ".join(parts) or None
 
 
@@ -279,7 +326,11 @@ def ev_lines(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_signature(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "Signed and dated electronically by the physician (see attestation)" if f.signed else None
+    return (
+        "Signed and dated electronically by the physician (see attestation)"
+        if f.signed
+        else None
+    )
 
 
 def ev_imaging(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -297,7 +348,10 @@ def ev_conservative(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_history(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "; ".join(history_item(p) for p in sorted(f.history, key=lambda p: p.date)) or None
+    return (
+        "; ".join(history_item(p) for p in sorted(f.history, key=lambda p: p.date))
+        or None
+    )
 
 
 def ev_onset(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -313,9 +367,13 @@ def ev_baseline(f: rf.CaseFacts, e: Evaluation) -> str | None:
     c = f.clinical
     parts = []
     if c.baseline_pain_scale or c.baseline_pain_score is not None:
-        parts.append(f"{c.baseline_pain_scale or 'unnamed scale'} {fmt_num(c.baseline_pain_score, 1)}/10")
+        parts.append(
+            f"{c.baseline_pain_scale or 'unnamed scale'} {fmt_num(c.baseline_pain_score, 1)}/10"
+        )
     if c.function_scale or c.function_score is not None:
-        parts.append(f"{c.function_scale or 'unnamed scale'} {fmt_num(c.function_score, 1)}")
+        parts.append(
+            f"{c.function_scale or 'unnamed scale'} {fmt_num(c.function_score, 1)}"
+        )
     if c.functional_impairment:
         parts.append(c.functional_impairment)
     return "; ".join(parts) or None
@@ -323,7 +381,9 @@ def ev_baseline(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 def ev_pattern(f: rf.CaseFacts, e: Evaluation) -> str | None:
     c = f.clinical
-    parts = [f"Pain pattern: {c.pain_pattern.value if c.pain_pattern else 'not stated'}"]
+    parts = [
+        f"Pain pattern: {c.pain_pattern.value if c.pain_pattern else 'not stated'}"
+    ]
     parts.append(f"radiculopathy {'documented' if c.radiculopathy else 'not present'}")
     if c.neurogenic_claudication:
         parts.append("neurogenic claudication documented")
@@ -334,18 +394,29 @@ def ev_pattern(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 def ev_radicular(f: rf.CaseFacts, e: Evaluation) -> str | None:
     c = f.clinical
-    named = [label for flag, label in (
-        (c.pain_pattern in (rf.PainPattern.RADICULAR, rf.PainPattern.MIXED), f"{c.pain_pattern} pain pattern" if c.pain_pattern else ""),
-        (c.radiculopathy, "radiculopathy"),
-        (c.neurogenic_claudication, "neurogenic claudication"),
-        (c.post_laminectomy, "post-laminectomy syndrome"),
-        (c.acute_zoster, "acute herpes zoster"),
-    ) if flag]
+    named = [
+        label
+        for flag, label in (
+            (
+                c.pain_pattern in (rf.PainPattern.RADICULAR, rf.PainPattern.MIXED),
+                f"{c.pain_pattern} pain pattern" if c.pain_pattern else "",
+            ),
+            (c.radiculopathy, "radiculopathy"),
+            (c.neurogenic_claudication, "neurogenic claudication"),
+            (c.post_laminectomy, "post-laminectomy syndrome"),
+            (c.acute_zoster, "acute herpes zoster"),
+        )
+        if flag
+    ]
     return ("Documented: " + ", ".join(named)) if named else None
 
 
 def ev_other_causes(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "Fracture, tumor, infection and deformity ruled out" if f.clinical.other_causes_excluded else None
+    return (
+        "Fracture, tumor, infection and deformity ruled out"
+        if f.clinical.other_causes_excluded
+        else None
+    )
 
 
 def ev_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -356,8 +427,14 @@ def ev_prior_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
     blocks = ev_blocks(f, e)
     if blocks:
         return blocks
-    rows = [p for p in f.history if p.procedure in (rf.ProcedureType.MBB, rf.ProcedureType.FACET_IA)]
-    return "; ".join(history_item(p) for p in sorted(rows, key=lambda p: p.date)) or None
+    rows = [
+        p
+        for p in f.history
+        if p.procedure in (rf.ProcedureType.MBB, rf.ProcedureType.FACET_IA)
+    ]
+    return (
+        "; ".join(history_item(p) for p in sorted(rows, key=lambda p: p.date)) or None
+    )
 
 
 def ev_ledger(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -365,7 +442,9 @@ def ev_ledger(f: rf.CaseFacts, e: Evaluation) -> str | None:
     for entry in e.ledger:
         limit = f" of {entry.session_limit}" if entry.session_limit is not None else ""
         last = f", last {fmt_date(entry.last_date)}" if entry.last_date else ""
-        items.append(f"{entry.level}: {entry.prior_count} prior{last}; {entry.sessions_used_12m}{limit} sessions in 12 months incl. this one")
+        items.append(
+            f"{entry.level}: {entry.prior_count} prior{last}; {entry.sessions_used_12m}{limit} sessions in 12 months incl. this one"
+        )
     return "; ".join(items) or ev_levels(f, e)
 
 
@@ -381,7 +460,9 @@ def ev_guidance(f: rf.CaseFacts, e: Evaluation) -> str | None:
         return None
     contrast = ", with contrast" if f.procedure.contrast else ", without contrast"
     if f.procedure.contrast_contraindication:
-        contrast += f" (contrast contraindication: {f.procedure.contrast_contraindication})"
+        contrast += (
+            f" (contrast contraindication: {f.procedure.contrast_contraindication})"
+        )
     return f"{GUIDANCE_WORDS.get(g, g)} guidance{contrast if f.procedure.type.is_esi else ''}"
 
 
@@ -407,7 +488,11 @@ def ev_dx(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_fusion(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "Fusion at a requested level documented" if f.clinical.fusion_at_level else "No fusion at the requested levels"
+    return (
+        "Fusion at a requested level documented"
+        if f.clinical.fusion_at_level
+        else "No fusion at the requested levels"
+    )
 
 
 def ev_scales(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -418,7 +503,11 @@ def ev_scales(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_rfa_plan(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "RF ablation is planned if the blocks are positive" if f.clinical.rfa_planned else None
+    return (
+        "RF ablation is planned if the blocks are positive"
+        if f.clinical.rfa_planned
+        else None
+    )
 
 
 def ev_rfa_contra(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -436,7 +525,11 @@ def ev_pos(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 def ev_prior_rfa(f: rf.CaseFacts, e: Evaluation) -> str | None:
     wanted = {lv.level for lv in f.levels}
-    rfas = [p for p in f.history if p.procedure is rf.ProcedureType.RFA and wanted & set(p.levels)]
+    rfas = [
+        p
+        for p in f.history
+        if p.procedure is rf.ProcedureType.RFA and wanted & set(p.levels)
+    ]
     if not rfas:
         return "No prior RF ablation at the requested levels"
     return "; ".join(history_item(p) for p in sorted(rfas, key=lambda p: p.date))
@@ -462,7 +555,9 @@ def ev_changed_approach(f: rf.CaseFacts, e: Evaluation) -> str | None:
     last = ev_last_esi(f, e)
     if not f.clinical.changed_approach:
         return None  # the changed approach is the fact this criterion needs
-    return "; ".join(x for x in (last, f"Changed approach: {f.clinical.changed_approach}") if x)
+    return "; ".join(
+        x for x in (last, f"Changed approach: {f.clinical.changed_approach}") if x
+    )
 
 
 def ev_continuation(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -492,7 +587,11 @@ ALWAYS: Callable[[rf.CaseFacts], bool] = lambda f: True  # noqa: E731
 NEVER: Callable[[rf.CaseFacts], bool] = lambda f: False  # noqa: E731
 FACET = (rf.ProcedureType.FACET_IA, rf.ProcedureType.MBB, rf.ProcedureType.RFA)
 BLOCKS = (rf.ProcedureType.FACET_IA, rf.ProcedureType.MBB)
-ESI = (rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_TRANSFORAMINAL, rf.ProcedureType.ESI_CAUDAL)
+ESI = (
+    rf.ProcedureType.ESI_INTERLAMINAR,
+    rf.ProcedureType.ESI_TRANSFORAMINAL,
+    rf.ProcedureType.ESI_CAUDAL,
+)
 DIAG = rf.Intent.DIAGNOSTIC
 THER = rf.Intent.THERAPEUTIC
 
@@ -512,8 +611,12 @@ def _regions(f: rf.CaseFacts) -> list:  # type: ignore[type-arg]
 def prior_esis(f: rf.CaseFacts) -> list[rf.PriorProcedure]:
     """Prior ESIs in the request's region(s) before the date of service, oldest first (as the ESI rules)."""
     dos = f.procedure.date_of_service
-    rows = {id(r): r for region in _regions(f) for r in category_rows(f.history, region, "esi")
-            if dos is None or r.date < dos}
+    rows = {
+        id(r): r
+        for region in _regions(f)
+        for r in category_rows(f.history, region, "esi")
+        if dos is None or r.date < dos
+    }
     return sorted(rows.values(), key=lambda r: r.date)
 
 
@@ -548,6 +651,8 @@ def _prior_blocks(f: rf.CaseFacts) -> bool:
 
 Cond = Callable[[rf.CaseFacts, Policy], bool]
 INTENT_NA = "Not this intent: the request is {intent}"
+
+
 @dataclass(frozen=True)
 class Criterion:
     code: str
@@ -556,12 +661,24 @@ class Criterion:
     evidence: Callable[[rf.CaseFacts, Evaluation], str | None]
     family: str = ""  # "facet" or "esi": which LCD to cite for Medicare
     group: str = "Clinical criteria"
-    when: Cond | None = None  # within scope, does this request meet the criterion's condition?
-    na: str | Callable[[rf.CaseFacts], str] = ""  # why not: the evidence of a "Not applicable" row
+    when: Cond | None = (
+        None  # within scope, does this request meet the criterion's condition?
+    )
+    na: str | Callable[[rf.CaseFacts], str] = (
+        ""  # why not: the evidence of a "Not applicable" row
+    )
 
 
-def _c(code: str, text: str, applies, evidence, family: str = "", group: str = "Clinical criteria",  # type: ignore[no-untyped-def]
-       when: Cond | None = None, na: str | Callable[[rf.CaseFacts], str] = "") -> Criterion:
+def _c(
+    code: str,
+    text: str,
+    applies,
+    evidence,
+    family: str = "",
+    group: str = "Clinical criteria",  # type: ignore[no-untyped-def]
+    when: Cond | None = None,
+    na: str | Callable[[rf.CaseFacts], str] = "",
+) -> Criterion:
     """``applies``: the procedure types the criterion is about (other requests do not list it);
     ``when``: the condition inside that scope (false: listed as "Not applicable", with ``na``)."""
     return Criterion(code, text, applies, evidence, family, group, when, na)
@@ -594,10 +711,13 @@ NOT_DIAG = "Not a diagnostic block: this request is therapeutic"
 NOT_THER = "Not a therapeutic block: this request is diagnostic"
 CONFIRMATORY: Cond = lambda f, p: f.procedure.intent == DIAG and _prior_blocks(f)  # noqa: E731
 NOT_CONFIRMATORY = "Not a confirmatory block: no earlier diagnostic block, or the request is therapeutic"
-HAS_BLOCKS: Cond = lambda f, p: f.procedure.intent == rf.Intent.FIRST or _prior_blocks(f)  # noqa: E731
+HAS_BLOCKS: Cond = lambda f, p: f.procedure.intent == rf.Intent.FIRST or _prior_blocks(
+    f
+)  # noqa: E731
 NO_BLOCKS = "No diagnostic block response in this request to assess"
 REPEAT_FIA: Cond = lambda f, p: f.procedure.intent == THER and any(  # noqa: E731
-    x.procedure is rf.ProcedureType.FACET_IA and x.intent == THER for x in f.history)
+    x.procedure is rf.ProcedureType.FACET_IA and x.intent == THER for x in f.history
+)
 NOT_REPEAT_FIA = "Not a repeat therapeutic facet injection: no earlier therapeutic facet injection recorded"
 HAS_HISTORY: Cond = lambda f, p: bool(f.history)  # noqa: E731
 NO_HISTORY = "No prior procedures recorded for this patient"
@@ -608,101 +728,614 @@ def _esi_repeat(f: rf.CaseFacts, policy: Policy) -> bool:
     rows, dos = prior_esis(f), f.procedure.date_of_service
     if not rows:
         return False
-    return dos is None or add_duration(rows[-1].date, policy.get("esi", "series_gap", {"months": 12})) >= dos
+    return (
+        dos is None
+        or add_duration(rows[-1].date, policy.get("esi", "series_gap", {"months": 12}))
+        >= dos
+    )
 
 
-NOT_REPEAT_ESI = "Not a repeat ESI: no prior ESI in this region within the last 12 months"
+NOT_REPEAT_ESI = (
+    "Not a repeat ESI: no prior ESI in this region within the last 12 months"
+)
+
+
 def NOT_FAILED_ESI(f: rf.CaseFacts) -> str:  # noqa: N802 - a reason, like the constants around it
     rows = prior_esis(f)
     if not rows:
         return "No prior ESI in this region: no failed ESI to follow"
     return f"No failed prior ESI: the last one was {history_item(rows[-1])}"
+
+
 NOT_PAST_SERIES = "The ESI series began less than 12 months before the date of service"
-REPEAT_TFESI: Cond = lambda f, p: any(x.procedure is rf.ProcedureType.ESI_TRANSFORAMINAL for x in prior_esis(f))  # noqa: E731
-NOT_REPEAT_TFESI = "Not a repeat transforaminal ESI: no prior transforaminal ESI in this region"
+REPEAT_TFESI: Cond = lambda f, p: any(
+    x.procedure is rf.ProcedureType.ESI_TRANSFORAMINAL for x in prior_esis(f)
+)  # noqa: E731
+NOT_REPEAT_TFESI = (
+    "Not a repeat transforaminal ESI: no prior transforaminal ESI in this region"
+)
 SHOWS_HNP: Cond = lambda f, p: any(i.shows_hnp for i in f.imaging)  # noqa: E731
 NO_HNP = "No disc herniation on the imaging in this request"
 
 CRITERIA: tuple[Criterion, ...] = (
     # Packet completeness (all payers)
-    _c("PKT-001", "Two patient identifiers: name, date of birth and member ID", ALWAYS, ev_identifiers, group=DOC),
-    _c("PKT-002", "Ordering and rendering provider with NPI; facility and site of service", ALWAYS, ev_providers, group=DOC),
-    _c("PKT-003", "Each requested line has CPT, level(s), side/modifier and an ICD-10 code", ALWAYS, ev_lines, group=DOC),
-    _c("PKT-005", "Dated imaging with findings at the treated level", ALWAYS, ev_imaging, group=DOC),
-    _c("PKT-006", "Conservative care with dates or duration and outcome", ALWAYS, ev_conservative, group=DOC),
-    _c("PKT-007", "Prior procedures with % relief, duration of relief and scale", ALWAYS, ev_history, group=DOC, when=HAS_HISTORY, na=NO_HISTORY),
-    _c("PKT-004", "Letter signed and dated by the physician", ALWAYS, ev_signature, group=DOC),
+    _c(
+        "PKT-001",
+        "Two patient identifiers: name, date of birth and member ID",
+        ALWAYS,
+        ev_identifiers,
+        group=DOC,
+    ),
+    _c(
+        "PKT-002",
+        "Ordering and rendering provider with NPI; facility and site of service",
+        ALWAYS,
+        ev_providers,
+        group=DOC,
+    ),
+    _c(
+        "PKT-003",
+        "Each requested line has CPT, level(s), side/modifier and an ICD-10 code",
+        ALWAYS,
+        ev_lines,
+        group=DOC,
+    ),
+    _c(
+        "PKT-005",
+        "Dated imaging with findings at the treated level",
+        ALWAYS,
+        ev_imaging,
+        group=DOC,
+    ),
+    _c(
+        "PKT-006",
+        "Conservative care with dates or duration and outcome",
+        ALWAYS,
+        ev_conservative,
+        group=DOC,
+    ),
+    _c(
+        "PKT-007",
+        "Prior procedures with % relief, duration of relief and scale",
+        ALWAYS,
+        ev_history,
+        group=DOC,
+        when=HAS_HISTORY,
+        na=NO_HISTORY,
+    ),
+    _c(
+        "PKT-004",
+        "Letter signed and dated by the physician",
+        ALWAYS,
+        ev_signature,
+        group=DOC,
+    ),
     # Facet family
     _c("FAC-001", "Pain for at least 3 months", _is(*FACET), ev_onset, "facet"),
-    _c("FAC-002", "Failed or not tolerated noninvasive conservative care", _is(*FACET), ev_conservative, "facet"),
-    _c("FAC-003", "Moderate to severe pain on a named baseline scale, with functional impairment", _is(*FACET), ev_baseline, "facet"),
-    _c("FAC-004", "No untreated radiculopathy or neurogenic claudication (unless from a facet cyst)", _is(*FACET), ev_pattern, "facet"),
-    _c("FAC-005", "Other causes (fracture, tumor, infection, deformity) ruled out", _is(*FACET), ev_other_causes, "facet"),
-    _c("FAC-006", "Confirmatory diagnostic block: first block gave at least {diag_relief}% relief", _is(*BLOCKS), ev_prior_blocks, "facet", when=CONFIRMATORY, na=NOT_CONFIRMATORY),
-    _c("FAC-007", "At least 2 weeks between diagnostic blocks", _is(*BLOCKS), ev_prior_blocks, "facet", when=CONFIRMATORY, na=NOT_CONFIRMATORY),
-    _c("FAC-008", "Block relief duration recorded and consistent with the anesthetic", _is(*FACET), ev_blocks, "facet", when=HAS_BLOCKS, na=NO_BLOCKS),
-    _c("FAC-009", "Initial RFA: two diagnostic medial branch blocks, each with at least {rfa_relief}% relief", _is(*RFA), ev_prior_blocks, "facet", when=FIRST_RFA, na=NOT_FIRST_RFA),
-    _c("FAC-010", "Repeat RFA: at least 50% improvement lasting at least 6 months after the last RFA", _is(*RFA), ev_prior_rfa, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
-    _c("FAC-011", "Repeat RFA more than 2 years after the last: diagnostic blocks repeated", _is(*RFA), ev_history, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
-    _c("FAC-012", "Therapeutic facet injection: two positive diagnostic blocks and a reason RFA is not possible", _is(*FIA), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
-    _c("FAC-013", "Repeat therapeutic facet injection: at least 50% relief for at least 3 months from the last", _is(*FIA), ev_history, "facet", when=REPEAT_FIA, na=NOT_REPEAT_FIA),
-    _c("FAC-014", "Therapeutic medial branch block coverage", _is(*MBB), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
+    _c(
+        "FAC-002",
+        "Failed or not tolerated noninvasive conservative care",
+        _is(*FACET),
+        ev_conservative,
+        "facet",
+    ),
+    _c(
+        "FAC-003",
+        "Moderate to severe pain on a named baseline scale, with functional impairment",
+        _is(*FACET),
+        ev_baseline,
+        "facet",
+    ),
+    _c(
+        "FAC-004",
+        "No untreated radiculopathy or neurogenic claudication (unless from a facet cyst)",
+        _is(*FACET),
+        ev_pattern,
+        "facet",
+    ),
+    _c(
+        "FAC-005",
+        "Other causes (fracture, tumor, infection, deformity) ruled out",
+        _is(*FACET),
+        ev_other_causes,
+        "facet",
+    ),
+    _c(
+        "FAC-006",
+        "Confirmatory diagnostic block: first block gave at least {diag_relief}% relief",
+        _is(*BLOCKS),
+        ev_prior_blocks,
+        "facet",
+        when=CONFIRMATORY,
+        na=NOT_CONFIRMATORY,
+    ),
+    _c(
+        "FAC-007",
+        "At least 2 weeks between diagnostic blocks",
+        _is(*BLOCKS),
+        ev_prior_blocks,
+        "facet",
+        when=CONFIRMATORY,
+        na=NOT_CONFIRMATORY,
+    ),
+    _c(
+        "FAC-008",
+        "Block relief duration recorded and consistent with the anesthetic",
+        _is(*FACET),
+        ev_blocks,
+        "facet",
+        when=HAS_BLOCKS,
+        na=NO_BLOCKS,
+    ),
+    _c(
+        "FAC-009",
+        "Initial RFA: two diagnostic medial branch blocks, each with at least {rfa_relief}% relief",
+        _is(*RFA),
+        ev_prior_blocks,
+        "facet",
+        when=FIRST_RFA,
+        na=NOT_FIRST_RFA,
+    ),
+    _c(
+        "FAC-010",
+        "Repeat RFA: at least 50% improvement lasting at least 6 months after the last RFA",
+        _is(*RFA),
+        ev_prior_rfa,
+        "facet",
+        when=REPEAT_RFA,
+        na=NOT_REPEAT_RFA,
+    ),
+    _c(
+        "FAC-011",
+        "Repeat RFA more than 2 years after the last: diagnostic blocks repeated",
+        _is(*RFA),
+        ev_history,
+        "facet",
+        when=REPEAT_RFA,
+        na=NOT_REPEAT_RFA,
+    ),
+    _c(
+        "FAC-012",
+        "Therapeutic facet injection: two positive diagnostic blocks and a reason RFA is not possible",
+        _is(*FIA),
+        ev_rfa_contra,
+        "facet",
+        when=IS_THER,
+        na=NOT_THER,
+    ),
+    _c(
+        "FAC-013",
+        "Repeat therapeutic facet injection: at least 50% relief for at least 3 months from the last",
+        _is(*FIA),
+        ev_history,
+        "facet",
+        when=REPEAT_FIA,
+        na=NOT_REPEAT_FIA,
+    ),
+    _c(
+        "FAC-014",
+        "Therapeutic medial branch block coverage",
+        _is(*MBB),
+        ev_rfa_contra,
+        "facet",
+        when=IS_THER,
+        na=NOT_THER,
+    ),
     _c("FAC-027", "No fusion at the target segment", _is(*FACET), ev_fusion, "facet"),
-    _c("FAC-026", "Diagnosis supports a facet procedure (region-specific spondylosis code)", _is(*FACET), ev_dx, "facet"),
-    _c("FAC-028", "Same pain scale before and after each block", _is(*FACET), ev_scales, "facet", when=HAS_BLOCKS, na=NO_BLOCKS),
-    _c("FAC-015", "At most {max_levels} levels per session", _is(*FACET), ev_levels, "facet", LIM),
-    _c("FAC-016", "Diagnostic sessions in the region within the rolling 12-month limit", _is(*BLOCKS), ev_ledger, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
-    _c("FAC-017", "Therapeutic sessions in the region within the rolling 12-month limit", _is(*BLOCKS), ev_ledger, "facet", LIM, when=IS_THER, na=NOT_THER),
-    _c("FAC-018", "RFA sessions in the region within the rolling 12-month limit", _is(*RFA), ev_ledger, "facet", LIM),
-    _c("FAC-019", "Fluoroscopic or CT guidance", _is(*FACET), ev_guidance, "facet", LIM),
-    _c("FAC-020", "Sedation with facet injection or MBB justified", _is(*BLOCKS), ev_sedation, "facet", LIM, when=SEDATED, na=NO_SEDATION),
-    _c("FAC-021", "Sedation with RFA justified", _is(*RFA), ev_sedation, "facet", LIM, when=SEDATED, na=NO_SEDATION),
-    _c("FAC-022", "Conventional thermal RF technique", _is(*RFA), ev_technique, "facet", LIM),
-    _c("FAC-023", "KX modifier on each diagnostic facet line", _is(*BLOCKS), ev_kx, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
-    _c("FAC-024", "No diagnostic block at a level with a previously successful RFA", _is(*BLOCKS), ev_prior_rfa, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
-    _c("FAC-025", "No other block type on the same date", _is(*FACET), ev_same_day, "facet", LIM),
-    _c("DVT-001", "Fewer than {dvt_blocks} prior blocks at the level in 12 months for a block labelled diagnostic", _is(*BLOCKS), ev_ledger, "facet", when=IS_DIAG, na=NOT_DIAG),
-    _c("DVT-002", "Another block after two qualifying MBBs: reason RFA is not possible", _is(*BLOCKS), ev_rfa_contra, "facet"),
-    _c("DVT-003", "No repeat facet injections at the same levels", _is(*BLOCKS), ev_ledger, "facet"),
-    _c("DVT-004", "Diagnostic facet block with a documented plan for RF neurolysis", _is(*BLOCKS), ev_rfa_plan, "facet", when=IS_DIAG, na=NOT_DIAG),
-    _c("DVT-005", "Therapeutic facet/MBB covered by this payer", _is(*BLOCKS), ev_rfa_contra, "facet", when=IS_THER, na=NOT_THER),
-    _c("DVT-006", "Diagnostic MBB with documented RFA candidacy", _is(*MBB), ev_rfa_plan, "facet", when=IS_DIAG, na=NOT_DIAG),
-    _c("AET-001", "At least 3 months of limiting pain after at least 6 weeks of conservative therapy", _is(*FACET), ev_conservative, "facet"),
-    _c("AET-002", "At most 3 facet levels per session", _is(*FACET), ev_levels, "facet", LIM),
-    _c("EVI-001", "Two sequential diagnostic blocks at the same level with at least 80% relief before RFA", _is(*RFA), ev_prior_blocks, "facet", when=FIRST_RFA, na=NOT_FIRST_RFA),
-    _c("EVI-002", "Repeat RFA: at least 50% relief for 12 weeks and 6 months since the last RFA", _is(*RFA), ev_prior_rfa, "facet", when=REPEAT_RFA, na=NOT_REPEAT_RFA),
-    _c("EVI-003", "At most 2 RFA in 12 months and 3 contiguous levels per side", _is(*RFA), ev_ledger, "facet", LIM),
-    _c("CAR-001", "At most 4 diagnostic MBB sessions in 12 months and 2 levels per side per session", _is(*MBB), ev_ledger, "facet", LIM, when=IS_DIAG, na=NOT_DIAG),
-    _c("BCB-001", "Diagnostic block threshold 50%; at least 6 months between RF treatments", _is(*RFA), ev_prior_blocks, "facet"),
+    _c(
+        "FAC-026",
+        "Diagnosis supports a facet procedure (region-specific spondylosis code)",
+        _is(*FACET),
+        ev_dx,
+        "facet",
+    ),
+    _c(
+        "FAC-028",
+        "Same pain scale before and after each block",
+        _is(*FACET),
+        ev_scales,
+        "facet",
+        when=HAS_BLOCKS,
+        na=NO_BLOCKS,
+    ),
+    _c(
+        "FAC-015",
+        "At most {max_levels} levels per session",
+        _is(*FACET),
+        ev_levels,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "FAC-016",
+        "Diagnostic sessions in the region within the rolling 12-month limit",
+        _is(*BLOCKS),
+        ev_ledger,
+        "facet",
+        LIM,
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "FAC-017",
+        "Therapeutic sessions in the region within the rolling 12-month limit",
+        _is(*BLOCKS),
+        ev_ledger,
+        "facet",
+        LIM,
+        when=IS_THER,
+        na=NOT_THER,
+    ),
+    _c(
+        "FAC-018",
+        "RFA sessions in the region within the rolling 12-month limit",
+        _is(*RFA),
+        ev_ledger,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "FAC-019", "Fluoroscopic or CT guidance", _is(*FACET), ev_guidance, "facet", LIM
+    ),
+    _c(
+        "FAC-020",
+        "Sedation with facet injection or MBB justified",
+        _is(*BLOCKS),
+        ev_sedation,
+        "facet",
+        LIM,
+        when=SEDATED,
+        na=NO_SEDATION,
+    ),
+    _c(
+        "FAC-021",
+        "Sedation with RFA justified",
+        _is(*RFA),
+        ev_sedation,
+        "facet",
+        LIM,
+        when=SEDATED,
+        na=NO_SEDATION,
+    ),
+    _c(
+        "FAC-022",
+        "Conventional thermal RF technique",
+        _is(*RFA),
+        ev_technique,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "FAC-023",
+        "KX modifier on each diagnostic facet line",
+        _is(*BLOCKS),
+        ev_kx,
+        "facet",
+        LIM,
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "FAC-024",
+        "No diagnostic block at a level with a previously successful RFA",
+        _is(*BLOCKS),
+        ev_prior_rfa,
+        "facet",
+        LIM,
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "FAC-025",
+        "No other block type on the same date",
+        _is(*FACET),
+        ev_same_day,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "DVT-001",
+        "Fewer than {dvt_blocks} prior blocks at the level in 12 months for a block labelled diagnostic",
+        _is(*BLOCKS),
+        ev_ledger,
+        "facet",
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "DVT-002",
+        "Another block after two qualifying MBBs: reason RFA is not possible",
+        _is(*BLOCKS),
+        ev_rfa_contra,
+        "facet",
+    ),
+    _c(
+        "DVT-003",
+        "No repeat facet injections at the same levels",
+        _is(*BLOCKS),
+        ev_ledger,
+        "facet",
+    ),
+    _c(
+        "DVT-004",
+        "Diagnostic facet block with a documented plan for RF neurolysis",
+        _is(*BLOCKS),
+        ev_rfa_plan,
+        "facet",
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "DVT-005",
+        "Therapeutic facet/MBB covered by this payer",
+        _is(*BLOCKS),
+        ev_rfa_contra,
+        "facet",
+        when=IS_THER,
+        na=NOT_THER,
+    ),
+    _c(
+        "DVT-006",
+        "Diagnostic MBB with documented RFA candidacy",
+        _is(*MBB),
+        ev_rfa_plan,
+        "facet",
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "AET-001",
+        "At least 3 months of limiting pain after at least 6 weeks of conservative therapy",
+        _is(*FACET),
+        ev_conservative,
+        "facet",
+    ),
+    _c(
+        "AET-002",
+        "At most 3 facet levels per session",
+        _is(*FACET),
+        ev_levels,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "EVI-001",
+        "Two sequential diagnostic blocks at the same level with at least 80% relief before RFA",
+        _is(*RFA),
+        ev_prior_blocks,
+        "facet",
+        when=FIRST_RFA,
+        na=NOT_FIRST_RFA,
+    ),
+    _c(
+        "EVI-002",
+        "Repeat RFA: at least 50% relief for 12 weeks and 6 months since the last RFA",
+        _is(*RFA),
+        ev_prior_rfa,
+        "facet",
+        when=REPEAT_RFA,
+        na=NOT_REPEAT_RFA,
+    ),
+    _c(
+        "EVI-003",
+        "At most 2 RFA in 12 months and 3 contiguous levels per side",
+        _is(*RFA),
+        ev_ledger,
+        "facet",
+        LIM,
+    ),
+    _c(
+        "CAR-001",
+        "At most 4 diagnostic MBB sessions in 12 months and 2 levels per side per session",
+        _is(*MBB),
+        ev_ledger,
+        "facet",
+        LIM,
+        when=IS_DIAG,
+        na=NOT_DIAG,
+    ),
+    _c(
+        "BCB-001",
+        "Diagnostic block threshold 50%; at least 6 months between RF treatments",
+        _is(*RFA),
+        ev_prior_blocks,
+        "facet",
+    ),
     # ESI family
-    _c("ESI-001", "Radicular pain, radiculopathy, neurogenic claudication, post-laminectomy syndrome or acute zoster", _is(*ESI), ev_radicular, "esi"),
+    _c(
+        "ESI-001",
+        "Radicular pain, radiculopathy, neurogenic claudication, post-laminectomy syndrome or acute zoster",
+        _is(*ESI),
+        ev_radicular,
+        "esi",
+    ),
     _c("ESI-002", "Pain for at least 4 weeks", _is(*ESI), ev_onset, "esi"),
-    _c("ESI-003", "At least 4 weeks of failed or not tolerated conservative care", _is(*ESI), ev_conservative, "esi"),
-    _c("ESI-004", "Imaging finding concordant with the symptoms at the treated level", _is(*ESI), ev_concordance, "esi"),
-    _c("ESI-005", "Named baseline pain or function scale", _is(*ESI), ev_baseline, "esi"),
-    _c("ESI-006", "Repeat ESI: at least {esi_relief}% improvement for at least 3 months on the same scale", _is(*ESI), ev_last_esi, "esi", when=_esi_repeat, na=NOT_REPEAT_ESI),
-    _c("ESI-007", "After a failed ESI: at least 14 days and a changed approach, level or drug", _is(*ESI), ev_changed_approach, "esi", when=_esi_failed, na=NOT_FAILED_ESI),
-    _c("ESI-013", "Continuation past 12 months justified", _is(*ESI), ev_continuation, "esi", when=_esi_past_series_max, na=NOT_PAST_SERIES),
-    _c("ESI-017", "Diagnosis code reflects the radicular condition", _is(*ESI), ev_dx, "esi"),
-    _c("ESI-015", "No biologic or non-FDA-approved injectate", _is(*ESI), ev_injectate, "esi"),
-    _c("ESI-008", "ESI sessions in the region within the rolling 12-month limit", _is(*ESI), ev_ledger, "esi", LIM),
-    _c("ESI-009", "Levels per session: transforaminal at most 2, interlaminar/caudal 1", _is(*ESI), ev_levels, "esi", LIM),
+    _c(
+        "ESI-003",
+        "At least 4 weeks of failed or not tolerated conservative care",
+        _is(*ESI),
+        ev_conservative,
+        "esi",
+    ),
+    _c(
+        "ESI-004",
+        "Imaging finding concordant with the symptoms at the treated level",
+        _is(*ESI),
+        ev_concordance,
+        "esi",
+    ),
+    _c(
+        "ESI-005",
+        "Named baseline pain or function scale",
+        _is(*ESI),
+        ev_baseline,
+        "esi",
+    ),
+    _c(
+        "ESI-006",
+        "Repeat ESI: at least {esi_relief}% improvement for at least 3 months on the same scale",
+        _is(*ESI),
+        ev_last_esi,
+        "esi",
+        when=_esi_repeat,
+        na=NOT_REPEAT_ESI,
+    ),
+    _c(
+        "ESI-007",
+        "After a failed ESI: at least 14 days and a changed approach, level or drug",
+        _is(*ESI),
+        ev_changed_approach,
+        "esi",
+        when=_esi_failed,
+        na=NOT_FAILED_ESI,
+    ),
+    _c(
+        "ESI-013",
+        "Continuation past 12 months justified",
+        _is(*ESI),
+        ev_continuation,
+        "esi",
+        when=_esi_past_series_max,
+        na=NOT_PAST_SERIES,
+    ),
+    _c(
+        "ESI-017",
+        "Diagnosis code reflects the radicular condition",
+        _is(*ESI),
+        ev_dx,
+        "esi",
+    ),
+    _c(
+        "ESI-015",
+        "No biologic or non-FDA-approved injectate",
+        _is(*ESI),
+        ev_injectate,
+        "esi",
+    ),
+    _c(
+        "ESI-008",
+        "ESI sessions in the region within the rolling 12-month limit",
+        _is(*ESI),
+        ev_ledger,
+        "esi",
+        LIM,
+    ),
+    _c(
+        "ESI-009",
+        "Levels per session: transforaminal at most 2, interlaminar/caudal 1",
+        _is(*ESI),
+        ev_levels,
+        "esi",
+        LIM,
+    ),
     _c("ESI-010", "One spinal region per session", _is(*ESI), ev_levels, "esi", LIM),
-    _c("ESI-011", "Fluoroscopic or CT guidance with contrast (or a documented contraindication)", _is(*ESI), ev_guidance, "esi", LIM),
-    _c("ESI-012", "Interlaminar/caudal not bilateral", _is(rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_CAUDAL), ev_levels, "esi", LIM),
-    _c("ESI-014", "Sedation justified", _is(*ESI), ev_sedation, "esi", LIM, when=SEDATED, na=NO_SEDATION),
-    _c("ESI-016", "No other block type on the same date", _is(*ESI), ev_same_day, "esi", LIM),
-    _c("AET-003", "Repeat TFESI: at least two of 50% relief, better function, less medication, lasting 2 weeks", _is(*TFESI), ev_last_esi, "esi", when=REPEAT_TFESI, na=NOT_REPEAT_TFESI),
-    _c("EVI-004", "At least 6 weeks of conservative care (4 weeks for stenosis)", _is(*ESI), ev_conservative, "esi"),
-    _c("EVI-005", "ESI frequency: 3 per 6 months, 4 per 12 months, at least 14 days apart", _is(*ESI), ev_ledger, "esi", LIM),
+    _c(
+        "ESI-011",
+        "Fluoroscopic or CT guidance with contrast (or a documented contraindication)",
+        _is(*ESI),
+        ev_guidance,
+        "esi",
+        LIM,
+    ),
+    _c(
+        "ESI-012",
+        "Interlaminar/caudal not bilateral",
+        _is(rf.ProcedureType.ESI_INTERLAMINAR, rf.ProcedureType.ESI_CAUDAL),
+        ev_levels,
+        "esi",
+        LIM,
+    ),
+    _c(
+        "ESI-014",
+        "Sedation justified",
+        _is(*ESI),
+        ev_sedation,
+        "esi",
+        LIM,
+        when=SEDATED,
+        na=NO_SEDATION,
+    ),
+    _c(
+        "ESI-016",
+        "No other block type on the same date",
+        _is(*ESI),
+        ev_same_day,
+        "esi",
+        LIM,
+    ),
+    _c(
+        "AET-003",
+        "Repeat TFESI: at least two of 50% relief, better function, less medication, lasting 2 weeks",
+        _is(*TFESI),
+        ev_last_esi,
+        "esi",
+        when=REPEAT_TFESI,
+        na=NOT_REPEAT_TFESI,
+    ),
+    _c(
+        "EVI-004",
+        "At least 6 weeks of conservative care (4 weeks for stenosis)",
+        _is(*ESI),
+        ev_conservative,
+        "esi",
+    ),
+    _c(
+        "EVI-005",
+        "ESI frequency: 3 per 6 months, 4 per 12 months, at least 14 days apart",
+        _is(*ESI),
+        ev_ledger,
+        "esi",
+        LIM,
+    ),
     _c("EVI-006", "Imaging within 24 months", _is(*ESI), ev_imaging, "esi"),
-    _c("CAR-002", "Repeat ESI: 3 months of benefit; one region per date of service", _is(*ESI), ev_last_esi, "esi", when=_esi_repeat, na=NOT_REPEAT_ESI),
-    _c("CAR-003", "Imaging showing the disc herniation within 18 months", _is(*ESI), ev_imaging, "esi", when=SHOWS_HNP, na=NO_HNP),
-    _c("BMA-001", "ESIs at least 30 days apart, at most 6 per 12 months", _is(*ESI), ev_ledger, "esi", LIM),
+    _c(
+        "CAR-002",
+        "Repeat ESI: 3 months of benefit; one region per date of service",
+        _is(*ESI),
+        ev_last_esi,
+        "esi",
+        when=_esi_repeat,
+        na=NOT_REPEAT_ESI,
+    ),
+    _c(
+        "CAR-003",
+        "Imaging showing the disc herniation within 18 months",
+        _is(*ESI),
+        ev_imaging,
+        "esi",
+        when=SHOWS_HNP,
+        na=NO_HNP,
+    ),
+    _c(
+        "BMA-001",
+        "ESIs at least 30 days apart, at most 6 per 12 months",
+        _is(*ESI),
+        ev_ledger,
+        "esi",
+        LIM,
+    ),
     # Medicare program notes: shown only when they fire.
-    _c("PKT-008", "CMS WISeR prior authorization for this ESI", NEVER, ev_pos, group=DOC),
-    _c("PKT-009", "Medicare prior authorization (place of service)", NEVER, ev_pos, group=DOC),
-    _c("PKT-010", "Medicare OPD prior authorization for hospital outpatient facet procedures", NEVER, ev_pos, group=DOC),
+    _c(
+        "PKT-008",
+        "CMS WISeR prior authorization for this ESI",
+        NEVER,
+        ev_pos,
+        group=DOC,
+    ),
+    _c(
+        "PKT-009",
+        "Medicare prior authorization (place of service)",
+        NEVER,
+        ev_pos,
+        group=DOC,
+    ),
+    _c(
+        "PKT-010",
+        "Medicare OPD prior authorization for hospital outpatient facet procedures",
+        NEVER,
+        ev_pos,
+        group=DOC,
+    ),
 )
 CRITERIA_BY_CODE = {c.code: c for c in CRITERIA}
 GROUP_ORDER = (DOC, "Clinical criteria", LIM, "Other findings")
@@ -743,7 +1376,9 @@ class CrosswalkRow:
         return STATUS_LABELS[self.status]
 
 
-def build_crosswalk(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy) -> list[CrosswalkRow]:
+def build_crosswalk(
+    facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy
+) -> list[CrosswalkRow]:
     """One row per applicable criterion of the policy, plus any finding without a criterion."""
     fired: dict[str, list[Finding]] = {}
     for finding in evaluation.findings:
@@ -758,38 +1393,80 @@ def build_crosswalk(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy)
         citation = citation_text(policy, c.code, c.family or family_of(facts), state)
         if not findings and c.when is not None and not c.when(facts, policy):
             reason = c.na(facts) if callable(c.na) else c.na
-            rows.append(CrosswalkRow(c.code, text, "not_applicable", reason, "", citation, c.group))
+            rows.append(
+                CrosswalkRow(
+                    c.code, text, "not_applicable", reason, "", citation, c.group
+                )
+            )
             continue
-        rows.append(_row(c.code, text, c.evidence(facts, evaluation), findings, citation, c.group))
+        rows.append(
+            _row(
+                c.code, text, c.evidence(facts, evaluation), findings, citation, c.group
+            )
+        )
     for code, findings in fired.items():
-        rows.append(_row(code, findings[0].message, None, findings, str(findings[0].citation), "Other findings"))
+        rows.append(
+            _row(
+                code,
+                findings[0].message,
+                None,
+                findings,
+                str(findings[0].citation),
+                "Other findings",
+            )
+        )
     order = {g: i for i, g in enumerate(GROUP_ORDER)}
-    rows.sort(key=lambda r: order.get(r.group, len(order)))  # stable: catalogue order within a group
+    rows.sort(
+        key=lambda r: order.get(r.group, len(order))
+    )  # stable: catalogue order within a group
     return rows
 
 
-def _row(code: str, text: str, evidence: str | None, findings: list[Finding], citation: str, group: str) -> CrosswalkRow:
+def _row(
+    code: str,
+    text: str,
+    evidence: str | None,
+    findings: list[Finding],
+    citation: str,
+    group: str,
+) -> CrosswalkRow:
     serious = [f for f in findings if f.severity is not Severity.INFO]
     if serious:
         status = "gap" if evidence else "not_documented"
     elif findings:
         status = "note"
     else:
-        status = "met" if evidence else "not_documented"  # met only with the evidence that meets it
+        status = (
+            "met" if evidence else "not_documented"
+        )  # met only with the evidence that meets it
     details = [f.detail for f in findings if f.detail]
-    shown = "; ".join(x for x in (evidence, *details) if x) or "Not documented in this request"
+    shown = (
+        "; ".join(x for x in (evidence, *details) if x)
+        or "Not documented in this request"
+    )
     actions = list(dict.fromkeys(f.message for f in findings))
     levels = ", ".join(dict.fromkeys(f.level for f in findings if f.level))
     citation = str(findings[0].citation) if findings else citation
     worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
-    return CrosswalkRow(code, text, status, shown, " ".join(actions), citation, group, levels,
-                        worst.value if worst else "")
+    return CrosswalkRow(
+        code,
+        text,
+        status,
+        shown,
+        " ".join(actions),
+        citation,
+        group,
+        levels,
+        worst.value if worst else "",
+    )
 
 
 # --------------------------------------------------------------------------- letter
 
 
-def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy) -> list[str]:
+def letter_paragraphs(
+    facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy
+) -> list[str]:
     """Plain clinical prose, one sentence per documented fact."""
     f, c, p = facts, facts.clinical, facts.procedure
     out: list[str] = []
@@ -809,28 +1486,44 @@ def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Polic
         dur = ""
         if p.date_of_service:
             dur = f", {fmt_num(months_between(c.onset_date, p.date_of_service), 1)} months before the planned date of service"
-        s.append(f"The patient has had {pattern + ' ' if pattern else ''}{region_word(f)} pain since {fmt_date(c.onset_date)}{dur}.")
+        s.append(
+            f"The patient has had {pattern + ' ' if pattern else ''}{region_word(f)} pain since {fmt_date(c.onset_date)}{dur}."
+        )
     elif pattern:
         s.append(f"The patient has {pattern} {region_word(f)} pain.")
-    named = [label for flag, label in (
-        (c.radiculopathy, "radiculopathy"), (c.neurogenic_claudication, "neurogenic claudication"),
-        (c.post_laminectomy, "post-laminectomy syndrome"), (c.acute_zoster, "acute herpes zoster"),
-        (c.facet_cyst, "a facet synovial cyst"),
-    ) if flag]
+    named = [
+        label
+        for flag, label in (
+            (c.radiculopathy, "radiculopathy"),
+            (c.neurogenic_claudication, "neurogenic claudication"),
+            (c.post_laminectomy, "post-laminectomy syndrome"),
+            (c.acute_zoster, "acute herpes zoster"),
+            (c.facet_cyst, "a facet synovial cyst"),
+        )
+        if flag
+    ]
     if named:
         s.append(f"The examination and history document {join_words(named)}.")
     elif p.type.is_facet_family and pattern == "axial":
         s.append("There is no radiculopathy or neurogenic claudication.")
     if f.diagnoses:
-        s.append("Diagnoses: " + "; ".join(f"{code} {icd_description(code)}" for code in f.diagnoses) + ".")
+        s.append(
+            "Diagnoses: "
+            + "; ".join(f"{code} {icd_description(code)}" for code in f.diagnoses)
+            + "."
+        )
     if s:
         out.append(" ".join(s))
 
     s = []
     if c.baseline_pain_score is not None or c.baseline_pain_scale:
-        s.append(f"Baseline pain is {fmt_num(c.baseline_pain_score, 1)}/10 on the {c.baseline_pain_scale or 'pain'} scale.")
+        s.append(
+            f"Baseline pain is {fmt_num(c.baseline_pain_score, 1)}/10 on the {c.baseline_pain_scale or 'pain'} scale."
+        )
     if c.function_score is not None or c.function_scale:
-        s.append(f"Baseline function is {fmt_num(c.function_score, 1)} on the {c.function_scale or 'function'} scale.")
+        s.append(
+            f"Baseline function is {fmt_num(c.function_score, 1)} on the {c.function_scale or 'function'} scale."
+        )
     if c.functional_impairment:
         s.append(f"Functional limitation: {c.functional_impairment.rstrip('.')}.")
     if s:
@@ -840,32 +1533,56 @@ def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Polic
     for i in f.imaging:
         lv = f" of {', '.join(i.levels)}" if i.levels else ""
         date_txt = f" on {fmt_date(i.date)}" if i.date else ""
-        s.append(f"{modality_word(i.modality)}{lv}{date_txt} showed: {(i.findings or 'findings not stated').rstrip('.')}.")
+        s.append(
+            f"{modality_word(i.modality)}{lv}{date_txt} showed: {(i.findings or 'findings not stated').rstrip('.')}."
+        )
         if i.concordant:
-            s.append("These findings are concordant with the symptoms at the treated level.")
+            s.append(
+                "These findings are concordant with the symptoms at the treated level."
+            )
     if s:
         out.append(" ".join(s))
 
     if f.conservative_care:
-        out.append("Conservative care: " + "; ".join(care_item(x) for x in f.conservative_care) + ".")
+        out.append(
+            "Conservative care: "
+            + "; ".join(care_item(x) for x in f.conservative_care)
+            + "."
+        )
 
     s = []
     if f.history:
-        s.append("Prior interventional procedures: " + "; ".join(history_item(x) for x in sorted(f.history, key=lambda x: x.date)) + ".")
+        s.append(
+            "Prior interventional procedures: "
+            + "; ".join(
+                history_item(x) for x in sorted(f.history, key=lambda x: x.date)
+            )
+            + "."
+        )
     seen = {(p.date, tuple(p.levels)) for p in f.history}
     new_blocks = [b for b in f.block_responses if (b.date, tuple(b.levels)) not in seen]
     if new_blocks:
-        s.append("Response to diagnostic block(s): " + "; ".join(block_item(b) for b in new_blocks) + ".")
+        s.append(
+            "Response to diagnostic block(s): "
+            + "; ".join(block_item(b) for b in new_blocks)
+            + "."
+        )
     if s:
         out.append(" ".join(s))
 
     s = [_plan_sentence(f)]
     if c.rfa_contraindication:
-        s.append(f"Radiofrequency ablation is not possible because: {c.rfa_contraindication.rstrip('.')}.")
+        s.append(
+            f"Radiofrequency ablation is not possible because: {c.rfa_contraindication.rstrip('.')}."
+        )
     if c.changed_approach:
-        s.append(f"Change of approach since the previous injection: {c.changed_approach.rstrip('.')}.")
+        s.append(
+            f"Change of approach since the previous injection: {c.changed_approach.rstrip('.')}."
+        )
     if c.continuation_rationale:
-        s.append(f"Reason to continue treatment: {c.continuation_rationale.rstrip('.')}.")
+        s.append(
+            f"Reason to continue treatment: {c.continuation_rationale.rstrip('.')}."
+        )
     out.append(" ".join(x for x in s if x))
 
     s = []
@@ -875,11 +1592,17 @@ def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Polic
             contrast = " with contrast" if p.contrast else " without contrast"
             if p.contrast_contraindication:
                 contrast += f" (contrast contraindication: {p.contrast_contraindication.rstrip('.')})"
-        s.append(f"The procedure will be performed under {GUIDANCE_WORDS.get(p.guidance, p.guidance)} guidance{contrast}.")
+        s.append(
+            f"The procedure will be performed under {GUIDANCE_WORDS.get(p.guidance, p.guidance)} guidance{contrast}."
+        )
     if p.injectate:
         s.append(f"Injectate: {p.injectate.rstrip('.')}.")
     if p.sedation.counts_as_sedation:
-        why = f" because {p.sedation_justification.rstrip('.')}" if p.sedation_justification else ""
+        why = (
+            f" because {p.sedation_justification.rstrip('.')}"
+            if p.sedation_justification
+            else ""
+        )
         s.append(f"Planned sedation: {SEDATION_WORDS[p.sedation]}{why}.")
     else:
         s.append("No sedation is planned.")
@@ -898,8 +1621,15 @@ def letter_paragraphs(facts: rf.CaseFacts, evaluation: Evaluation, policy: Polic
 def _plan_sentence(f: rf.CaseFacts) -> str:
     p, c = f.procedure, f.clinical
     if p.type in BLOCKS and p.intent == DIAG:
-        plan = " If the blocks confirm facet-mediated pain, radiofrequency ablation is planned." if c.rfa_planned else ""
-        return "The purpose of this block is diagnostic: to confirm the facet joints as the source of the pain." + plan
+        plan = (
+            " If the blocks confirm facet-mediated pain, radiofrequency ablation is planned."
+            if c.rfa_planned
+            else ""
+        )
+        return (
+            "The purpose of this block is diagnostic: to confirm the facet joints as the source of the pain."
+            + plan
+        )
     if p.type in BLOCKS and p.intent == THER:
         return "The purpose of this injection is therapeutic."
     if p.type is rf.ProcedureType.RFA:
@@ -930,8 +1660,14 @@ def level_histories(facts: rf.CaseFacts, evaluation: Evaluation) -> list[LevelHi
     ledger = {e.level: e for e in evaluation.ledger}
     out = []
     for lv in sorted(facts.levels, key=lambda x: level_sort_key(x.level)):
-        rows = [history_row(p) for p in sorted(facts.history, key=lambda p: p.date) if lv.level in p.levels]
-        out.append(LevelHistory(lv.level, side_word(lv.side), ledger.get(lv.level), rows))
+        rows = [
+            history_row(p)
+            for p in sorted(facts.history, key=lambda p: p.date)
+            if lv.level in p.levels
+        ]
+        out.append(
+            LevelHistory(lv.level, side_word(lv.side), ledger.get(lv.level), rows)
+        )
     return out
 
 
@@ -949,7 +1685,9 @@ def history_row(p: rf.PriorProcedure) -> dict[str, str]:
         "levels": ", ".join(p.levels),
         "side": side_word(p.side),
         "agent": p.agent,
-        "relief": f"{fmt_num(p.relief_percent)}%" if p.relief_percent is not None else "not recorded",
+        "relief": f"{fmt_num(p.relief_percent)}%"
+        if p.relief_percent is not None
+        else "not recorded",
         "duration": duration or "not recorded",
         "scale": p.scale or "not recorded",
     }
@@ -958,18 +1696,28 @@ def history_row(p: rf.PriorProcedure) -> dict[str, str]:
 def block_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, str]]:
     rows = []
     for idx, b in enumerate(facts.block_responses):
-        computed = evaluation.computed_relief[idx] if idx < len(evaluation.computed_relief) else computed_relief(b)
-        rows.append({
-            "date": fmt_date(b.date),
-            "levels": ", ".join(b.levels),
-            "agent": b.agent,
-            "scale": b.scale,
-            "pre": fmt_num(b.pre_score, 1),
-            "post": fmt_num(b.post_score, 1),
-            "recorded": f"{fmt_num(b.percent_relief)}%" if b.percent_relief is not None else "",
-            "computed": f"{fmt_num(computed)}%" if computed is not None else "",
-            "duration": f"{fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else "not recorded",
-        })
+        computed = (
+            evaluation.computed_relief[idx]
+            if idx < len(evaluation.computed_relief)
+            else computed_relief(b)
+        )
+        rows.append(
+            {
+                "date": fmt_date(b.date),
+                "levels": ", ".join(b.levels),
+                "agent": b.agent,
+                "scale": b.scale,
+                "pre": fmt_num(b.pre_score, 1),
+                "post": fmt_num(b.post_score, 1),
+                "recorded": f"{fmt_num(b.percent_relief)}%"
+                if b.percent_relief is not None
+                else "",
+                "computed": f"{fmt_num(computed)}%" if computed is not None else "",
+                "duration": f"{fmt_num(b.duration_hours, 1)} h"
+                if b.duration_hours is not None
+                else "not recorded",
+            }
+        )
     return rows
 
 
@@ -980,7 +1728,8 @@ def service_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, 
             "cpt": f"{'+' if line.add_on else ''}{line.cpt}",
             "description": line.description,
             "modifiers": " ".join(line.modifiers) or "none",
-            "code": f"{'+' if line.add_on else ''}{line.cpt}" + "".join(f"-{m}" for m in line.modifiers),
+            "code": f"{'+' if line.add_on else ''}{line.cpt}"
+            + "".join(f"-{m}" for m in line.modifiers),
             "units": str(line.units),
             "levels": ", ".join(line.levels),
             "side": line.side,
@@ -1010,9 +1759,15 @@ def build_packet_context(
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC)
     practice = practice or PracticeInfo()
     crosswalk = build_crosswalk(facts, evaluation, policy)
-    counts = {key: sum(1 for r in crosswalk if r.status == key) for key in STATUS_LABELS}
+    counts = {
+        key: sum(1 for r in crosswalk if r.status == key) for key in STATUS_LABELS
+    }
     title_proc = procedure_phrase(facts)
-    ref = f"Request {request_id}, revision {revision}" if request_id else f"Revision {revision}"
+    ref = (
+        f"Request {request_id}, revision {revision}"
+        if request_id
+        else f"Revision {revision}"
+    )
     return {
         "draft": signature is None,
         "signature": signature,
@@ -1035,48 +1790,76 @@ def build_packet_context(
             "name": policy.name,
             "plan": facts.payer.plan_name,
             "state": facts.payer.state,
-            "policy_id": policy.policy_id_for(state=facts.payer.state, family=family_of(facts)),
+            "policy_id": policy.policy_id_for(
+                state=facts.payer.state, family=family_of(facts)
+            ),
             "revision": policy.revision_date,
         },
         "ordering": facts.ordering,
         "rendering": facts.rendering,
         "facility": facts.facility,
-        "place_of_service": POS_WORDS.get(facts.facility.place_of_service, facts.facility.place_of_service),
+        "place_of_service": POS_WORDS.get(
+            facts.facility.place_of_service, facts.facility.place_of_service
+        ),
         "procedure": {
             "phrase": title_proc,
-            "name": PROCEDURE_NAMES.get(facts.procedure.type, str(facts.procedure.type)),
-            "intent": INTENT_WORDS.get(facts.procedure.intent, "") if facts.procedure.intent else "",
+            "name": PROCEDURE_NAMES.get(
+                facts.procedure.type, str(facts.procedure.type)
+            ),
+            "intent": INTENT_WORDS.get(facts.procedure.intent, "")
+            if facts.procedure.intent
+            else "",
             "levels": levels_phrase(facts),
             "dos": fmt_date(facts.procedure.date_of_service) or "to be scheduled",
-            "guidance": GUIDANCE_WORDS.get(facts.procedure.guidance, "") if facts.procedure.guidance else "not stated",
+            "guidance": GUIDANCE_WORDS.get(facts.procedure.guidance, "")
+            if facts.procedure.guidance
+            else "not stated",
             "contrast": "yes" if facts.procedure.contrast else "no",
-            "sedation": SEDATION_WORDS.get(facts.procedure.sedation, str(facts.procedure.sedation)),
+            "sedation": SEDATION_WORDS.get(
+                facts.procedure.sedation, str(facts.procedure.sedation)
+            ),
             "sedation_justification": facts.procedure.sedation_justification,
             "contrast_contraindication": facts.procedure.contrast_contraindication,
-            "rfa_technique": facts.procedure.rfa_technique.value.replace("_", " ") if facts.procedure.rfa_technique else "",
+            "rfa_technique": facts.procedure.rfa_technique.value.replace("_", " ")
+            if facts.procedure.rfa_technique
+            else "",
             "injectate": facts.procedure.injectate,
         },
         "services": service_rows(facts, evaluation),
-        "diagnoses": [{"code": code, "description": icd_description(code)} for code in facts.diagnoses],
+        "diagnoses": [
+            {"code": code, "description": icd_description(code)}
+            for code in facts.diagnoses
+        ],
         "letter": letter_paragraphs(facts, evaluation, policy),
         "clinical": clinical_summary(facts),
         "clinical_notes": clinical_notes,
         "conservative_care": [
-            {"kind": care_word(x.kind), "start": fmt_date(x.start), "end": fmt_date(x.end),
-             "duration": _care_duration(x), "outcome": x.outcome or "not recorded"}
+            {
+                "kind": care_word(x.kind),
+                "start": fmt_date(x.start),
+                "end": fmt_date(x.end),
+                "duration": _care_duration(x),
+                "outcome": x.outcome or "not recorded",
+            }
             for x in facts.conservative_care
         ],
         "imaging": [
-            {"modality": modality_word(i.modality), "date": fmt_date(i.date) or "not recorded",
-             "levels": ", ".join(i.levels), "findings": i.findings or "not recorded",
-             "concordant": "yes" if i.concordant else "not stated"}
+            {
+                "modality": modality_word(i.modality),
+                "date": fmt_date(i.date) or "not recorded",
+                "levels": ", ".join(i.levels),
+                "findings": i.findings or "not recorded",
+                "concordant": "yes" if i.concordant else "not stated",
+            }
             for i in facts.imaging
         ],
         "level_histories": level_histories(facts, evaluation),
         "blocks": block_rows(facts, evaluation),
         "crosswalk": crosswalk,
         "crosswalk_counts": counts,
-        "findings": sorted(evaluation.findings, key=lambda x: (x.severity.rank, x.code)),
+        "findings": sorted(
+            evaluation.findings, key=lambda x: (x.severity.rank, x.code)
+        ),
     }
 
 
@@ -1102,10 +1885,23 @@ def clinical_summary(facts: rf.CaseFacts) -> list[tuple[str, str]]:
         ("Pain pattern", c.pain_pattern.value if c.pain_pattern else "not documented"),
         ("Radiculopathy", yes[c.radiculopathy]),
         ("Neurogenic claudication", yes[c.neurogenic_claudication]),
-        ("Baseline pain", f"{fmt_num(c.baseline_pain_score, 1)}/10 ({c.baseline_pain_scale})" if c.baseline_pain_score is not None else "not documented"),
-        ("Baseline function", f"{fmt_num(c.function_score, 1)} ({c.function_scale})" if c.function_score is not None else "not documented"),
+        (
+            "Baseline pain",
+            f"{fmt_num(c.baseline_pain_score, 1)}/10 ({c.baseline_pain_scale})"
+            if c.baseline_pain_score is not None
+            else "not documented",
+        ),
+        (
+            "Baseline function",
+            f"{fmt_num(c.function_score, 1)} ({c.function_scale})"
+            if c.function_score is not None
+            else "not documented",
+        ),
         ("Functional limitation", c.functional_impairment or "not documented"),
-        ("Fracture, tumor, infection, deformity ruled out", yes[c.other_causes_excluded]),
+        (
+            "Fracture, tumor, infection, deformity ruled out",
+            yes[c.other_causes_excluded],
+        ),
         ("Fusion at a requested level", yes[c.fusion_at_level]),
         ("Facet synovial cyst", yes[c.facet_cyst]),
     ]
@@ -1128,4 +1924,9 @@ def practice_info(obj: object | None) -> PracticeInfo:
     """From a Practice model instance (duck-typed so this module stays DB-free)."""
     if obj is None:
         return PracticeInfo()
-    return PracticeInfo(**{k: getattr(obj, k, "") or "" for k in ("name", "phone", "fax", "address", "contact_name")})
+    return PracticeInfo(
+        **{
+            k: getattr(obj, k, "") or ""
+            for k in ("name", "phone", "fax", "address", "contact_name")
+        }
+    )

@@ -28,9 +28,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
-from django.template.loader import render_to_string
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,12 @@ ASSET_DIR = (Path(__file__).resolve().parent / "pdf_assets").resolve()
 PRINT_CSS = ASSET_DIR / "print.css"
 BASE_URL = ASSET_DIR.as_uri() + "/"
 
-_CONTENT_TYPES = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
+_CONTENT_TYPES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff2": "font/woff2",
+}
 
 
 class FetchRefused(ValueError):
@@ -53,17 +59,34 @@ class AssetOnlyFetcher(URLFetcher):
     """
 
     def __init__(self) -> None:
-        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
+        super().__init__(
+            timeout=1,
+            allowed_protocols=("file",),
+            allow_redirects=False,
+            fail_on_errors=False,
+        )
         self.refused: list[str] = []
 
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+    def fetch(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> URLFetcherResponse:
         path = self.resolve(url)
         if path is None:
             self.refused.append(url[:200])
-            logger.warning("pdf: refused resource fetch (scheme %s)", urlsplit(url).scheme or "?")
-            raise FetchRefused("resource refused: only the project's PDF assets may be loaded")
+            logger.warning(
+                "pdf: refused resource fetch (scheme %s)", urlsplit(url).scheme or "?"
+            )
+            raise FetchRefused(
+                "resource refused: only the project's PDF assets may be loaded"
+            )
         return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), {"Content-Type": _CONTENT_TYPES.get(path.suffix, "application/octet-stream")}
+            path.as_uri(),
+            path.read_bytes(),
+            {
+                "Content-Type": _CONTENT_TYPES.get(
+                    path.suffix, "application/octet-stream"
+                )
+            },
         )
 
     @staticmethod
@@ -95,7 +118,10 @@ def _font_config() -> FontConfiguration:
 def _stylesheet() -> weasyprint.CSS:
     """print.css with its @font-face rules, parsed once per process."""
     return weasyprint.CSS(
-        filename=str(PRINT_CSS), base_url=BASE_URL, url_fetcher=AssetOnlyFetcher(), font_config=_font_config()
+        filename=str(PRINT_CSS),
+        base_url=BASE_URL,
+        url_fetcher=AssetOnlyFetcher(),
+        font_config=_font_config(),
     )
 
 
@@ -106,7 +132,12 @@ def stylesheets() -> list[weasyprint.CSS]:
 
 def write_options() -> dict[str, object]:
     """Options for ``write_pdf``: fixed, never taken from user data."""
-    return {"presentational_hints": False, "attachments": None, "xmp_metadata": None, "pdf_forms": False}
+    return {
+        "presentational_hints": False,
+        "attachments": None,
+        "xmp_metadata": None,
+        "pdf_forms": False,
+    }
 
 
 def render_html(template_name: str, context: Mapping[str, object]) -> str:
@@ -116,9 +147,17 @@ def render_html(template_name: str, context: Mapping[str, object]) -> str:
 def html_to_pdf(html: str, *, fetcher: AssetOnlyFetcher | None = None) -> bytes:
     """Convert trusted-template HTML to PDF bytes with the asset-only fetcher."""
     started = time.perf_counter()
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or AssetOnlyFetcher())
-    pdf = document.write_pdf(stylesheets=stylesheets(), font_config=_font_config(), **write_options())
-    logger.info("pdf: rendered %d bytes in %.0f ms", len(pdf), (time.perf_counter() - started) * 1000)
+    document = weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=fetcher or AssetOnlyFetcher()
+    )
+    pdf = document.write_pdf(
+        stylesheets=stylesheets(), font_config=_font_config(), **write_options()
+    )
+    logger.info(
+        "pdf: rendered %d bytes in %.0f ms",
+        len(pdf),
+        (time.perf_counter() - started) * 1000,
+    )
     return pdf
 
 

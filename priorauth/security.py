@@ -22,7 +22,14 @@ from django.utils import timezone
 
 # Views a signed-in but unverified user may still reach.
 OTP_EXEMPT_URL_NAMES = frozenset(
-    {"pa-otp-verify", "pa-login", "pa-logout", "pa-health", "admin:login", "admin:logout"}
+    {
+        "pa-otp-verify",
+        "pa-login",
+        "pa-logout",
+        "pa-health",
+        "admin:login",
+        "admin:logout",
+    }
 )
 
 
@@ -47,13 +54,17 @@ class OTPRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
         match = request.resolver_match
         if match is None or match.view_name in OTP_EXEMPT_URL_NAMES:
             return None
         if not user_needs_otp(request.user):
             return None
-        return redirect(f"{reverse('pa-otp-verify')}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(
+            f"{reverse('pa-otp-verify')}?{urlencode({'next': request.get_full_path()})}"
+        )
 
 
 def user_sessions_end(*, user_id: int) -> int:
@@ -68,7 +79,9 @@ def user_sessions_end(*, user_id: int) -> int:
 
 
 @receiver(pre_save, dispatch_uid="priorauth_user_was_active")
-def _remember_active(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+def _remember_active(
+    sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
+) -> None:
     from django.contrib.auth import get_user_model
 
     if sender is not get_user_model() or instance.pk is None:
@@ -76,12 +89,16 @@ def _remember_active(sender: Any, instance: Any, update_fields: Any = None, **kw
     if update_fields is not None and "is_active" not in update_fields:
         return
     instance._was_active = (
-        sender.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+        sender.objects.filter(pk=instance.pk)
+        .values_list("is_active", flat=True)
+        .first()
     )
 
 
 @receiver(post_save, dispatch_uid="priorauth_user_deactivated")
-def _end_sessions_on_deactivation(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+def _end_sessions_on_deactivation(
+    sender: Any, instance: Any, created: bool, **kwargs: Any
+) -> None:
     from django.contrib.auth import get_user_model
 
     if sender is not get_user_model() or created:

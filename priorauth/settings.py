@@ -25,7 +25,9 @@ def envbool(name: str, default: bool) -> bool:
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r}: expected one of 1/0, true/false, yes/no"
+    )
 
 
 def envint(name: str, default: int) -> int:
@@ -57,7 +59,9 @@ def envsecret(name: str, *, debug: bool) -> str:
     if not value:
         if debug:
             return "dev-only-insecure-key-" + "x" * 40
-        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            f"{name} (or {name}_FILE) must be set when DEBUG is off"
+        )
     if not debug and (len(value) < 50 or value.startswith("django-insecure-")):
         raise ImproperlyConfigured(f"{name} must be at least 50 random characters")
     return value
@@ -65,7 +69,9 @@ def envsecret(name: str, *, debug: bool) -> str:
 
 DEBUG = envbool("PRIORAUTH_DEBUG", True)
 SECRET_KEY = envsecret("PRIORAUTH_SECRET_KEY", debug=DEBUG)
-ALLOWED_HOSTS = envlist("PRIORAUTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = envlist(
+    "PRIORAUTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = envlist("PRIORAUTH_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -124,12 +130,16 @@ if _database_url:
     try:
         DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
     except Exception as exc:  # dj-database-url raises several types
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL: {exc}"
+        ) from None
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("PRIORAUTH_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": os.environ.get(
+                "PRIORAUTH_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")
+            ),
             "OPTIONS": {
                 # WAL lets readers run during a write; IMMEDIATE takes the write lock
                 # at BEGIN so two writers queue instead of failing with "locked".
@@ -156,7 +166,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -196,7 +208,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Where signing keys and the practice CA live: never inside the repository.
-PRIORAUTH_KEY_DIR = Path(os.environ.get("PRIORAUTH_KEY_DIR", str(BASE_DIR / "var" / "keys")))
+PRIORAUTH_KEY_DIR = Path(
+    os.environ.get("PRIORAUTH_KEY_DIR", str(BASE_DIR / "var" / "keys"))
+)
 
 # Bodies over 1 MB (forms, JSON import) are refused with a 400 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
@@ -218,9 +232,14 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"escape_control_chars": {"()": "priorauth.logfilters.EscapeControlChars"}},
+    "filters": {
+        "escape_control_chars": {"()": "priorauth.logfilters.EscapeControlChars"}
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["escape_control_chars"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["escape_control_chars"],
+        }
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -32,7 +32,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -40,6 +39,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from django.conf import settings
 
 FIELD_NAME = "PhysicianSignature"
 CA_YEARS = 10
@@ -95,7 +96,9 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _passphrase() -> bytes | None:
-    value = getattr(settings, "PRIORAUTH_CA_PASSPHRASE", "") or os.environ.get("PRIORAUTH_CA_PASSPHRASE", "")
+    value = getattr(settings, "PRIORAUTH_CA_PASSPHRASE", "") or os.environ.get(
+        "PRIORAUTH_CA_PASSPHRASE", ""
+    )
     return value.encode() if value else None
 
 
@@ -118,10 +121,17 @@ def create_practice_ca(*, practice_id: int, practice_name: str) -> tuple[Path, b
         return cert_path, False
     _mkdir_private(practice_dir(practice_id))
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, (practice_name or f"Practice {practice_id}")[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"priorauth practice {practice_id} signing CA"),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(
+                NameOID.ORGANIZATION_NAME,
+                (practice_name or f"Practice {practice_id}")[:64],
+            ),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, f"priorauth practice {practice_id} signing CA"
+            ),
+        ]
+    )
     now = _now()
     cert = (
         x509.CertificateBuilder()
@@ -133,19 +143,36 @@ def create_practice_ca(*, practice_id: int, practice_name: str) -> tuple[Path, b
         .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
         .sign(key, hashes.SHA256())
     )
     passphrase = _passphrase()
     encryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
     )
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    _write_private(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        ),
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, True
 
@@ -157,7 +184,9 @@ def load_ca(practice_id: int) -> tuple[x509.Certificate, ec.EllipticCurvePrivate
             f"No signing CA for practice {practice_id}: run 'manage.py create_practice_ca --practice {practice_id}'."
         )
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=_passphrase())
+    key = serialization.load_pem_private_key(
+        key_path.read_bytes(), password=_passphrase()
+    )
     return cert, key  # type: ignore[return-value]
 
 
@@ -171,11 +200,18 @@ def ca_certificate(practice_id: int) -> asn1_x509.Certificate:
 
 
 def _subject(identity: SignerIdentity) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, f"{identity.printed_name}, {identity.credentials}".strip(", ")[:64])]
+    attrs = [
+        x509.NameAttribute(
+            NameOID.COMMON_NAME,
+            f"{identity.printed_name}, {identity.credentials}".strip(", ")[:64],
+        )
+    ]
     if identity.npi:
         attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"NPI:{identity.npi}"))
     if identity.organization:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization[:64]))
+        attrs.append(
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organization[:64])
+        )
     return x509.Name(attrs)
 
 
@@ -186,12 +222,18 @@ def physician_certificate_current(identity: SignerIdentity) -> bool:
         return False
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     now = _now()
-    if not (cert.not_valid_before_utc <= now < cert.not_valid_after_utc - dt.timedelta(days=7)):
+    if not (
+        cert.not_valid_before_utc
+        <= now
+        < cert.not_valid_after_utc - dt.timedelta(days=7)
+    ):
         return False
     return cert.subject == _subject(identity)
 
 
-def issue_physician_certificate(identity: SignerIdentity, *, force: bool = False) -> tuple[Path, bool]:
+def issue_physician_certificate(
+    identity: SignerIdentity, *, force: bool = False
+) -> tuple[Path, bool]:
     """Issue (or keep) the physician's signing certificate. Returns (cert path, issued)."""
     cert_path, key_path = physician_paths(identity.practice_id, identity.user_id)
     if not force and physician_certificate_current(identity):
@@ -207,23 +249,41 @@ def issue_physician_certificate(identity: SignerIdentity, *, force: bool = False
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(min(now + dt.timedelta(days=365 * CERT_YEARS), ca_cert.not_valid_after_utc))
+        .not_valid_after(
+            min(now + dt.timedelta(days=365 * CERT_YEARS), ca_cert.not_valid_after_utc)
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    _write_private(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, True
 
@@ -231,10 +291,20 @@ def issue_physician_certificate(identity: SignerIdentity, *, force: bool = False
 def _signer(identity: SignerIdentity) -> signers.SimpleSigner:
     cert_path, key_path = physician_paths(identity.practice_id, identity.user_id)
     if not (cert_path.exists() and key_path.exists()):
-        raise SigningUnavailable("No signing certificate for this physician: run 'manage.py issue_physician_certificate'.")
+        raise SigningUnavailable(
+            "No signing certificate for this physician: run 'manage.py issue_physician_certificate'."
+        )
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    cert = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(serialization.Encoding.DER))
+    der_key = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    cert = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(
+            serialization.Encoding.DER
+        )
+    )
     root = ca_certificate(identity.practice_id)
     return signers.SimpleSigner(
         signing_cert=cert,
@@ -272,24 +342,48 @@ class SignatureCheck:
     summary: str
 
 
-def validate_signed_pdf(pdf: bytes, trust_root: asn1_x509.Certificate) -> SignatureCheck:
+def validate_signed_pdf(
+    pdf: bytes, trust_root: asn1_x509.Certificate
+) -> SignatureCheck:
     """Check the physician signature against the practice CA, with no network access."""
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         sigs = reader.embedded_signatures
     except Exception as exc:  # noqa: BLE001 - a damaged file is simply "not valid"
-        return SignatureCheck(False, False, False, False, False, "", f"unreadable: {type(exc).__name__}")
+        return SignatureCheck(
+            False, False, False, False, False, "", f"unreadable: {type(exc).__name__}"
+        )
     if len(sigs) != 1:
-        return SignatureCheck(False, False, False, False, False, "", f"{len(sigs)} signatures found")
-    context = ValidationContext(trust_roots=[trust_root], allow_fetching=False, revocation_mode="soft-fail")
+        return SignatureCheck(
+            False, False, False, False, False, "", f"{len(sigs)} signatures found"
+        )
+    context = ValidationContext(
+        trust_roots=[trust_root], allow_fetching=False, revocation_mode="soft-fail"
+    )
     try:
         status = validate_pdf_signature(sigs[0], context)
     except Exception as exc:  # noqa: BLE001
-        return SignatureCheck(False, False, False, False, False, "", f"invalid: {type(exc).__name__}")
+        return SignatureCheck(
+            False, False, False, False, False, "", f"invalid: {type(exc).__name__}"
+        )
     entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
-    ok = bool(status.bottom_line and status.intact and status.valid and status.trusted and entire)
-    return SignatureCheck(ok, status.intact, status.valid, status.trusted, entire, signer, status.summary())
+    ok = bool(
+        status.bottom_line
+        and status.intact
+        and status.valid
+        and status.trusted
+        and entire
+    )
+    return SignatureCheck(
+        ok,
+        status.intact,
+        status.valid,
+        status.trusted,
+        entire,
+        signer,
+        status.summary(),
+    )
 
 
 def sha256_hex(data: bytes) -> str:

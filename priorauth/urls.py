@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import path
 
-from priorauth import views, views_audit, views_security
-from priorauth import views_pdf
-from priorauth import views_workflow
-from priorauth import views_import
+from priorauth import (
+    views,
+    views_audit,
+    views_import,
+    views_pdf,
+    views_security,
+    views_workflow,
+)
 
 urlpatterns = [
     path("health/", views.health, name="pa-health"),
@@ -15,7 +19,11 @@ urlpatterns = [
     path("requests/prior-counts/", views.prior_counts_json, name="pa-prior-counts"),
     path("requests/<int:pk>/", views.request_detail, name="pa-request-detail"),
     path("requests/<int:pk>/edit/", views.request_edit, name="pa-request-edit"),
-    path("requests/<int:pk>/send-for-signature/", views.request_send_for_signature, name="pa-request-send"),
+    path(
+        "requests/<int:pk>/send-for-signature/",
+        views.request_send_for_signature,
+        name="pa-request-send",
+    ),
     path("patients/", views.patient_list, name="pa-patient-list"),
     path("patients/<int:pk>/", views.patient_detail, name="pa-patient-detail"),
     path("admin/", admin.site.urls),
@@ -25,9 +33,23 @@ urlpatterns = [
     path("audit/export.csv", views_audit.audit_export, name="pa-audit-export"),
     path("requests/<int:pk>/pdf/", views_pdf.request_pdf, name="pa-request-pdf"),
     path("requests/<int:pk>/sign/", views_pdf.request_sign, name="pa-request-sign"),
-    path("requests/<int:pk>/signed/<int:doc_pk>.pdf", views_pdf.request_signed_pdf, name="pa-request-signed-pdf"),
-    path("requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"),
-    path("requests/<int:pk>/submission/", views_workflow.request_record_submission, name="pa-request-submission"),
-    path("requests/<int:pk>/decision/", views_workflow.request_record_decision, name="pa-request-decision"),
+    path(
+        "requests/<int:pk>/signed/<int:doc_pk>.pdf",
+        views_pdf.request_signed_pdf,
+        name="pa-request-signed-pdf",
+    ),
+    path(
+        "requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"
+    ),
+    path(
+        "requests/<int:pk>/submission/",
+        views_workflow.request_record_submission,
+        name="pa-request-submission",
+    ),
+    path(
+        "requests/<int:pk>/decision/",
+        views_workflow.request_record_decision,
+        name="pa-request-decision",
+    ),
     path("requests/import/", views_import.request_import, name="pa-request-import"),
 ]

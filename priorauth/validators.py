@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from priorauth.icd10 import cm
-
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from priorauth.icd10 import cm
 from priorauth.rules.levels import LevelError, parse_level
 
 NPI_PREFIX = "80840"  # ISO card issuer prefix that the NPI check digit is computed over
@@ -91,7 +90,9 @@ def normalize_icd10(value: str) -> str:
         raise ValidationError("Enter an ICD-10-CM code, e.g. M47.816.", code="required")
     if not cm.is_valid_item(raw):
         raise ValidationError(
-            "%(value)s is not an ICD-10-CM code.", code="icd10_unknown", params={"value": raw}
+            "%(value)s is not an ICD-10-CM code.",
+            code="icd10_unknown",
+            params={"value": raw},
         )
     if not cm.is_leaf(raw):
         raise ValidationError(
@@ -112,7 +113,9 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _RANGE = re.compile(r"^\s*\d+(\.\d+)?\s*(-|–|to)\s*\d+(\.\d+)?\s*$")
 
 
-def parse_score(value: str, *, low: float = 0, high: float = 10, label: str = "score") -> float | None:
+def parse_score(
+    value: str, *, low: float = 0, high: float = 10, label: str = "score"
+) -> float | None:
     """One number in [low, high]; ranges like ``2-8`` are refused with their own code."""
     raw = (value or "").strip()
     if not raw:

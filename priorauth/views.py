@@ -65,14 +65,18 @@ def _practice_id(request: HttpRequest) -> int | None:
 
 def _get_request_for_user(request: HttpRequest, pk: int) -> m.AuthRequest:
     try:
-        return services.auth_request_queryset_for_detail().get(pk=pk, practice_id=_practice_id(request))
+        return services.auth_request_queryset_for_detail().get(
+            pk=pk, practice_id=_practice_id(request)
+        )
     except m.AuthRequest.DoesNotExist:
         raise Http404("No such request") from None
 
 
 def _get_patient_for_user(request: HttpRequest, pk: Any) -> m.Patient:
     try:
-        return m.Patient.objects.select_related("payer_profile").get(pk=int(pk), practice_id=_practice_id(request))
+        return m.Patient.objects.select_related("payer_profile").get(
+            pk=int(pk), practice_id=_practice_id(request)
+        )
     except (m.Patient.DoesNotExist, TypeError, ValueError):
         raise Http404("No such patient") from None
 
@@ -96,7 +100,13 @@ def _findings_context(obj: m.AuthRequest) -> dict[str, Any]:
             for finding in findings:
                 anchor = pa_forms.field_anchor(finding.field)
                 linkable = anchor and not obj.is_locked
-                rows.append({"f": finding, "anchor": anchor, "href": f"{edit_url}#{anchor}" if linkable else ""})
+                rows.append(
+                    {
+                        "f": finding,
+                        "anchor": anchor,
+                        "href": f"{edit_url}#{anchor}" if linkable else "",
+                    }
+                )
             levels.append((level, rows))
         groups.append((severity, levels))
     return {"evaluation": evaluation, "finding_groups": groups}
@@ -123,7 +133,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     status = source.get("tab", source.get("status", ""))
     if status not in m.AuthRequest.Status.values:
         status = ""
-    payer, physician = form.cleaned_or_empty("payer"), form.cleaned_or_empty("physician")
+    payer, physician = (
+        form.cleaned_or_empty("payer"),
+        form.cleaned_or_empty("physician"),
+    )
     filters = services.WorklistFilters(
         status=status,
         payer_id=payer.pk if payer else None,
@@ -132,7 +145,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         dos_to=form.cleaned_or_empty("dos_to"),
         search=(form.cleaned_or_empty("q") or "") if searching_allowed else "",
     )
-    rows, counts = services.auth_request_worklist(practice_id=practice_id, filters=filters)
+    rows, counts = services.auth_request_worklist(
+        practice_id=practice_id, filters=filters
+    )
     page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
     today = timezone.localdate()
     for row in page.object_list:
@@ -142,8 +157,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     link_params = {
         key: value
         for key, value in (
-            ("payer", filters.payer_id), ("physician", filters.physician_id),
-            ("dos_from", filters.dos_from), ("dos_to", filters.dos_to),
+            ("payer", filters.payer_id),
+            ("physician", filters.physician_id),
+            ("dos_from", filters.dos_from),
+            ("dos_to", filters.dos_to),
         )
         if value
     }
@@ -151,7 +168,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "status": status,
-        "tabs": [(value, label, counts[value]) for value, label in m.AuthRequest.Status.choices],
+        "tabs": [
+            (value, label, counts[value])
+            for value, label in m.AuthRequest.Status.choices
+        ],
         "total": sum(counts.values()),
         "searching": bool(filters.search),
         "filtered": bool(filters.search or link_params),
@@ -173,7 +193,9 @@ def request_create(request: HttpRequest) -> HttpResponse:
     and the practice's 10 most recently used patients. The request form's POST carries
     the patient as a hidden field too.
     """
-    patient_pk = (request.POST.get("patient") if request.method == "POST" else None) or request.GET.get("patient")
+    patient_pk = (
+        request.POST.get("patient") if request.method == "POST" else None
+    ) or request.GET.get("patient")
     if not patient_pk:
         return _patient_picker(request)
     patient = _get_patient_for_user(request, patient_pk)
@@ -184,9 +206,15 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
     practice_id = _practice_id(request)
     if practice_id is None:
         raise Http404("No practice")
-    form = pa_forms.PatientSearchForm(request.POST if request.method == "POST" else None)
+    form = pa_forms.PatientSearchForm(
+        request.POST if request.method == "POST" else None
+    )
     search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    matches, more = services.patient_search(practice_id=practice_id, search=search) if search else ([], False)
+    matches, more = (
+        services.patient_search(practice_id=practice_id, search=search)
+        if search
+        else ([], False)
+    )
     ctx = {
         "form": form,
         "searched": bool(search),
@@ -201,46 +229,70 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
     if obj.is_locked:
-        messages.error(request, f"This request is {obj.get_status_display().lower()} and can no longer be edited.")
+        messages.error(
+            request,
+            f"This request is {obj.get_status_display().lower()} and can no longer be edited.",
+        )
         return redirect(obj)
     return _request_form_page(request, obj, patient=obj.patient)
 
 
-def _request_form_page(request: HttpRequest, obj: m.AuthRequest, *, patient: m.Patient) -> HttpResponse:
+def _request_form_page(
+    request: HttpRequest, obj: m.AuthRequest, *, patient: m.Patient
+) -> HttpResponse:
     """The request page; ``obj`` comes with its rows prefetched when it exists
     (``services.auth_request_queryset_for_detail``), and the formsets reuse them."""
     practice_id = _practice_id(request)
     if practice_id is None:
         raise Http404("No practice")
     data = request.POST if request.method == "POST" else None
-    form = pa_forms.AuthRequestForm(data, instance=obj, practice=practice_id, patient=patient)
+    form = pa_forms.AuthRequestForm(
+        data, instance=obj, practice=practice_id, patient=patient
+    )
     formsets = pa_forms.request_formsets(data=data, instance=obj)
     if data is not None:
         if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
             try:
                 saved = concurrency.auth_request_save_checked(
-                    request=form.save(commit=False), formsets=formsets.values(), user=request.user,  # type: ignore[arg-type]
+                    request=form.save(commit=False),
+                    formsets=formsets.values(),
+                    user=request.user,  # type: ignore[arg-type]
                     expected_lock_version=data.get("lock_version"),
                 )
             except concurrency.ConcurrentEditError as exc:
                 form.add_error(None, ValidationError(exc.message, code=exc.code))
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Request saved. Findings below are re-checked on every save.")
+                messages.success(
+                    request,
+                    "Request saved. Findings below are re-checked on every save.",
+                )
                 return redirect("pa-request-edit", pk=saved.pk)
         else:
-            messages.error(request, "The request was not saved. Fix the fields marked in red; everything you typed is kept.")
+            messages.error(
+                request,
+                "The request was not saved. Fix the fields marked in red; everything you typed is kept.",
+            )
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
         "patient": patient,
         # The version this page was built from; a stale save is refused (services.concurrency).
-        "lock_version": data.get("lock_version", obj.lock_version) if data is not None else obj.lock_version,
+        "lock_version": data.get("lock_version", obj.lock_version)
+        if data is not None
+        else obj.lock_version,
         "formsets": [
-            (prefix, pa_forms.FORMSET_TITLES[prefix], pa_forms.FORMSET_ADD_LABELS[prefix], fs)
+            (
+                prefix,
+                pa_forms.FORMSET_TITLES[prefix],
+                pa_forms.FORMSET_ADD_LABELS[prefix],
+                fs,
+            )
             for prefix, fs in formsets.items()
         ],
-        "formset_errors": any(fs.non_form_errors() for fs in formsets.values()) if data is not None else False,
+        "formset_errors": any(fs.non_form_errors() for fs in formsets.values())
+        if data is not None
+        else False,
     }
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
@@ -274,7 +326,9 @@ def request_send_for_signature(request: HttpRequest, pk: int) -> HttpResponse:
     except services.WorkflowError as exc:
         messages.error(request, f"Not sent for signature: {exc}")
         return redirect(obj)
-    messages.success(request, "Sent for signature. A physician can now review and sign it.")
+    messages.success(
+        request, "Sent for signature. A physician can now review and sign it."
+    )
     return redirect(obj)
 
 
@@ -300,11 +354,18 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
             canonical[level] = v.normalize_level(level)
         except ValidationError:
             invalid.append(level)
-    on = parse_date(request.POST.get("date_of_service", "") or "") if request.POST.get("date_of_service") else None
+    on = (
+        parse_date(request.POST.get("date_of_service", "") or "")
+        if request.POST.get("date_of_service")
+        else None
+    )
     has_history = services.patient_has_history(patient=patient)
     counts = (
         services.history_prior_counts(
-            patient=patient, procedure_type=procedure, levels=set(canonical.values()), on=on
+            patient=patient,
+            procedure_type=procedure,
+            levels=set(canonical.values()),
+            on=on,
         )
         if has_history
         else {}
@@ -312,7 +373,10 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "has_history": has_history,
-            "counts": {typed_level: counts.get(canon) for typed_level, canon in canonical.items()},
+            "counts": {
+                typed_level: counts.get(canon)
+                for typed_level, canon in canonical.items()
+            },
             "canonical": canonical,
             "invalid": invalid,
         }
@@ -328,16 +392,26 @@ PATIENTS_PER_PAGE = 25
 def patient_list(request: HttpRequest) -> HttpResponse:
     """The practice's patients, 25 a page; a search is POSTed (no names in URLs)."""
     practice_id = _practice_id(request)
-    form = pa_forms.PatientSearchForm(request.POST if request.method == "POST" else None)
+    form = pa_forms.PatientSearchForm(
+        request.POST if request.method == "POST" else None
+    )
     search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    ctx: dict[str, Any] = {"form": form, "searched": bool(search), "limit": services.PATIENT_PICKER_LIMIT}
+    ctx: dict[str, Any] = {
+        "form": form,
+        "searched": bool(search),
+        "limit": services.PATIENT_PICKER_LIMIT,
+    }
     if search:
-        ctx["patients"], ctx["more"] = services.patient_search(practice_id=practice_id, search=search)
-    else:
-        patients = m.Patient.objects.filter(practice_id=practice_id).select_related("payer_profile")
-        ctx["page"] = Paginator(patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE).get_page(
-            request.GET.get("page")
+        ctx["patients"], ctx["more"] = services.patient_search(
+            practice_id=practice_id, search=search
         )
+    else:
+        patients = m.Patient.objects.filter(practice_id=practice_id).select_related(
+            "payer_profile"
+        )
+        ctx["page"] = Paginator(
+            patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE
+        ).get_page(request.GET.get("page"))
         ctx["patients"] = ctx["page"].object_list
     return render(request, "priorauth/patient_list.html", ctx)
 
@@ -347,7 +421,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = {
         "patient": patient,
         "history": patient.history.all(),
-        "requests": patient.requests.select_related("payer_profile").prefetch_related("levels"),
+        "requests": patient.requests.select_related("payer_profile").prefetch_related(
+            "levels"
+        ),
     }
     return render(request, "priorauth/patient_detail.html", ctx)
-

@@ -21,13 +21,21 @@ EXPORT_LIMIT = 50_000
 class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False, max_length=40)
     user = forms.ModelChoiceField(queryset=m.User.objects.none(), required=False)
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
-    def __init__(self, *args, practice_id: int | None, everyone: bool, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args, practice_id: int | None, everyone: bool, **kwargs
+    ) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         users = m.User.objects.order_by("username")
-        self.fields["user"].queryset = users if everyone else users.filter(practice_id=practice_id)
+        self.fields["user"].queryset = (
+            users if everyone else users.filter(practice_id=practice_id)
+        )
 
 
 def _require_audit_reader(request: HttpRequest) -> bool:
@@ -41,15 +49,23 @@ def _require_audit_reader(request: HttpRequest) -> bool:
 
 
 def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    return timezone.make_aware(
+        datetime.combine(day, time.min), timezone.get_current_timezone()
+    )
 
 
-def _filtered_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[m.AuditEvent]]:
+def _filtered_events(
+    request: HttpRequest,
+) -> tuple[AuditFilterForm, QuerySet[m.AuditEvent]]:
     everyone = _require_audit_reader(request)
-    events = m.AuditEvent.objects.select_related("user", "practice").order_by("-at", "-id")
+    events = m.AuditEvent.objects.select_related("user", "practice").order_by(
+        "-at", "-id"
+    )
     if not everyone:
         events = events.filter(practice_id=request.user.practice_id)
-    form = AuditFilterForm(request.GET or None, practice_id=request.user.practice_id, everyone=everyone)
+    form = AuditFilterForm(
+        request.GET or None, practice_id=request.user.practice_id, everyone=everyone
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["action"]:
@@ -59,7 +75,9 @@ def _filtered_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[m.
         if data["date_from"]:
             events = events.filter(at__gte=_start_of(data["date_from"]))
         if data["date_to"]:
-            events = events.filter(at__lt=_start_of(data["date_to"] + timedelta(days=1)))
+            events = events.filter(
+                at__lt=_start_of(data["date_to"] + timedelta(days=1))
+            )
     elif form.is_bound:
         events = events.none()
     return form, events
@@ -90,7 +108,19 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     writer = csv.writer(response)
-    writer.writerow(["time_utc", "user_id", "username", "practice_id", "action", "object_type", "object_id", "ip", "detail"])
+    writer.writerow(
+        [
+            "time_utc",
+            "user_id",
+            "username",
+            "practice_id",
+            "action",
+            "object_type",
+            "object_id",
+            "ip",
+            "detail",
+        ]
+    )
     for event in events[:EXPORT_LIMIT].iterator():
         writer.writerow(
             [

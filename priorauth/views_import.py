@@ -28,14 +28,21 @@ class RequestImportForm(forms.Form):
         label="JSON file",
         required=False,
         help_text="A .json file in the priorauth request format, at most 1 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json", "class": "form-control"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".json,application/json", "class": "form-control"}
+        ),
     )
     text = forms.CharField(
         label="…or paste the JSON",
         required=False,
         strip=False,
         widget=forms.Textarea(
-            attrs={"rows": 14, "class": "form-control font-monospace", "spellcheck": "false", "autocomplete": "off"}
+            attrs={
+                "rows": 14,
+                "class": "form-control font-monospace",
+                "spellcheck": "false",
+                "autocomplete": "off",
+            }
         ),
     )
 
@@ -68,7 +75,9 @@ def _document(form: RequestImportForm) -> bytes | str:
             raise _TooLarge()
         return data
     if not text.strip():
-        raise RequestFormatError([("", "choose a JSON file or paste the JSON of a request")])
+        raise RequestFormatError(
+            [("", "choose a JSON file or paste the JSON of a request")]
+        )
     if len(text.encode("utf-8", "surrogatepass")) > MAX_IMPORT_BYTES:
         raise _TooLarge()
     return text
@@ -76,7 +85,10 @@ def _document(form: RequestImportForm) -> bytes | str:
 
 def _require_import_role(request: HttpRequest) -> None:
     user = request.user
-    if getattr(user, "practice_id", None) is None or getattr(user, "role", None) not in services.IMPORT_ROLES:
+    if (
+        getattr(user, "practice_id", None) is None
+        or getattr(user, "role", None) not in services.IMPORT_ROLES
+    ):
         raise PermissionDenied("Importing needs a practice account.")
 
 
@@ -92,15 +104,24 @@ def request_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 facts = loads_request(_document(form))
-                obj = services.auth_request_import(facts=facts, user=request.user, http_request=request)
+                obj = services.auth_request_import(
+                    facts=facts, user=request.user, http_request=request
+                )
             except _TooLarge:
                 status = 400
-                problems = [("file", f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; nothing was imported")]
+                problems = [
+                    (
+                        "file",
+                        f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; nothing was imported",
+                    )
+                ]
             except RequestFormatError as exc:  # includes services.ImportProblem
                 problems = list(exc.errors)
             else:
                 s = obj.import_summary  # type: ignore[attr-defined]
-                patient = "a new patient" if s.patient_created else "an existing patient"
+                patient = (
+                    "a new patient" if s.patient_created else "an existing patient"
+                )
                 added = f"{s.history_added} history row{'s' if s.history_added != 1 else ''} added"
                 if s.history_skipped:
                     added += f", {s.history_skipped} already on file"
@@ -111,8 +132,15 @@ def request_import(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(obj)
         if problems:
-            messages.error(request, "Nothing was imported. Fix the problems listed below and try again.")
+            messages.error(
+                request,
+                "Nothing was imported. Fix the problems listed below and try again.",
+            )
     else:
         form = RequestImportForm()
-    ctx: dict[str, Any] = {"form": form, "problems": problems, "max_mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+    ctx: dict[str, Any] = {
+        "form": form,
+        "problems": problems,
+        "max_mb": MAX_IMPORT_BYTES // (1024 * 1024),
+    }
     return render(request, "priorauth/request_import.html", ctx, status=status)

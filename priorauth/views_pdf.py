@@ -24,15 +24,21 @@ from priorauth.signing import SigningUnavailable
 
 class SignForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    confirm = forms.BooleanField(label="I have reviewed the packet and the findings, and I sign the attestation.")
+    confirm = forms.BooleanField(
+        label="I have reviewed the packet and the findings, and I sign the attestation."
+    )
 
 
 def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
     try:
-        return services.auth_request_queryset_for_detail().select_related("practice").get(
-            pk=pk, practice_id=getattr(request.user, "practice_id", None)
+        return (
+            services.auth_request_queryset_for_detail()
+            .select_related("practice")
+            .get(pk=pk, practice_id=getattr(request.user, "practice_id", None))
         )
     except m.AuthRequest.DoesNotExist:
         raise Http404("No such request") from None
@@ -51,8 +57,15 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft packet (DRAFT on every page)."""
     obj = _get_request(request, pk)
     data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
-    audit_log(action="request-pdf.draft", request=request, obj=obj, detail=f"rev={obj.revision}")
-    return _pdf_response(data, pdf.pdf_filename(request_id=obj.pk, revision=obj.revision, kind="draft"))
+    audit_log(
+        action="request-pdf.draft",
+        request=request,
+        obj=obj,
+        detail=f"rev={obj.revision}",
+    )
+    return _pdf_response(
+        data, pdf.pdf_filename(request_id=obj.pk, revision=obj.revision, kind="draft")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,25 +79,46 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             document = services.auth_request_sign(
-                request=obj, user=user, password=form.cleaned_data["password"]  # type: ignore[arg-type]
+                request=obj,
+                user=user,
+                password=form.cleaned_data["password"],  # type: ignore[arg-type]
             )
         except PermissionDenied:
-            audit_log(action="request-sign.denied", request=request, obj=obj, detail="reauth failed")
+            audit_log(
+                action="request-sign.denied",
+                request=request,
+                obj=obj,
+                detail="reauth failed",
+            )
             raise
         except (WorkflowError, SigningUnavailable) as exc:
             messages.error(request, str(exc))
         else:
-            audit_log(action="request-sign", request=request, obj=obj,
-                      detail=f"rev={document.revision} doc={document.pk}")
-            messages.success(request, "Signed. The signed packet is stored and the request is locked.")
+            audit_log(
+                action="request-sign",
+                request=request,
+                obj=obj,
+                detail=f"rev={document.revision} doc={document.pk}",
+            )
+            messages.success(
+                request,
+                "Signed. The signed packet is stored and the request is locked.",
+            )
             return redirect("pa-request-detail", pk=obj.pk)
     elif request.method == "POST":
-        audit_log(action="request-sign.denied", request=request, obj=obj, detail="form invalid")
+        audit_log(
+            action="request-sign.denied",
+            request=request,
+            obj=obj,
+            detail="form invalid",
+        )
         return _sign_page(request, obj, form, status=403)
     return _sign_page(request, obj, form)
 
 
-def _sign_page(request: HttpRequest, obj: m.AuthRequest, form: SignForm, status: int = 200) -> HttpResponse:
+def _sign_page(
+    request: HttpRequest, obj: m.AuthRequest, form: SignForm, status: int = 200
+) -> HttpResponse:
     evaluation = services.auth_request_evaluate(request=obj)
     context = {
         "obj": obj,
@@ -92,7 +126,9 @@ def _sign_page(request: HttpRequest, obj: m.AuthRequest, form: SignForm, status:
         "attestation": ATTESTATION,
         "groups": services.findings_grouped(evaluation=evaluation),
         "evaluation": evaluation,
-        "signed_documents": obj.signed_documents.all().only("pk", "revision", "printed_name", "signed_at", "sha256"),
+        "signed_documents": obj.signed_documents.all().only(
+            "pk", "revision", "printed_name", "signed_at", "sha256"
+        ),
     }
     return render(request, "priorauth/sign.html", context, status=status)
 
@@ -101,12 +137,20 @@ def _sign_page(request: HttpRequest, obj: m.AuthRequest, form: SignForm, status:
 def request_signed_pdf(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     """A stored signed PDF, byte for byte."""
     try:
-        document = services.signed_document_for_user(user=request.user, request_pk=pk, document_pk=doc_pk)  # type: ignore[arg-type]
+        document = services.signed_document_for_user(
+            user=request.user, request_pk=pk, document_pk=doc_pk
+        )  # type: ignore[arg-type]
     except m.SignedDocument.DoesNotExist:
         raise Http404("No such document") from None
-    audit_log(action="request-pdf.signed", request=request, obj=document, detail=f"request={pk}")
+    audit_log(
+        action="request-pdf.signed",
+        request=request,
+        obj=document,
+        detail=f"request={pk}",
+    )
     return _pdf_response(
-        bytes(document.pdf), pdf.pdf_filename(request_id=pk, revision=document.revision, kind="signed")
+        bytes(document.pdf),
+        pdf.pdf_filename(request_id=pk, revision=document.revision, kind="signed"),
     )
 
 
@@ -118,6 +162,14 @@ def request_revise(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkflowError as exc:
         messages.error(request, str(exc))
         return redirect("pa-request-detail", pk=obj.pk)
-    audit_log(action="request-revise", request=request, obj=obj, detail=f"new={new.pk} rev={new.revision}")
-    messages.success(request, f"Revision {new.revision} created as a draft. The signed revision is unchanged.")
+    audit_log(
+        action="request-revise",
+        request=request,
+        obj=obj,
+        detail=f"new={new.pk} rev={new.revision}",
+    )
+    messages.success(
+        request,
+        f"Revision {new.revision} created as a draft. The signed revision is unchanged.",
+    )
     return redirect("pa-request-detail", pk=new.pk)

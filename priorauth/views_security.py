@@ -19,7 +19,9 @@ class TokenForm(forms.Form):
         regex=r"^\d{6,8}$",
         max_length=8,
         error_messages={"invalid": "Enter the 6-digit code."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
     )
 
 
@@ -45,8 +47,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             audit_log(action="otp-verify", request=request, detail="result=success")
             return redirect(_safe_next(request))
         audit_log(action="otp-verify", request=request, detail="result=failure")
-        form.add_error("otp_token", forms.ValidationError("That code is not valid.", code="otp_invalid"))
-    return render(request, "registration/otp_verify.html", {"form": form, "next": _safe_next(request)})
+        form.add_error(
+            "otp_token",
+            forms.ValidationError("That code is not valid.", code="otp_invalid"),
+        )
+    return render(
+        request,
+        "registration/otp_verify.html",
+        {"form": form, "next": _safe_next(request)},
+    )
 
 
 def otp_setup(request: HttpRequest) -> HttpResponse:
@@ -55,20 +64,35 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/otp_setup.html", {"enabled": True})
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=request.user, name="authenticator", confirmed=False
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             device.confirmed = True
             device.save(update_fields=("confirmed",))
             django_otp.login(request, device)
-            audit_log(action="otp-enable", request=request, obj=device, detail="result=success")
+            audit_log(
+                action="otp-enable",
+                request=request,
+                obj=device,
+                detail="result=success",
+            )
             return render(request, "registration/otp_setup.html", {"enabled": True})
-        form.add_error("otp_token", forms.ValidationError("That code is not valid.", code="otp_invalid"))
+        form.add_error(
+            "otp_token",
+            forms.ValidationError("That code is not valid.", code="otp_invalid"),
+        )
     return render(
         request,
         "registration/otp_setup.html",
-        {"enabled": False, "form": form, "config_url": device.config_url, "secret": _base32(device.bin_key)},
+        {
+            "enabled": False,
+            "form": form,
+            "config_url": device.config_url,
+            "secret": _base32(device.bin_key),
+        },
     )
 
 

@@ -20,17 +20,22 @@ from django.views.decorators.http import require_http_methods
 from priorauth import models as m
 from priorauth import services
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+DATE = forms.DateInput(
+    attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"
+)
 
 
 class SubmissionForm(forms.Form):
     submitted_on = forms.DateField(label="Date sent", widget=DATE)
     channel = forms.ChoiceField(
-        label="Sent by", choices=[("", "---------"), *services.SUBMISSION_CHANNELS],
+        label="Sent by",
+        choices=[("", "---------"), *services.SUBMISSION_CHANNELS],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     payer_reference = forms.CharField(
-        label="Payer reference (case or tracking number)", required=False, max_length=100,
+        label="Payer reference (case or tracking number)",
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
 
@@ -38,25 +43,37 @@ class SubmissionForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="Payer's decision",
-        choices=[("approved", "Approved"), ("denied", "Denied"), ("pended", "Pended (more information requested)")],
+        choices=[
+            ("approved", "Approved"),
+            ("denied", "Denied"),
+            ("pended", "Pended (more information requested)"),
+        ],
         widget=forms.RadioSelect,
     )
     authorization_number = forms.CharField(
-        label="Authorization number", required=False, max_length=100,
+        label="Authorization number",
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     valid_from = forms.DateField(label="Valid from", required=False, widget=DATE)
     valid_to = forms.DateField(label="Valid to", required=False, widget=DATE)
     approved_units = forms.IntegerField(
-        label="Approved units", required=False, min_value=1,
+        label="Approved units",
+        required=False,
+        min_value=1,
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 1}),
     )
     denial_reason = forms.CharField(
-        label="Denial reason", required=False, max_length=2000,
+        label="Denial reason",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     pend_reason = forms.CharField(
-        label="What the payer asked for", required=False, max_length=2000,
+        label="What the payer asked for",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
@@ -75,7 +92,11 @@ def _run(form: forms.Form, call: Any) -> bool:
     try:
         call()
     except ValidationError as exc:
-        for field, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]:
+        for field, errors in (
+            exc.error_dict.items()
+            if hasattr(exc, "error_dict")
+            else [(None, exc.error_list)]
+        ):
             for error in errors:
                 form.add_error(field if field in form.fields else None, error)
         return False
@@ -88,18 +109,36 @@ def _run(form: forms.Form, call: Any) -> bool:
 @require_http_methods(["GET", "POST"])
 def request_record_submission(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
-    form = SubmissionForm(request.POST or None, initial={"submitted_on": timezone.localdate()})
+    form = SubmissionForm(
+        request.POST or None, initial={"submitted_on": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: services.auth_request_record_submission(
-            request=obj, user=request.user, submitted_on=data["submitted_on"],  # type: ignore[arg-type]
-            channel=data["channel"], payer_reference=data["payer_reference"],
-        )):
-            messages.success(request, "Submission recorded. Record the payer's decision when it arrives.")
+        if _run(
+            form,
+            lambda: services.auth_request_record_submission(
+                request=obj,
+                user=request.user,
+                submitted_on=data["submitted_on"],  # type: ignore[arg-type]
+                channel=data["channel"],
+                payer_reference=data["payer_reference"],
+            ),
+        ):
+            messages.success(
+                request,
+                "Submission recorded. Record the payer's decision when it arrives.",
+            )
             return redirect(obj)
-    return render(request, "priorauth/workflow_form.html", {
-        "obj": obj, "form": form, "title": "Record submission to the payer", "submit_label": "Record submission",
-    })
+    return render(
+        request,
+        "priorauth/workflow_form.html",
+        {
+            "obj": obj,
+            "form": form,
+            "title": "Record submission to the payer",
+            "submit_label": "Record submission",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,9 +147,23 @@ def request_record_decision(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: services.auth_request_record_decision(request=obj, user=request.user, **data)):  # type: ignore[arg-type]
-            messages.success(request, f"Decision recorded: {obj.get_status_display().lower()}.")
+        if _run(
+            form,
+            lambda: services.auth_request_record_decision(
+                request=obj, user=request.user, **data
+            ),
+        ):  # type: ignore[arg-type]
+            messages.success(
+                request, f"Decision recorded: {obj.get_status_display().lower()}."
+            )
             return redirect(obj)
-    return render(request, "priorauth/workflow_form.html", {
-        "obj": obj, "form": form, "title": "Record the payer's decision", "submit_label": "Record decision",
-    })
+    return render(
+        request,
+        "priorauth/workflow_form.html",
+        {
+            "obj": obj,
+            "form": form,
+            "title": "Record the payer's decision",
+            "submit_label": "Record decision",
+        },
+    )

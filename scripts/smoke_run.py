@@ -38,16 +38,26 @@ def main(base: str) -> int:
         print("smoke: no CSRF token on the login page")
         return 1
     form = urllib.parse.urlencode(
-        {"username": "billing", "password": "demo-billing-pass", "csrfmiddlewaretoken": token.group(1)}
+        {
+            "username": "billing",
+            "password": "demo-billing-pass",
+            "csrfmiddlewaretoken": token.group(1),
+        }
     ).encode()
-    request = urllib.request.Request(f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"})
+    request = urllib.request.Request(
+        f"{base}/accounts/login/",
+        data=form,
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
     worklist = opener.open(request).read().decode()
     checks = [
         ("worklist after login", "Worklist" in worklist),
         ("a demo patient on the worklist", "Quinlan" in worklist),
     ]
     detail = opener.open(f"{base}/requests/2/").read().decode()
-    checks.append(("the headline DVT-001 finding on demo request 2", "DVT-001" in detail))
+    checks.append(
+        ("the headline DVT-001 finding on demo request 2", "DVT-001" in detail)
+    )
     create = opener.open(f"{base}/requests/new/").read().decode()
     checks.append(("the new-request form", 'name="procedure_type"' in create))
     failed = [name for name, ok in checks if not ok]

@@ -37,8 +37,13 @@ def payer_profiles(db):  # type: ignore[no-untyped-def]
             )
     else:  # before the rules fixture exists
         PayerProfile.objects.create(
-            key="medicare", name="Original Medicare", kind="medicare", version=1,
-            effective_date=date(2024, 7, 14), policy_id="LCD L38803 / A58405", thresholds={},
+            key="medicare",
+            name="Original Medicare",
+            kind="medicare",
+            version=1,
+            effective_date=date(2024, 7, 14),
+            policy_id="LCD L38803 / A58405",
+            thresholds={},
         )
     return {p.key: p for p in PayerProfile.objects.all()}
 
@@ -47,7 +52,9 @@ def payer_profiles(db):  # type: ignore[no-untyped-def]
 def practice(db):  # type: ignore[no-untyped-def]
     from priorauth.models import Practice
 
-    return Practice.objects.create(name="Test Spine Practice", phone="555-0100", fax="555-0101")
+    return Practice.objects.create(
+        name="Test Spine Practice", phone="555-0100", fax="555-0101"
+    )
 
 
 @pytest.fixture
@@ -60,7 +67,13 @@ def other_practice(db):  # type: ignore[no-untyped-def]
 def _make_user(practice, username: str, role: str, **extra):  # type: ignore[no-untyped-def]
     from priorauth.models import User
 
-    user = User(username=username, practice=practice, role=role, first_name=username.title(), **extra)
+    user = User(
+        username=username,
+        practice=practice,
+        role=role,
+        first_name=username.title(),
+        **extra,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -74,7 +87,12 @@ def billing_user(practice):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def physician_user(practice):  # type: ignore[no-untyped-def]
     return _make_user(
-        practice, "drphys", "physician", last_name="Phys", credentials="MD", npi="1234567893"
+        practice,
+        "drphys",
+        "physician",
+        last_name="Phys",
+        credentials="MD",
+        npi="1234567893",
     )
 
 
@@ -93,8 +111,12 @@ def provider(practice, physician_user):  # type: ignore[no-untyped-def]
     from priorauth.models import Provider
 
     return Provider.objects.create(
-        practice=practice, name="Dana Phys", credentials="MD", npi="1234567893",
-        specialty="Pain medicine", user=physician_user,
+        practice=practice,
+        name="Dana Phys",
+        credentials="MD",
+        npi="1234567893",
+        specialty="Pain medicine",
+        user=physician_user,
     )
 
 
@@ -103,7 +125,10 @@ def facility(practice):  # type: ignore[no-untyped-def]
     from priorauth.models import Facility
 
     return Facility.objects.create(
-        practice=practice, name="Test Surgery Center", npi="1245319599", place_of_service="24"
+        practice=practice,
+        name="Test Surgery Center",
+        npi="1245319599",
+        place_of_service="24",
     )
 
 
@@ -112,8 +137,13 @@ def patient(practice, payer_profiles):  # type: ignore[no-untyped-def]
     from priorauth.models import Patient
 
     return Patient.objects.create(
-        practice=practice, first_name="Sam", last_name="Synthetic", dob=date(1958, 3, 14),
-        sex="F", member_id="ZZT900000001", payer_profile=payer_profiles["medicare"],
+        practice=practice,
+        first_name="Sam",
+        last_name="Synthetic",
+        dob=date(1958, 3, 14),
+        sex="F",
+        member_id="ZZT900000001",
+        payer_profile=payer_profiles["medicare"],
         plan_name="Medicare Part B",
     )
 

@@ -39,7 +39,14 @@ def page_data(
         "function_score": "44",
         "functional_impairment": "Cannot stand longer than 15 minutes.",
     }
-    rows = rows if rows is not None else {"levels": [{"level": "L4-L5", "side": "bilateral"}], "diagnoses": [{"code": "M47.816"}]}
+    rows = (
+        rows
+        if rows is not None
+        else {
+            "levels": [{"level": "L4-L5", "side": "bilateral"}],
+            "diagnoses": [{"code": "M47.816"}],
+        }
+    )
     initial = initial or {}
     for prefix in PREFIXES:
         items = rows.get(prefix, [])

@@ -27,23 +27,49 @@ def make_request(practice: Any, patient: Any, **fields: Any) -> Any:
     return AuthRequest.objects.create(**values)
 
 
-def practice_a_world(practice: Any, payer_profile: Any, physician: Any) -> dict[str, Any]:
+def practice_a_world(
+    practice: Any, payer_profile: Any, physician: Any
+) -> dict[str, Any]:
     """One object of every practice-scoped model, each with primary key SHARED_PK."""
     from priorauth import models as m
 
     patient = m.Patient.objects.create(
-        pk=SHARED_PK, practice=practice, first_name="Sam", last_name="Synthetic",
-        dob=date(1958, 3, 14), sex="F", member_id="ZZT900000001", payer_profile=payer_profile,
+        pk=SHARED_PK,
+        practice=practice,
+        first_name="Sam",
+        last_name="Synthetic",
+        dob=date(1958, 3, 14),
+        sex="F",
+        member_id="ZZT900000001",
+        payer_profile=payer_profile,
     )
-    provider = m.Provider.objects.create(pk=SHARED_PK, practice=practice, name="Dana Phys", npi="1234567893")
+    provider = m.Provider.objects.create(
+        pk=SHARED_PK, practice=practice, name="Dana Phys", npi="1234567893"
+    )
     facility = m.Facility.objects.create(
-        pk=SHARED_PK, practice=practice, name="Test Surgery Center", npi="1245319599", place_of_service="24"
+        pk=SHARED_PK,
+        practice=practice,
+        name="Test Surgery Center",
+        npi="1245319599",
+        place_of_service="24",
     )
-    request = make_request(practice, patient, pk=SHARED_PK, ordering_provider=provider, facility=facility)
+    request = make_request(
+        practice, patient, pk=SHARED_PK, ordering_provider=provider, facility=facility
+    )
     m.PriorProcedure.objects.create(
-        pk=SHARED_PK, patient=patient, date=date(2026, 1, 5), procedure="mbb", levels="L4-L5"
+        pk=SHARED_PK,
+        patient=patient,
+        date=date(2026, 1, 5),
+        procedure="mbb",
+        levels="L4-L5",
     )
-    for model in (m.RequestLevel, m.BlockResponse, m.ConservativeCare, m.ImagingStudy, m.Diagnosis):
+    for model in (
+        m.RequestLevel,
+        m.BlockResponse,
+        m.ConservativeCare,
+        m.ImagingStudy,
+        m.Diagnosis,
+    ):
         kwargs: dict[str, Any] = {"pk": SHARED_PK, "request": request}
         if model is m.RequestLevel:
             kwargs.update(level="L4-L5", side="bilateral")
@@ -54,5 +80,13 @@ def practice_a_world(practice: Any, payer_profile: Any, physician: Any) -> dict[
         if model is m.Diagnosis:
             kwargs.update(code="M47.816")
         model.objects.create(**kwargs)
-    user = m.User.objects.create(pk=SHARED_PK, username="a-colleague", practice=practice, role="billing")
-    return {"patient": patient, "provider": provider, "facility": facility, "request": request, "user": user}
+    user = m.User.objects.create(
+        pk=SHARED_PK, username="a-colleague", practice=practice, role="billing"
+    )
+    return {
+        "patient": patient,
+        "provider": provider,
+        "facility": facility,
+        "request": request,
+        "user": user,
+    }

@@ -16,16 +16,31 @@ from tests.security_data import PHI_VALUES, make_request
 
 @pytest.fixture
 def auth_request(practice, patient, provider):  # type: ignore[no-untyped-def]
-    return make_request(practice, patient, ordering_provider=provider, clinical_notes="Sam Synthetic notes")
+    return make_request(
+        practice,
+        patient,
+        ordering_provider=provider,
+        clinical_notes="Sam Synthetic notes",
+    )
 
 
 def _row_text(event: AuditEvent) -> str:
     return " ".join(
-        str(v) for v in (event.username, event.action, event.object_type, event.object_id, event.ip, event.detail)
+        str(v)
+        for v in (
+            event.username,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.ip,
+            event.detail,
+        )
     )
 
 
-def test_viewing_a_request_writes_exactly_one_row(client_billing, billing_user, auth_request):
+def test_viewing_a_request_writes_exactly_one_row(
+    client_billing, billing_user, auth_request
+):
     before = AuditEvent.objects.count()
     response = client_billing.get(reverse("pa-request-detail", args=[auth_request.pk]))
     assert response.status_code == 200
@@ -44,14 +59,22 @@ def test_each_view_of_a_patient_is_its_own_row(client_billing, patient):
     url = reverse("pa-patient-detail", args=[patient.pk])
     client_billing.get(url)
     client_billing.get(url)
-    rows = AuditEvent.objects.filter(action="patient-detail.view", object_id=str(patient.pk))
+    rows = AuditEvent.objects.filter(
+        action="patient-detail.view", object_id=str(patient.pk)
+    )
     assert rows.count() == 2
 
 
 def test_rows_never_hold_phi_or_query_strings(client_billing, auth_request, patient):
-    client_billing.get(reverse("pa-request-detail", args=[auth_request.pk]) + "?q=Synthetic&dob=1958-03-14")
+    client_billing.get(
+        reverse("pa-request-detail", args=[auth_request.pk])
+        + "?q=Synthetic&dob=1958-03-14"
+    )
     client_billing.get(reverse("pa-patient-list") + "?q=ZZT900000001")
-    client_billing.post(reverse("pa-request-edit", args=[auth_request.pk]), {"clinical_notes": "Sam Synthetic"})
+    client_billing.post(
+        reverse("pa-request-edit", args=[auth_request.pk]),
+        {"clinical_notes": "Sam Synthetic"},
+    )
     assert AuditEvent.objects.count() >= 3
     for event in AuditEvent.objects.all():
         text = _row_text(event)
@@ -75,32 +98,50 @@ def test_anonymous_requests_write_nothing(client, auth_request):
 
 
 def test_successful_login_is_one_row_with_username_ip_and_result(client, billing_user):
-    response = client.post(reverse("pa-login"), {"username": "billie", "password": PASSWORD})
+    response = client.post(
+        reverse("pa-login"), {"username": "billie", "password": PASSWORD}
+    )
     assert response.status_code == 302
     row = AuditEvent.objects.get()
-    assert (row.action, row.username, row.user, row.ip) == ("login", "billie", billing_user, "127.0.0.1")
+    assert (row.action, row.username, row.user, row.ip) == (
+        "login",
+        "billie",
+        billing_user,
+        "127.0.0.1",
+    )
     assert row.detail == "result=success"
     assert row.practice_id == billing_user.practice_id
 
 
 def test_failed_login_is_one_row_with_username_ip_and_result(client, billing_user):
-    client.post(reverse("pa-login"), {"username": "billie", "password": "wrong-password-123"})
+    client.post(
+        reverse("pa-login"), {"username": "billie", "password": "wrong-password-123"}
+    )
     row = AuditEvent.objects.get()
-    assert (row.action, row.username, row.user, row.ip) == ("login-failed", "billie", None, "127.0.0.1")
+    assert (row.action, row.username, row.user, row.ip) == (
+        "login-failed",
+        "billie",
+        None,
+        "127.0.0.1",
+    )
     assert row.detail == "result=failure"
     # Attributed to the practice of the account, so its admin sees attacks on it.
     assert row.practice_id == billing_user.practice_id
 
 
 def test_failed_login_for_unknown_user_is_logged_without_practice(client, db):
-    client.post(reverse("pa-login"), {"username": "nobody\nFAKE login row", "password": "x"})
+    client.post(
+        reverse("pa-login"), {"username": "nobody\nFAKE login row", "password": "x"}
+    )
     row = AuditEvent.objects.get()
     assert row.practice_id is None
     assert "\n" not in row.username and row.username.startswith("nobody\\x0a")
 
 
 def test_password_is_never_recorded(client, billing_user):
-    client.post(reverse("pa-login"), {"username": "billie", "password": "hunter2-secret-value"})
+    client.post(
+        reverse("pa-login"), {"username": "billie", "password": "hunter2-secret-value"}
+    )
     for event in AuditEvent.objects.all():
         assert "hunter2" not in _row_text(event)
 
@@ -118,7 +159,12 @@ def test_a_service_row_replaces_the_generic_row(rf, billing_user, auth_request):
     from priorauth.audit import AuditMiddleware
 
     def view(request):  # type: ignore[no-untyped-def]
-        audit_log(request=request, action="request-sign", obj=auth_request, detail="result=success")
+        audit_log(
+            request=request,
+            action="request-sign",
+            obj=auth_request,
+            detail="result=success",
+        )
         return HttpResponse("ok")
 
     request = rf.get(reverse("pa-request-detail", args=[auth_request.pk]))
@@ -133,15 +179,23 @@ def test_a_service_row_replaces_the_generic_row(rf, billing_user, auth_request):
 
 
 def test_audit_log_records_model_name_and_pk_only(billing_user, auth_request):
-    event = audit_log(user=billing_user, action="request-render", obj=auth_request.patient)
-    assert (event.object_type, event.object_id) == ("patient", str(auth_request.patient.pk))
+    event = audit_log(
+        user=billing_user, action="request-render", obj=auth_request.patient
+    )
+    assert (event.object_type, event.object_id) == (
+        "patient",
+        str(auth_request.patient.pk),
+    )
     assert "Synthetic" not in _row_text(event)
 
 
 def test_action_names_come_from_url_name_and_method():
     assert action_for("pa-request-edit", "POST") == "request-edit.post"
     assert action_for("pa-request-pdf", "GET") == "request-pdf.view"
-    assert action_for("admin:priorauth_auditevent_changelist", "GET") == "admin:auditevent_changelist.view"
+    assert (
+        action_for("admin:priorauth_auditevent_changelist", "GET")
+        == "admin:auditevent_changelist.view"
+    )
     assert len(action_for("x" * 80, "GET")) == 40
 
 
@@ -199,7 +253,11 @@ def test_queryset_delete_is_stopped_by_the_trigger(event):
     ],
 )
 def test_raw_sql_update_and_delete_are_stopped_by_the_trigger(event, sql):
-    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises((IntegrityError, DatabaseError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql)
     event.refresh_from_db()
     assert event.detail == "original"
@@ -211,12 +269,26 @@ def test_signed_documents_cannot_be_changed_by_raw_sql(auth_request, physician_u
     from priorauth.models import SignedDocument
 
     doc = SignedDocument.objects.create(
-        request=auth_request, revision=1, signer=physician_user, printed_name="Dana Phys",
-        credentials="MD", npi="1234567893", signed_at=timezone.now(), meaning="author",
-        pdf=b"%PDF-1.7 test", sha256="0" * 64,
+        request=auth_request,
+        revision=1,
+        signer=physician_user,
+        printed_name="Dana Phys",
+        credentials="MD",
+        npi="1234567893",
+        signed_at=timezone.now(),
+        meaning="author",
+        pdf=b"%PDF-1.7 test",
+        sha256="0" * 64,
     )
-    for sql in ("UPDATE priorauth_signeddocument SET sha256 = 'x'", "DELETE FROM priorauth_signeddocument"):
-        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic(), connection.cursor() as cursor:
+    for sql in (
+        "UPDATE priorauth_signeddocument SET sha256 = 'x'",
+        "DELETE FROM priorauth_signeddocument",
+    ):
+        with (
+            pytest.raises((IntegrityError, DatabaseError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql)
     doc.refresh_from_db()
     assert doc.sha256 == "0" * 64
@@ -235,8 +307,15 @@ def test_migrate_puts_back_triggers_a_table_rebuild_dropped(db):
 
     db_triggers.uninstall(connection)
     assert db_triggers.installed(connection) == set()
-    post_migrate.send(sender=apps.get_app_config("priorauth"), app_config=apps.get_app_config("priorauth"),
-                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])
+    post_migrate.send(
+        sender=apps.get_app_config("priorauth"),
+        app_config=apps.get_app_config("priorauth"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
     assert len(db_triggers.installed(connection)) == 4
 
 
@@ -261,7 +340,9 @@ def fake_pdf(monkeypatch):  # type: ignore[no-untyped-def]
     from priorauth import signing
     from priorauth.services import signing as signing_service
 
-    monkeypatch.setattr(signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 fake")
+    monkeypatch.setattr(
+        signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 fake"
+    )
     monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
     monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
 
@@ -270,16 +351,29 @@ def _new_rows(before: int) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("id")[before:])
 
 
-def test_pdf_download_edit_send_and_sign_each_write_one_row(client, physician_user, auth_request, patient, provider, fake_pdf):
+def test_pdf_download_edit_send_and_sign_each_write_one_row(
+    client, physician_user, auth_request, patient, provider, fake_pdf
+):
     from tests.intake_data import page_data
 
     client.force_login(physician_user)
     steps = [
         ("get", reverse("pa-request-pdf", args=[auth_request.pk]), {}),
-        ("post", reverse("pa-request-edit", args=[auth_request.pk]),
-         page_data(patient=patient, provider=provider, lock_version=0)),
-        ("post", reverse("pa-request-send", args=[auth_request.pk]), {"override_reason": "peer-reviewed"}),
-        ("post", reverse("pa-request-sign", args=[auth_request.pk]), {"password": PASSWORD, "confirm": "on"}),
+        (
+            "post",
+            reverse("pa-request-edit", args=[auth_request.pk]),
+            page_data(patient=patient, provider=provider, lock_version=0),
+        ),
+        (
+            "post",
+            reverse("pa-request-send", args=[auth_request.pk]),
+            {"override_reason": "peer-reviewed"},
+        ),
+        (
+            "post",
+            reverse("pa-request-sign", args=[auth_request.pk]),
+            {"password": PASSWORD, "confirm": "on"},
+        ),
     ]
     for method, url, data in steps:
         before = AuditEvent.objects.count()
@@ -289,7 +383,10 @@ def test_pdf_download_edit_send_and_sign_each_write_one_row(client, physician_us
         assert len(rows) == 1, (url, [r.action for r in rows])
         row = rows[0]
         assert row.user == physician_user and row.ip == "127.0.0.1"
-        assert row.object_id in (str(auth_request.pk), "") or row.object_type == "signeddocument"
+        assert (
+            row.object_id in (str(auth_request.pk), "")
+            or row.object_type == "signeddocument"
+        )
         for value in PHI_VALUES:
             assert value not in _row_text(row)
     auth_request.refresh_from_db()

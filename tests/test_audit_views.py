@@ -17,9 +17,24 @@ from priorauth.models import AuditEvent
 
 @pytest.fixture
 def events(billing_user, physician_user, outsider_user):  # type: ignore[no-untyped-def]
-    audit_log(user=billing_user, action="request-detail.view", object_type="request", object_id=1)
-    audit_log(user=physician_user, action="request-sign.post", object_type="request", object_id=1)
-    audit_log(user=outsider_user, action="request-detail.view", object_type="request", object_id=99)
+    audit_log(
+        user=billing_user,
+        action="request-detail.view",
+        object_type="request",
+        object_id=1,
+    )
+    audit_log(
+        user=physician_user,
+        action="request-sign.post",
+        object_type="request",
+        object_id=1,
+    )
+    audit_log(
+        user=outsider_user,
+        action="request-detail.view",
+        object_type="request",
+        object_id=99,
+    )
     audit_log(user=billing_user, action="=HYPERLINK(evil)", detail="+cmd|' /C calc'!A0")
 
 
@@ -51,7 +66,9 @@ def test_filter_by_action_user_and_date(client_admin, events, physician_user):
     assert len(list(r.context["page"])) >= 4
 
 
-def test_other_practices_users_are_not_offered_in_the_user_filter(client_admin, events, outsider_user):
+def test_other_practices_users_are_not_offered_in_the_user_filter(
+    client_admin, events, outsider_user
+):
     r = client_admin.get(reverse("pa-audit"), {"user": outsider_user.pk})
     assert list(r.context["page"]) == []
     assert "user" in r.context["form"].errors
@@ -78,23 +95,31 @@ def test_export_neutralises_spreadsheet_formulas(client_admin, events):
 
 
 @pytest.mark.parametrize("name", ["pa-audit", "pa-audit-export"])
-def test_billing_staff_and_physicians_are_refused(client, billing_user, physician_user, events, name):
+def test_billing_staff_and_physicians_are_refused(
+    client, billing_user, physician_user, events, name
+):
     for user in (billing_user, physician_user):
         client.force_login(user)
         assert client.get(reverse(name)).status_code == 403
 
 
-def test_reading_and_exporting_the_trail_is_itself_audited(client_admin, admin_user, events):
+def test_reading_and_exporting_the_trail_is_itself_audited(
+    client_admin, admin_user, events
+):
     client_admin.get(reverse("pa-audit"))
     client_admin.get(reverse("pa-audit-export"))
-    actions = set(AuditEvent.objects.filter(user=admin_user).values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(user=admin_user).values_list("action", flat=True)
+    )
     assert {"audit.view", "audit-export.view"} <= actions
 
 
 def test_superuser_sees_every_practice(client, events, db):
     from priorauth.models import User
 
-    root = User.objects.create_superuser("root", "root@example.org", "Sup3r-secret-password!")
+    root = User.objects.create_superuser(
+        "root", "root@example.org", "Sup3r-secret-password!"
+    )
     client.force_login(root)
     names = {e.username for e in client.get(reverse("pa-audit")).context["page"]}
     assert "outsider" in names

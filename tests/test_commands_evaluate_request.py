@@ -17,7 +17,11 @@ def _run(*args):
 
 
 def test_it_prints_findings_codes_and_ledger_for_a_file_without_a_database():
-    result = _run("examples/mbb-diagnostic-third-same-level-medicare.json", "--today", "2026-11-23")
+    result = _run(
+        "examples/mbb-diagnostic-third-same-level-medicare.json",
+        "--today",
+        "2026-11-23",
+    )
     codes = {f["code"] for f in result["findings"]}
     assert "DVT-001" in codes
     assert result["code_lines"][0]["cpt"] == "64493"
@@ -27,7 +31,9 @@ def test_it_prints_findings_codes_and_ledger_for_a_file_without_a_database():
 
 def test_a_malformed_file_names_the_field_and_fails(tmp_path):
     bad = tmp_path / "bad.json"
-    data = json.loads(open("examples/mbb-diagnostic-third-same-level-medicare.json").read())
+    data = json.loads(
+        open("examples/mbb-diagnostic-third-same-level-medicare.json").read()
+    )
     data["levels"][0]["side"] = "sideways"
     bad.write_text(json.dumps(data))
     with pytest.raises(CommandError, match=r"levels\[0\]\.side"):
@@ -42,9 +48,16 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 @pytest.fixture
 def stored(patient, provider, facility, payer_profiles, billing_user):
     request = m.AuthRequest.objects.create(
-        practice=patient.practice, patient=patient, payer_profile=payer_profiles["medicare"],
-        state_of_service="AZ", ordering_provider=provider, rendering_provider=provider,
-        facility=facility, procedure_type="mbb", intent="diagnostic", date_of_service=date(2027, 1, 10),
+        practice=patient.practice,
+        patient=patient,
+        payer_profile=payer_profiles["medicare"],
+        state_of_service="AZ",
+        ordering_provider=provider,
+        rendering_provider=provider,
+        facility=facility,
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=date(2027, 1, 10),
     )
     m.RequestLevel.objects.create(request=request, level="L4-L5", side="left")
     return request

@@ -16,14 +16,30 @@ def demo(db):
 def test_it_loads_every_payer_profile(db):
     call_command("loaddata", "fixtures/payer_profiles.json", verbosity=0)
     kinds = set(m.PayerProfile.objects.values_list("kind", flat=True))
-    assert {"medicare", "medicare_advantage", "aetna", "evicore", "carelon", "bcbs", "bcbs_ma", "commercial"} <= kinds
+    assert {
+        "medicare",
+        "medicare_advantage",
+        "aetna",
+        "evicore",
+        "carelon",
+        "bcbs",
+        "bcbs_ma",
+        "commercial",
+    } <= kinds
 
 
 def test_it_loads_the_demo_practice_with_each_procedure_type(demo):
     assert m.Practice.objects.count() == 2
     kinds = set(m.PriorProcedure.objects.values_list("procedure", flat=True))
     kinds |= set(m.AuthRequest.objects.values_list("procedure_type", flat=True))
-    assert {"esi_interlaminar", "esi_transforaminal", "esi_caudal", "facet_ia", "mbb", "rfa"} <= kinds
+    assert {
+        "esi_interlaminar",
+        "esi_transforaminal",
+        "esi_caudal",
+        "facet_ia",
+        "mbb",
+        "rfa",
+    } <= kinds
 
 
 @pytest.mark.parametrize(
@@ -52,4 +68,9 @@ def test_load_demo_is_idempotent_and_evaluates_every_request(db):
 def test_demo_headline_case_has_two_prior_blocks_at_the_level(demo):
     request = m.AuthRequest.objects.get(pk=2)
     assert request.intent == "diagnostic"
-    assert request.patient.history.filter(procedure="mbb", levels__contains="L3-L4").count() == 2
+    assert (
+        request.patient.history.filter(
+            procedure="mbb", levels__contains="L3-L4"
+        ).count()
+        == 2
+    )

@@ -36,42 +36,74 @@ def codes(errors) -> set[str]:  # type: ignore[no-untyped-def]
     return {e.code for e in errors.as_data()}
 
 
-def test_it_accepts_a_valid_page_and_defaults_payer_from_patient(practice, patient, provider, facility):
-    valid, form, formsets = bind(practice, page_data(patient=patient, provider=provider, facility=facility))
+def test_it_accepts_a_valid_page_and_defaults_payer_from_patient(
+    practice, patient, provider, facility
+):
+    valid, form, formsets = bind(
+        practice, page_data(patient=patient, provider=provider, facility=facility)
+    )
     assert valid, (form.errors, [fs.errors for fs in formsets.values()])
     assert form.cleaned_data["payer_profile"] == patient.payer_profile
     assert form.cleaned_data["plan_name"] == "Medicare Part B"
 
 
-def test_the_patient_is_not_a_field_and_must_be_of_the_practice(practice, other_practice, payer_profiles, patient):
+def test_the_patient_is_not_a_field_and_must_be_of_the_practice(
+    practice, other_practice, payer_profiles, patient
+):
     from priorauth.models import Patient
 
     form = pa_forms.AuthRequestForm(practice=practice, patient=patient)
-    assert "patient" not in form.fields  # shown as read-only text, never a <select> of every patient
+    assert (
+        "patient" not in form.fields
+    )  # shown as read-only text, never a <select> of every patient
     assert form.instance.patient == patient
     stranger = Patient.objects.create(
-        practice=other_practice, first_name="O", last_name="Ther", dob="1960-01-01", sex="M", member_id="X1"
+        practice=other_practice,
+        first_name="O",
+        last_name="Ther",
+        dob="1960-01-01",
+        sex="M",
+        member_id="X1",
     )
     with pytest.raises(ValueError, match="another practice"):
-        pa_forms.AuthRequestForm(page_data(patient=stranger), practice=practice, patient=stranger)
+        pa_forms.AuthRequestForm(
+            page_data(patient=stranger), practice=practice, patient=stranger
+        )
     with pytest.raises(ValueError, match="needs the patient"):
         pa_forms.AuthRequestForm(practice=practice)
 
 
-def test_a_posted_patient_cannot_change_the_request_patient(practice, patient, provider, facility):
+def test_a_posted_patient_cannot_change_the_request_patient(
+    practice, patient, provider, facility
+):
     """The form's patient is the one the view chose; a posted ``patient`` changes nothing."""
     from priorauth.models import Patient
 
     other = Patient.objects.create(
-        practice=practice, first_name="Ann", last_name="Other", dob="1970-01-01", sex="F", member_id="Z9"
+        practice=practice,
+        first_name="Ann",
+        last_name="Other",
+        dob="1970-01-01",
+        sex="F",
+        member_id="Z9",
     )
-    valid, form, _ = bind(practice, page_data(patient=other, provider=provider, facility=facility), patient=patient)
+    valid, form, _ = bind(
+        practice,
+        page_data(patient=other, provider=provider, facility=facility),
+        patient=patient,
+    )
     assert valid and form.instance.patient == patient
 
 
 @pytest.mark.parametrize(
     ("typed", "canonical"),
-    [("l4-5", "L4-L5"), ("L5S1", "L5-S1"), ("c5 - c6", "C5-C6"), ("caudal", "caudal"), ("T12/L1", "T12-L1")],
+    [
+        ("l4-5", "L4-L5"),
+        ("L5S1", "L5-S1"),
+        ("c5 - c6", "C5-C6"),
+        ("caudal", "caudal"),
+        ("T12/L1", "T12-L1"),
+    ],
 )
 def test_it_normalizes_levels(practice, patient, typed, canonical):
     rows = {"levels": [{"level": typed, "side": "left"}]}
@@ -93,41 +125,74 @@ def test_it_rejects_unknown_or_non_adjacent_levels(practice, patient, typed):
 
 
 def test_it_rejects_levels_from_two_regions_as_a_formset_error(practice, patient):
-    rows = {"levels": [{"level": "C5-C6", "side": "left"}, {"level": "L4-L5", "side": "left"}]}
+    rows = {
+        "levels": [
+            {"level": "C5-C6", "side": "left"},
+            {"level": "L4-L5", "side": "left"},
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
     assert codes(formsets["levels"].non_form_errors()) == {"mixed_regions"}
 
 
 def test_it_rejects_the_same_level_twice(practice, patient):
-    rows = {"levels": [{"level": "L4-L5", "side": "left"}, {"level": "l4-5", "side": "right"}]}
+    rows = {
+        "levels": [
+            {"level": "L4-L5", "side": "left"},
+            {"level": "l4-5", "side": "right"},
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
     assert codes(formsets["levels"].non_form_errors()) == {"duplicate_level"}
 
 
 def test_deleted_rows_do_not_count_for_region_checks(practice, patient):
-    rows = {"levels": [{"level": "C5-C6", "side": "left", "DELETE": "on"}, {"level": "L4-L5", "side": "left"}]}
+    rows = {
+        "levels": [
+            {"level": "C5-C6", "side": "left", "DELETE": "on"},
+            {"level": "L4-L5", "side": "left"},
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert valid, formsets["levels"].non_form_errors()
 
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("2-8", "score_range"), ("2 to 8", "score_range"), ("11", "score_out_of_range"), ("-1", "score_out_of_range"), ("seven", "score_invalid")],
+    [
+        ("2-8", "score_range"),
+        ("2 to 8", "score_range"),
+        ("11", "score_out_of_range"),
+        ("-1", "score_out_of_range"),
+        ("seven", "score_invalid"),
+    ],
 )
 def test_it_rejects_bad_pain_scores(practice, patient, typed, code):
-    valid, form, _ = bind(practice, page_data(patient=patient, baseline_pain_score=typed))
+    valid, form, _ = bind(
+        practice, page_data(patient=patient, baseline_pain_score=typed)
+    )
     assert not valid
     assert codes(form.errors["baseline_pain_score"]) == {code}
     if code == "score_range":
-        assert "Enter one number from 0 to 10, not a range" in form.errors["baseline_pain_score"][0]
+        assert (
+            "Enter one number from 0 to 10, not a range"
+            in form.errors["baseline_pain_score"][0]
+        )
 
 
 def test_it_rejects_ranges_in_block_scores_and_relief_over_100(practice, patient):
     rows = {
         "levels": [{"level": "L4-L5", "side": "left"}],
-        "block_responses": [{"date": "2026-10-01", "pre_score": "2-8", "post_score": "12", "percent_relief": "120"}],
+        "block_responses": [
+            {
+                "date": "2026-10-01",
+                "pre_score": "2-8",
+                "post_score": "12",
+                "percent_relief": "120",
+            }
+        ],
     }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
@@ -138,7 +203,16 @@ def test_it_rejects_ranges_in_block_scores_and_relief_over_100(practice, patient
 
 
 def test_it_computes_percent_relief_when_left_empty(practice, patient):
-    rows = {"block_responses": [{"date": "2026-10-01", "pre_score": "7", "post_score": "2", "levels": "l4-5"}]}
+    rows = {
+        "block_responses": [
+            {
+                "date": "2026-10-01",
+                "pre_score": "7",
+                "post_score": "2",
+                "levels": "l4-5",
+            }
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert valid, formsets["block_responses"].errors
     data = formsets["block_responses"].forms[0].cleaned_data
@@ -147,7 +221,16 @@ def test_it_computes_percent_relief_when_left_empty(practice, patient):
 
 
 def test_it_keeps_a_typed_relief_that_disagrees_with_the_scores(practice, patient):
-    rows = {"block_responses": [{"date": "2026-10-01", "pre_score": "8", "post_score": "4", "percent_relief": "90"}]}
+    rows = {
+        "block_responses": [
+            {
+                "date": "2026-10-01",
+                "pre_score": "8",
+                "post_score": "4",
+                "percent_relief": "90",
+            }
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert valid
     assert formsets["block_responses"].forms[0].cleaned_data["percent_relief"] == 90
@@ -159,28 +242,42 @@ def test_it_rejects_future_dates_for_past_events(practice, patient):
         "conservative_care": [{"kind": "physical_therapy", "start": TOMORROW}],
         "imaging": [{"modality": "mri", "date": TOMORROW, "levels": "L4-L5"}],
     }
-    valid, form, formsets = bind(practice, page_data(patient=patient, rows=rows, onset_date=TOMORROW))
+    valid, form, formsets = bind(
+        practice, page_data(patient=patient, rows=rows, onset_date=TOMORROW)
+    )
     assert not valid
     assert codes(form.errors["onset_date"]) == {"future_date"}
     assert codes(formsets["block_responses"].forms[0].errors["date"]) == {"future_date"}
-    assert codes(formsets["conservative_care"].forms[0].errors["start"]) == {"future_date"}
+    assert codes(formsets["conservative_care"].forms[0].errors["start"]) == {
+        "future_date"
+    }
     assert codes(formsets["imaging"].forms[0].errors["date"]) == {"future_date"}
 
 
 def test_a_future_date_of_service_is_fine(practice, patient):
-    valid, form, _ = bind(practice, page_data(patient=patient, date_of_service=TOMORROW))
+    valid, form, _ = bind(
+        practice, page_data(patient=patient, date_of_service=TOMORROW)
+    )
     assert valid, form.errors
 
 
 def test_it_rejects_conservative_care_ending_before_it_started(practice, patient):
-    rows = {"conservative_care": [{"kind": "nsaids", "start": "2026-05-01", "end": "2026-04-01"}]}
+    rows = {
+        "conservative_care": [
+            {"kind": "nsaids", "start": "2026-05-01", "end": "2026-04-01"}
+        ]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
-    assert codes(formsets["conservative_care"].forms[0].errors["end"]) == {"end_before_start"}
+    assert codes(formsets["conservative_care"].forms[0].errors["end"]) == {
+        "end_before_start"
+    }
 
 
 def test_it_rejects_bad_imaging_levels(practice, patient):
-    rows = {"imaging": [{"modality": "mri", "date": "2026-06-01", "levels": "L4-L5, L4-L6"}]}
+    rows = {
+        "imaging": [{"modality": "mri", "date": "2026-06-01", "levels": "L4-L5, L4-L6"}]
+    }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
     assert codes(formsets["imaging"].forms[0].errors["levels"]) == {"invalid_level"}
@@ -188,7 +285,12 @@ def test_it_rejects_bad_imaging_levels(practice, patient):
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("M99.999", "icd10_unknown"), ("ZZZ", "icd10_unknown"), ("M54.5", "icd10_not_billable"), ("M47", "icd10_not_billable")],
+    [
+        ("M99.999", "icd10_unknown"),
+        ("ZZZ", "icd10_unknown"),
+        ("M54.5", "icd10_not_billable"),
+        ("M47", "icd10_not_billable"),
+    ],
 )
 def test_it_rejects_unknown_or_non_billable_icd10(practice, patient, typed, code):
     rows = {"diagnoses": [{"code": typed}]}
@@ -197,7 +299,10 @@ def test_it_rejects_unknown_or_non_billable_icd10(practice, patient, typed, code
     assert codes(formsets["diagnoses"].forms[0].errors["code"]) == {code}
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("M47816", "M47.816"), ("m47.816", "M47.816"), ("M54.16", "M54.16")])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("M47816", "M47.816"), ("m47.816", "M47.816"), ("M54.16", "M54.16")],
+)
 def test_it_accepts_icd10_with_or_without_the_dot(practice, patient, typed, stored):
     rows = {"diagnoses": [{"code": typed}]}
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
@@ -213,7 +318,9 @@ def test_it_rejects_a_duplicate_diagnosis(practice, patient):
 
 
 def test_it_rejects_a_bad_state(practice, patient):
-    valid, form, _ = bind(practice, page_data(patient=patient, state_of_service="Arizona"))
+    valid, form, _ = bind(
+        practice, page_data(patient=patient, state_of_service="Arizona")
+    )
     assert codes(form.errors["state_of_service"]) <= {"invalid_state", "max_length"}
 
 
@@ -234,7 +341,15 @@ def test_npi_luhn_accepts_valid_npis(npi):
     v.validate_npi(npi)
 
 
-@pytest.mark.parametrize(("npi", "code"), [("1234567890", "npi_checksum"), ("1245319598", "npi_checksum"), ("12345", "npi_format"), ("12345678ab", "npi_format")])
+@pytest.mark.parametrize(
+    ("npi", "code"),
+    [
+        ("1234567890", "npi_checksum"),
+        ("1245319598", "npi_checksum"),
+        ("12345", "npi_format"),
+        ("12345678ab", "npi_format"),
+    ],
+)
 def test_npi_rejects_bad_check_digit_or_format(npi, code):
     with pytest.raises(v.ValidationError) as exc:
         v.validate_npi(npi)
@@ -245,11 +360,15 @@ def test_provider_form_rejects_a_bad_npi():
     form = pa_forms.ProviderForm({"name": "Dr X", "npi": "1234567890"})
     assert not form.is_valid()
     assert codes(form.errors["npi"]) == {"npi_checksum"}
-    assert pa_forms.FacilityForm({"name": "ASC", "npi": "1245319599", "place_of_service": "24"}).is_valid()
+    assert pa_forms.FacilityForm(
+        {"name": "ASC", "npi": "1245319599", "place_of_service": "24"}
+    ).is_valid()
 
 
 def test_history_form_rejects_future_dates_and_bad_levels():
-    form = pa_forms.PriorProcedureForm({"date": TOMORROW, "procedure": "mbb", "levels": "L4-L6"})
+    form = pa_forms.PriorProcedureForm(
+        {"date": TOMORROW, "procedure": "mbb", "levels": "L4-L6"}
+    )
     assert not form.is_valid()
     assert codes(form.errors["date"]) == {"future_date"}
     assert codes(form.errors["levels"]) == {"invalid_level"}

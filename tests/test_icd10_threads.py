@@ -32,5 +32,11 @@ raise SystemExit(1 if errors else 0)
 
 def test_eight_threads_validating_codes_at_once_in_a_fresh_process_all_succeed():
     for _ in range(3):
-        result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", SCRIPT],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr

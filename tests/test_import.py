@@ -34,8 +34,16 @@ DOCS = {p.name: json.loads(p.read_text()) for p in EXAMPLES}
 RFA = "rfa-repeat-commercial.json"
 
 COUNTED = (
-    m.Patient, m.Provider, m.Facility, m.PriorProcedure, m.AuthRequest, m.RequestLevel,
-    m.BlockResponse, m.ConservativeCare, m.ImagingStudy, m.Diagnosis,
+    m.Patient,
+    m.Provider,
+    m.Facility,
+    m.PriorProcedure,
+    m.AuthRequest,
+    m.RequestLevel,
+    m.BlockResponse,
+    m.ConservativeCare,
+    m.ImagingStudy,
+    m.Diagnosis,
 )
 
 
@@ -45,7 +53,9 @@ def counts() -> dict[str, int]:
 
 def upload(client: Client, doc: Any, name: str = "request.json"):  # type: ignore[no-untyped-def]
     body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    return client.post(URL, {"file": SimpleUploadedFile(name, body, content_type="application/json")})
+    return client.post(
+        URL, {"file": SimpleUploadedFile(name, body, content_type="application/json")}
+    )
 
 
 def paste(client: Client, text: str):  # type: ignore[no-untyped-def]
@@ -73,19 +83,28 @@ def test_anonymous_is_sent_to_login(client, db):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_every_example_imports_with_all_its_rows(client_billing, billing_user, payer_profiles, path):
+def test_every_example_imports_with_all_its_rows(
+    client_billing, billing_user, payer_profiles, path
+):
     facts = loads_request(path.read_bytes())
     before = counts()
     response = upload(client_billing, path.read_bytes(), path.name)
     assert response.status_code == 302, response.content.decode()[:2000]
     req = m.AuthRequest.objects.get()
     assert response["Location"] == reverse("pa-request-detail", args=[req.pk])
-    assert req.practice_id == billing_user.practice_id and req.created_by == billing_user
+    assert (
+        req.practice_id == billing_user.practice_id and req.created_by == billing_user
+    )
     assert req.status == "draft" and req.procedure_type == facts.procedure.type.value
     assert req.payer_profile.key == facts.payer.profile_key
     assert req.patient.practice_id == billing_user.practice_id
-    assert req.patient.member_id == facts.patient.member_id and req.patient.dob == facts.patient.dob
-    assert [(lv.level, lv.side) for lv in req.levels.all()] == [(lv.level, lv.side.value) for lv in facts.levels]
+    assert (
+        req.patient.member_id == facts.patient.member_id
+        and req.patient.dob == facts.patient.dob
+    )
+    assert [(lv.level, lv.side) for lv in req.levels.all()] == [
+        (lv.level, lv.side.value) for lv in facts.levels
+    ]
     assert req.block_responses.count() == len(facts.block_responses)
     assert req.conservative_care.count() == len(facts.conservative_care)
     assert req.imaging.count() == len(facts.imaging)
@@ -96,10 +115,15 @@ def test_every_example_imports_with_all_its_rows(client_billing, billing_user, p
     if facts.facility.npi:
         assert req.facility.npi == facts.facility.npi
     after = counts()
-    assert after["AuthRequest"] == before["AuthRequest"] + 1 and after["Patient"] == before["Patient"] + 1
+    assert (
+        after["AuthRequest"] == before["AuthRequest"] + 1
+        and after["Patient"] == before["Patient"] + 1
+    )
     assert req.evaluated_at is not None  # evaluated
     event = m.AuditEvent.objects.get(action="request-import")
-    assert event.object_id == str(req.pk) and event.practice_id == billing_user.practice_id
+    assert (
+        event.object_id == str(req.pk) and event.practice_id == billing_user.practice_id
+    )
     for value in (facts.patient.name, facts.patient.member_id, str(facts.patient.dob)):
         assert value not in event.detail
     detail = client_billing.get(response["Location"])
@@ -108,18 +132,26 @@ def test_every_example_imports_with_all_its_rows(client_billing, billing_user, p
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_an_imported_request_has_the_findings_of_its_file(billing_user, payer_profiles, path):
+def test_an_imported_request_has_the_findings_of_its_file(
+    billing_user, payer_profiles, path
+):
     """Nothing is lost on the way into the database (the signature step aside: PKT-004)."""
     from priorauth import services
     from priorauth.rules import evaluate
 
     facts = loads_request(path.read_bytes())
     req = services.auth_request_import(facts=facts, user=billing_user)
-    stored = services.auth_request_evaluate(request=services.auth_request_queryset_for_detail().get(pk=req.pk))
+    stored = services.auth_request_evaluate(
+        request=services.auth_request_queryset_for_detail().get(pk=req.pk)
+    )
     direct = evaluate(facts, services.payer_policy_build(profile=req.payer_profile))
 
     def key(ev):  # type: ignore[no-untyped-def]
-        return sorted((f.code, f.level or "", f.severity.value) for f in ev.findings if f.code != "PKT-004")
+        return sorted(
+            (f.code, f.level or "", f.severity.value)
+            for f in ev.findings
+            if f.code != "PKT-004"
+        )
 
     assert key(stored) == key(direct)
 
@@ -130,49 +162,91 @@ def test_pasted_json_imports_too(client_billing, payer_profiles):
     assert m.AuthRequest.objects.count() == 1
 
 
-def test_a_second_import_reuses_the_patient_and_adds_only_new_history(client_billing, payer_profiles):
+def test_a_second_import_reuses_the_patient_and_adds_only_new_history(
+    client_billing, payer_profiles
+):
     first = doc()
     assert upload(client_billing, first).status_code == 302
     after_first = counts()
     second = doc()
     second["history"].append(
-        {"date": "2025-09-01", "procedure": "mbb", "intent": "diagnostic", "levels": ["L3-L4"], "side": "right"}
+        {
+            "date": "2025-09-01",
+            "procedure": "mbb",
+            "intent": "diagnostic",
+            "levels": ["L3-L4"],
+            "side": "right",
+        }
     )
-    second["history"][0]["levels"] = list(reversed(second["history"][0]["levels"]))  # same row, other order
+    second["history"][0]["levels"] = list(
+        reversed(second["history"][0]["levels"])
+    )  # same row, other order
     assert upload(client_billing, second).status_code == 302
     after = counts()
     assert after["Patient"] == after_first["Patient"]
-    assert after["Provider"] == after_first["Provider"] and after["Facility"] == after_first["Facility"]
+    assert (
+        after["Provider"] == after_first["Provider"]
+        and after["Facility"] == after_first["Facility"]
+    )
     assert after["PriorProcedure"] == after_first["PriorProcedure"] + 1
     assert after["AuthRequest"] == after_first["AuthRequest"] + 1
     patients = {r.patient_id for r in m.AuthRequest.objects.all()}
     assert len(patients) == 1
 
 
-def test_the_same_history_row_twice_in_one_file_is_added_once(client_billing, payer_profiles):
+def test_the_same_history_row_twice_in_one_file_is_added_once(
+    client_billing, payer_profiles
+):
     d = doc()
     d["history"].append(copy.deepcopy(d["history"][0]))
     assert upload(client_billing, d).status_code == 302
     assert m.PriorProcedure.objects.count() == len(DOCS[RFA]["history"])
 
 
-def test_an_existing_patient_provider_and_facility_are_matched(client_billing, practice, payer_profiles, patient):
+def test_an_existing_patient_provider_and_facility_are_matched(
+    client_billing, practice, payer_profiles, patient
+):
     d = doc()
-    d["patient"].update(member_id=patient.member_id, dob=patient.dob.isoformat(), name="Typed Differently")
-    provider = m.Provider.objects.create(practice=practice, name="On File", npi=d["ordering"]["npi"])
-    facility = m.Facility.objects.create(practice=practice, name="On File ASC", npi=d["facility"]["npi"], place_of_service="24")
+    d["patient"].update(
+        member_id=patient.member_id,
+        dob=patient.dob.isoformat(),
+        name="Typed Differently",
+    )
+    provider = m.Provider.objects.create(
+        practice=practice, name="On File", npi=d["ordering"]["npi"]
+    )
+    facility = m.Facility.objects.create(
+        practice=practice,
+        name="On File ASC",
+        npi=d["facility"]["npi"],
+        place_of_service="24",
+    )
     before = counts()
     assert upload(client_billing, d).status_code == 302
     req = m.AuthRequest.objects.get()
-    assert req.patient == patient and req.ordering_provider == provider and req.facility == facility
+    assert (
+        req.patient == patient
+        and req.ordering_provider == provider
+        and req.facility == facility
+    )
     assert counts()["Patient"] == before["Patient"]
-    assert m.Patient.objects.get(pk=patient.pk).last_name == "Synthetic"  # never overwritten by an import
+    assert (
+        m.Patient.objects.get(pk=patient.pk).last_name == "Synthetic"
+    )  # never overwritten by an import
 
 
-def test_another_practice_never_touches_practice_a(client_billing, billing_user, outsider_user, payer_profiles, practice):
+def test_another_practice_never_touches_practice_a(
+    client_billing, billing_user, outsider_user, payer_profiles, practice
+):
     assert upload(client_billing, doc()).status_code == 302
-    a_patients = list(m.Patient.objects.filter(practice=practice).values_list("pk", "first_name", "last_name"))
-    a_providers = list(m.Provider.objects.filter(practice=practice).values_list("pk", "name"))
+    a_patients = list(
+        m.Patient.objects.filter(practice=practice).values_list(
+            "pk", "first_name", "last_name"
+        )
+    )
+    a_providers = list(
+        m.Provider.objects.filter(practice=practice).values_list("pk", "name")
+    )
     a_history = m.PriorProcedure.objects.filter(patient__practice=practice).count()
     a_request = m.AuthRequest.objects.get()
 
@@ -182,14 +256,32 @@ def test_another_practice_never_touches_practice_a(client_billing, billing_user,
     assert response.status_code == 302
     theirs = m.AuthRequest.objects.exclude(pk=a_request.pk).get()
     assert theirs.practice_id == outsider_user.practice_id
-    assert theirs.patient.practice_id == outsider_user.practice_id and theirs.patient_id != a_request.patient_id
+    assert (
+        theirs.patient.practice_id == outsider_user.practice_id
+        and theirs.patient_id != a_request.patient_id
+    )
     assert theirs.ordering_provider.practice_id == outsider_user.practice_id
     assert theirs.facility.practice_id == outsider_user.practice_id
-    assert list(m.Patient.objects.filter(practice=practice).values_list("pk", "first_name", "last_name")) == a_patients
-    assert list(m.Provider.objects.filter(practice=practice).values_list("pk", "name")) == a_providers
-    assert m.PriorProcedure.objects.filter(patient__practice=practice).count() == a_history
+    assert (
+        list(
+            m.Patient.objects.filter(practice=practice).values_list(
+                "pk", "first_name", "last_name"
+            )
+        )
+        == a_patients
+    )
+    assert (
+        list(m.Provider.objects.filter(practice=practice).values_list("pk", "name"))
+        == a_providers
+    )
+    assert (
+        m.PriorProcedure.objects.filter(patient__practice=practice).count() == a_history
+    )
     # And the outsider cannot open practice A's imported request.
-    assert outsider.get(reverse("pa-request-detail", args=[a_request.pk])).status_code == 404
+    assert (
+        outsider.get(reverse("pa-request-detail", args=[a_request.pk])).status_code
+        == 404
+    )
 
 
 def test_a_user_without_a_practice_cannot_import(client, db, payer_profiles):
@@ -213,6 +305,7 @@ def _set(path: list[Any], value: Any):  # type: ignore[no-untyped-def]
             node = node[key]
         node[path[-1]] = value
         return d
+
     return mutate
 
 
@@ -223,13 +316,18 @@ def _delete(path: list[Any]):  # type: ignore[no-untyped-def]
             node = node[key]
         del node[path[-1]]
         return d
+
     return mutate
 
 
 BAD_DOCS = [
     ("wrong-type-levels", _set(["levels"], "L4-L5"), "levels"),
     ("wrong-type-dob", _set(["patient", "dob"], 19680214), "patient.dob"),
-    ("wrong-type-score", _set(["clinical", "baseline_pain_score"], "7"), "clinical.baseline_pain_score"),
+    (
+        "wrong-type-score",
+        _set(["clinical", "baseline_pain_score"], "7"),
+        "clinical.baseline_pain_score",
+    ),
     ("unknown-key", _set(["surprise"], 1), "surprise"),
     ("unknown-nested-key", _set(["levels", 0, "sides"], "left"), "levels[0].sides"),
     ("missing-procedure", _delete(["procedure"]), "procedure"),
@@ -240,29 +338,57 @@ BAD_DOCS = [
     ("icd10-duplicate", _set(["diagnoses"], ["M47.816", "M47.816"]), "diagnoses[1]"),
     ("npi-check-digit", _set(["ordering", "npi"], "1234567890"), "ordering.npi"),
     ("facility-npi", _set(["facility", "npi"], "1999990018"), "facility.npi"),
-    ("future-onset", _set(["clinical", "onset_date"], "2099-01-01"), "clinical.onset_date"),
+    (
+        "future-onset",
+        _set(["clinical", "onset_date"], "2099-01-01"),
+        "clinical.onset_date",
+    ),
     ("future-history", _set(["history", 0, "date"], "2099-01-01"), "history[0].date"),
     ("future-imaging", _set(["imaging", 0, "date"], "2099-01-01"), "imaging[0].date"),
-    ("care-ends-before-start", _set(["conservative_care", 0, "end"], "2024-01-01"), "conservative_care[0].end"),
+    (
+        "care-ends-before-start",
+        _set(["conservative_care", 0, "end"], "2024-01-01"),
+        "conservative_care[0].end",
+    ),
     ("unknown-payer", _set(["payer_profile"], "acme_health"), "payer_profile"),
     ("no-payer", _delete(["payer_profile"]), "payer_profile"),
     ("no-member-id", _delete(["patient", "member_id"]), "patient.member_id"),
-    ("column-too-long", _set(["procedure", "injectate"], "x" * 301), "procedure.injectate"),
-    ("not-requestable", _set(["procedure"], {"type": "trigger_point"}), "procedure.type"),
-    ("nul-character", _set(["clinical", "functional_impairment"], "a\x00b"), "clinical.functional_impairment"),
-    ("lone-surrogate", _set(["imaging", 0, "findings"], "\ud800"), "imaging[0].findings"),
+    (
+        "column-too-long",
+        _set(["procedure", "injectate"], "x" * 301),
+        "procedure.injectate",
+    ),
+    (
+        "not-requestable",
+        _set(["procedure"], {"type": "trigger_point"}),
+        "procedure.type",
+    ),
+    (
+        "nul-character",
+        _set(["clinical", "functional_impairment"], "a\x00b"),
+        "clinical.functional_impairment",
+    ),
+    (
+        "lone-surrogate",
+        _set(["imaging", 0, "findings"], "\ud800"),
+        "imaging[0].findings",
+    ),
     ("history-without-levels", _set(["history", 0, "levels"], []), "history[0].levels"),
 ]
 
 
 @pytest.mark.parametrize("label,mutate,path", BAD_DOCS, ids=[b[0] for b in BAD_DOCS])
-def test_bad_input_is_listed_by_field_path_and_nothing_is_written(client_billing, payer_profiles, label, mutate, path):
+def test_bad_input_is_listed_by_field_path_and_nothing_is_written(
+    client_billing, payer_profiles, label, mutate, path
+):
     body = json.dumps(mutate(doc()))
     before = counts()
     response = paste(client_billing, body)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"<code>{path}</code>" in html, html[html.find("import-problems") - 50:][:1500]
+    assert f"<code>{path}</code>" in html, html[html.find("import-problems") - 50 :][
+        :1500
+    ]
     assert "nothing was imported" in html
     assert counts() == before
     assert escape(body) in html  # the pasted text is kept
@@ -276,7 +402,12 @@ def test_every_import_problem_is_listed_at_once(client_billing, payer_profiles):
     d["payer_profile"] = "nobody"
     before = counts()
     html = upload(client_billing, d).content.decode()
-    for path in ("diagnoses[0]", "ordering.npi", "clinical.onset_date", "payer_profile"):
+    for path in (
+        "diagnoses[0]",
+        "ordering.npi",
+        "clinical.onset_date",
+        "payer_profile",
+    ):
         assert f"<code>{path}</code>" in html
     assert counts() == before
 
@@ -291,7 +422,14 @@ def test_every_import_problem_is_listed_at_once(client_billing, payer_profiles):
         (b'{"format_version": NaN}', "NaN"),
         (b"[" * 100_000 + b"]" * 100_000, "(request)"),
     ],
-    ids=["truncated", "not-utf8", "not-an-object", "duplicate-key", "nan", "deep-nesting"],
+    ids=[
+        "truncated",
+        "not-utf8",
+        "not-an-object",
+        "duplicate-key",
+        "nan",
+        "deep-nesting",
+    ],
 )
 def test_malformed_files_are_refused(client_billing, payer_profiles, body, needle):
     before = counts()
@@ -335,7 +473,9 @@ def test_a_file_that_is_not_json_by_name_is_refused(client_billing, payer_profil
     assert counts() == before
 
 
-def test_xss_in_a_text_field_is_escaped_on_the_error_page(client_billing, payer_profiles):
+def test_xss_in_a_text_field_is_escaped_on_the_error_page(
+    client_billing, payer_profiles
+):
     d = doc()
     d["levels"][0]["level"] = "<script>alert(1)</script>"
     response = paste(client_billing, json.dumps(d))
@@ -346,13 +486,41 @@ def test_xss_in_a_text_field_is_escaped_on_the_error_page(client_billing, payer_
 # --------------------------------------------------------------------------- fuzz
 
 _leaf = (
-    st.none() | st.booleans() | st.integers() | st.integers(min_value=10**30)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=20)
-    | st.sampled_from(["", "L4-L5", "l4-5", "C5-C6", "caudal", "M47.816", "M54.5", "2025-01-01", "2099-12-31",
-                       "1999990017", "1234567890", "medicare", "bilateral", "mbb", "rfa", "diagnostic", "\x00", "\ud800"])
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        [
+            "",
+            "L4-L5",
+            "l4-5",
+            "C5-C6",
+            "caudal",
+            "M47.816",
+            "M54.5",
+            "2025-01-01",
+            "2099-12-31",
+            "1999990017",
+            "1234567890",
+            "medicare",
+            "bilateral",
+            "mbb",
+            "rfa",
+            "diagnostic",
+            "\x00",
+            "\ud800",
+        ]
+    )
 )
-_json = st.recursive(_leaf, lambda ch: st.lists(ch, max_size=4) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
-                     max_leaves=12)
+_json = st.recursive(
+    _leaf,
+    lambda ch: st.lists(ch, max_size=4)
+    | st.dictionaries(st.text(max_size=8), ch, max_size=4),
+    max_leaves=12,
+)
 
 
 def _mutate(d: Any, data: st.DataObject) -> Any:
@@ -360,11 +528,16 @@ def _mutate(d: Any, data: st.DataObject) -> Any:
         parent: Any = None
         key: Any = None
         node = d
-        while isinstance(node, dict | list) and node and data.draw(st.integers(0, 3)) > 0:
+        while (
+            isinstance(node, dict | list) and node and data.draw(st.integers(0, 3)) > 0
+        ):
             keys = list(node) if isinstance(node, dict) else list(range(len(node)))
             parent, key = node, data.draw(st.sampled_from(keys))
             node = node[key]
-        op = data.draw(st.sampled_from(["delete", "replace", "huge", "nest", "add", "duplicate"]), label="op")
+        op = data.draw(
+            st.sampled_from(["delete", "replace", "huge", "nest", "add", "duplicate"]),
+            label="op",
+        )
         if parent is None:
             if op == "replace":
                 d = data.draw(_json)
@@ -376,8 +549,9 @@ def _mutate(d: Any, data: st.DataObject) -> Any:
         elif op == "replace":
             parent[key] = data.draw(_json)
         elif op == "huge":
-            parent[key] = data.draw(st.sampled_from(["x", "é", "L4-L5, ", "\u202e"])) * data.draw(
-                st.sampled_from([201, 5001, 70_000]))
+            parent[key] = data.draw(
+                st.sampled_from(["x", "é", "L4-L5, ", "\u202e"])
+            ) * data.draw(st.sampled_from([201, 5001, 70_000]))
         elif op == "nest":
             value = node
             for _ in range(data.draw(st.integers(1, 60))):
@@ -391,7 +565,9 @@ def _mutate(d: Any, data: st.DataObject) -> Any:
 
 
 def _body(d: Any, data: st.DataObject) -> bytes:
-    kind = data.draw(st.sampled_from(["json", "json", "json", "truncated", "bytes"]), label="body")
+    kind = data.draw(
+        st.sampled_from(["json", "json", "json", "truncated", "bytes"]), label="body"
+    )
     if kind == "bytes":
         return data.draw(st.binary(max_size=200))
     text = json.dumps(d, ensure_ascii=data.draw(st.booleans()))
@@ -403,7 +579,11 @@ def _body(d: Any, data: st.DataObject) -> bytes:
 @settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(data=st.data())
 def test_fuzz_never_500_and_never_a_partial_save(client_billing, payer_profiles, data):
@@ -428,9 +608,17 @@ def test_fuzz_never_500_and_never_a_partial_save(client_billing, payer_profiles,
     facts = loads_request(raw)
     assert after["AuthRequest"] == before["AuthRequest"] + 1
     assert after["Patient"] - before["Patient"] in (0, 1)
-    assert after["RequestLevel"] - before["RequestLevel"] == len(facts.levels) == req.levels.count()
-    assert after["BlockResponse"] - before["BlockResponse"] == len(facts.block_responses)
-    assert after["ConservativeCare"] - before["ConservativeCare"] == len(facts.conservative_care)
+    assert (
+        after["RequestLevel"] - before["RequestLevel"]
+        == len(facts.levels)
+        == req.levels.count()
+    )
+    assert after["BlockResponse"] - before["BlockResponse"] == len(
+        facts.block_responses
+    )
+    assert after["ConservativeCare"] - before["ConservativeCare"] == len(
+        facts.conservative_care
+    )
     assert after["ImagingStudy"] - before["ImagingStudy"] == len(facts.imaging)
     assert after["Diagnosis"] - before["Diagnosis"] == len(facts.diagnoses)
     assert 0 <= after["PriorProcedure"] - before["PriorProcedure"] <= len(facts.history)
@@ -445,14 +633,24 @@ def test_fuzz_never_500_and_never_a_partial_save(client_billing, payer_profiles,
 
 def test_cli_imports_a_file_for_the_users_practice(billing_user, payer_profiles):
     out = StringIO()
-    call_command("import_request", str(ROOT / "examples" / RFA), "--user", billing_user.username, stdout=out)
+    call_command(
+        "import_request",
+        str(ROOT / "examples" / RFA),
+        "--user",
+        billing_user.username,
+        stdout=out,
+    )
     req = m.AuthRequest.objects.get()
-    assert req.practice_id == billing_user.practice_id and req.created_by == billing_user
+    assert (
+        req.practice_id == billing_user.practice_id and req.created_by == billing_user
+    )
     assert f"Imported request {req.pk}" in out.getvalue()
     assert DOCS[RFA]["patient"]["name"] not in out.getvalue()  # ids and counts only
 
 
-def test_cli_bad_file_lists_the_problems_and_fails(billing_user, payer_profiles, tmp_path):
+def test_cli_bad_file_lists_the_problems_and_fails(
+    billing_user, payer_profiles, tmp_path
+):
     d = doc()
     d["ordering"]["npi"] = "1234567890"
     d["diagnoses"] = ["M54.5"]
@@ -468,7 +666,12 @@ def test_cli_bad_file_lists_the_problems_and_fails(billing_user, payer_profiles,
     with pytest.raises(CommandError, match=r"levels: must be a list"):
         call_command("import_request", str(path), "--user", billing_user.username)
     with pytest.raises(CommandError, match="no such file"):
-        call_command("import_request", str(tmp_path / "missing.json"), "--user", billing_user.username)
+        call_command(
+            "import_request",
+            str(tmp_path / "missing.json"),
+            "--user",
+            billing_user.username,
+        )
     with pytest.raises(CommandError, match="no active user"):
         call_command("import_request", str(path), "--user", "nobody")
     assert counts() == before
@@ -481,7 +684,9 @@ def test_cli_exits_non_zero(billing_user, payer_profiles, tmp_path, capsys):
     path.write_text("{not json")
     before = counts()
     with pytest.raises(SystemExit) as exc:
-        execute_from_command_line(["manage.py", "import_request", str(path), "--user", billing_user.username])
+        execute_from_command_line(
+            ["manage.py", "import_request", str(path), "--user", billing_user.username]
+        )
     assert exc.value.code != 0
     assert "not valid JSON" in capsys.readouterr().err
     assert counts() == before

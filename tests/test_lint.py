@@ -12,7 +12,19 @@ def test_pyflakes_and_bugbear_find_nothing():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     assert ruff, "ruff is a test dependency (pyproject [test] extra)"
     result = subprocess.run(
-        [ruff, "check", "--select", "F,B", "--no-cache", "priorauth", "tests", "scripts"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            ruff,
+            "check",
+            "--select",
+            "F,B",
+            "--no-cache",
+            "priorauth",
+            "tests",
+            "scripts",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -48,8 +48,15 @@ def _context(facts, policies, signature=None):  # type: ignore[no-untyped-def]
         facts = dataclasses.replace(facts, signed=True)
     evaluation = evaluate(facts, policy, today=TODAY)
     return packet.build_packet_context(
-        facts=facts, evaluation=evaluation, policy=policy, signature=signature, request_id=7, revision=2,
-        practice=packet.PracticeInfo(name="Example Spine", phone="555-0100", fax="555-0101"),
+        facts=facts,
+        evaluation=evaluation,
+        policy=policy,
+        signature=signature,
+        request_id=7,
+        revision=2,
+        practice=packet.PracticeInfo(
+            name="Example Spine", phone="555-0100", fax="555-0101"
+        ),
     )
 
 
@@ -62,11 +69,16 @@ def _text(html: str) -> str:
 
 
 def _pages(data: bytes) -> list[str]:
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
+    return [
+        re.sub(r"\s+", " ", page.extract_text() or "")
+        for page in PdfReader(io.BytesIO(data)).pages
+    ]
 
 
 SIGNATURE = packet.SignatureInfo(
-    printed_name="Morgan T. Placeholder", credentials="MD", npi="1999990017",
+    printed_name="Morgan T. Placeholder",
+    credentials="MD",
+    npi="1999990017",
     signed_at=datetime(2026, 11, 23, 15, 4, 5, tzinfo=UTC),
 )
 
@@ -80,7 +92,9 @@ def test_it_has_every_section_and_the_request_facts(policies):  # type: ignore[n
     for heading in SECTIONS:
         assert heading.lower() in text.lower(), heading
     assert "64493" in text and "L4-L5" in text and "bilateral" in text
-    assert "M47.816 Spondylosis without myelopathy or radiculopathy, lumbar region" in text
+    assert (
+        "M47.816 Spondylosis without myelopathy or radiculopathy, lumbar region" in text
+    )
     assert "12/01/2025" in text  # onset date
     assert "ODI" in text and "NRS" in text
     assert "physical therapy" in text and "01/12/2026" in text
@@ -108,7 +122,9 @@ def test_it_shows_findings_as_gaps_with_citations(policies):  # type: ignore[no-
 
 def test_it_marks_missing_facts_not_documented(policies):  # type: ignore[no-untyped-def]
     facts = load_request(EXAMPLE)
-    bare = dataclasses.replace(facts, clinical=dataclasses.replace(facts.clinical, onset_date=None))
+    bare = dataclasses.replace(
+        facts, clinical=dataclasses.replace(facts.clinical, onset_date=None)
+    )
     rows = {r.code: r for r in _context(bare, policies)["crosswalk"]}  # type: ignore[attr-defined]
     assert rows["FAC-001"].status == "not_documented"
     assert rows["FAC-001"].action
@@ -117,7 +133,10 @@ def test_it_marks_missing_facts_not_documented(policies):  # type: ignore[no-unt
 def test_it_prints_the_signature_manifestation_when_signed(policies):  # type: ignore[no-untyped-def]
     facts = load_request(EXAMPLE)
     text = _text(_html(facts, policies, SIGNATURE))
-    assert "Electronically signed by Morgan T. Placeholder, MD, NPI 1999990017, 2026-11-23T15:04:05Z, meaning:" in text
+    assert (
+        "Electronically signed by Morgan T. Placeholder, MD, NPI 1999990017, 2026-11-23T15:04:05Z, meaning:"
+        in text
+    )
     assert "DRAFT" not in text
     rows = {r.code: r for r in _context(facts, policies, SIGNATURE)["crosswalk"]}  # type: ignore[attr-defined]
     assert rows["PKT-004"].status == "met"
@@ -133,7 +152,10 @@ def test_it_writes_the_letter_only_from_documented_facts(policies):  # type: ign
 
 
 def test_filename_has_no_phi() -> None:
-    assert pdf.pdf_filename(request_id=12, revision=3, kind="draft") == "request-12-rev3-draft.pdf"
+    assert (
+        pdf.pdf_filename(request_id=12, revision=3, kind="draft")
+        == "request-12-rev3-draft.pdf"
+    )
 
 
 # --------------------------------------------------------------------------- render helper (tests 19, 22)
@@ -159,7 +181,8 @@ def test_render_helper_uses_css_objects_and_safe_options() -> None:
         "file:///etc/passwd",
         (pdf.ASSET_DIR / ".." / "pdf.py").resolve().as_uri(),
         pdf.ASSET_DIR.as_uri() + "/../pdf.py",
-        pdf.ASSET_DIR.as_uri() + "/fonts/LICENSE-LiberationFonts.txt",  # not an asset type
+        pdf.ASSET_DIR.as_uri()
+        + "/fonts/LICENSE-LiberationFonts.txt",  # not an asset type
         "file://evil.example/" + str(pdf.PRINT_CSS),
     ],
 )
@@ -174,7 +197,9 @@ def test_fetcher_serves_the_shipped_assets() -> None:
     fetcher = pdf.AssetOnlyFetcher()
     response = fetcher.fetch(pdf.PRINT_CSS.as_uri())
     assert b"@font-face" in response.read()
-    font = fetcher.fetch((pdf.ASSET_DIR / "fonts" / "LiberationSans-Regular.ttf").as_uri())
+    font = fetcher.fetch(
+        (pdf.ASSET_DIR / "fonts" / "LiberationSans-Regular.ttf").as_uri()
+    )
     assert len(font.read()) > 100_000
 
 
@@ -206,7 +231,9 @@ def test_draft_pdf_reads_back(policies):  # type: ignore[no-untyped-def]
         for page in reader.pages
         for font in page["/Resources"]["/Font"].values()
     }
-    assert fonts and all("PA-Sans" in f for f in fonts), fonts  # the shipped @font-face only
+    assert fonts and all("PA-Sans" in f for f in fonts), (
+        fonts
+    )  # the shipped @font-face only
 
 
 @pytest.mark.pdf
@@ -223,7 +250,9 @@ def test_every_example_renders(policies):  # type: ignore[no-untyped-def]
     for path in sorted((ROOT / "examples").glob("*.json")):
         facts = load_request(path)
         pages = _pages(pdf.html_to_pdf(_html(facts, policies)))
-        assert all(f"Page {i} of {len(pages)}" in p for i, p in enumerate(pages, start=1)), path.name
+        assert all(
+            f"Page {i} of {len(pages)}" in p for i, p in enumerate(pages, start=1)
+        ), path.name
 
 
 # --------------------------------------------------------------------------- hostile text (tests 17, 18, 20)
@@ -264,7 +293,7 @@ def _hostile_payloads(base: str, secret: Path) -> list[str]:
         f'<img src="file://{secret}">',
         f'<link rel="attachment" href="file://{secret}">',
         f'<object data="file://{secret}"></object>',
-        "</style><div style=\"position:absolute\">FAKE SIGNATURE</div>",
+        '</style><div style="position:absolute">FAKE SIGNATURE</div>',
         "<script>alert(1)</script>",
         f"{base}/plain",
         f"<img src='{base}/img'>",
@@ -288,17 +317,35 @@ def _hostile_facts(payload: str) -> rf.CaseFacts:
         rendering=provider,
         facility=dataclasses.replace(facts.facility, name=payload),
         procedure=dataclasses.replace(
-            facts.procedure, injectate=payload, sedation_justification=payload, contrast_contraindication=payload
+            facts.procedure,
+            injectate=payload,
+            sedation_justification=payload,
+            contrast_contraindication=payload,
         ),
-        block_responses=tuple(dataclasses.replace(b, agent=payload, scale=payload) for b in facts.block_responses),
+        block_responses=tuple(
+            dataclasses.replace(b, agent=payload, scale=payload)
+            for b in facts.block_responses
+        ),
         clinical=dataclasses.replace(
-            facts.clinical, functional_impairment=payload, rfa_contraindication=payload,
-            changed_approach=payload, continuation_rationale=payload, baseline_pain_scale=payload,
+            facts.clinical,
+            functional_impairment=payload,
+            rfa_contraindication=payload,
+            changed_approach=payload,
+            continuation_rationale=payload,
+            baseline_pain_scale=payload,
             function_scale=payload,
         ),
-        conservative_care=tuple(dataclasses.replace(c, kind=payload, outcome=payload) for c in facts.conservative_care),
-        imaging=tuple(dataclasses.replace(i, findings=payload, modality=payload) for i in facts.imaging),
-        history=tuple(dataclasses.replace(h, agent=payload, scale=payload) for h in facts.history),
+        conservative_care=tuple(
+            dataclasses.replace(c, kind=payload, outcome=payload)
+            for c in facts.conservative_care
+        ),
+        imaging=tuple(
+            dataclasses.replace(i, findings=payload, modality=payload)
+            for i in facts.imaging
+        ),
+        history=tuple(
+            dataclasses.replace(h, agent=payload, scale=payload) for h in facts.history
+        ),
     )
 
 
@@ -307,7 +354,12 @@ def test_hostile_text_is_escaped_in_html(policies, tmp_path):  # type: ignore[no
     for payload in _hostile_payloads("http://127.0.0.1:1", secret):
         html = _html(_hostile_facts(payload), policies)
         body = html.split("<body>", 1)[1]
-        assert "<img" not in body and "<link" not in body and "<object" not in body and "<script" not in body
+        assert (
+            "<img" not in body
+            and "<link" not in body
+            and "<object" not in body
+            and "<script" not in body
+        )
         assert "<style" not in html and "<svg" not in body and "<image" not in body
 
 
@@ -318,7 +370,9 @@ def test_hostile_text_prints_as_text_with_no_fetch(policies, tmp_path, recorder)
     secret.write_text("TOPSECRET-MARKER-8731")
     for payload in _hostile_payloads(base, secret):
         fetcher = pdf.AssetOnlyFetcher()
-        data = pdf.html_to_pdf(_html(_hostile_facts(payload), policies), fetcher=fetcher)
+        data = pdf.html_to_pdf(
+            _html(_hostile_facts(payload), policies), fetcher=fetcher
+        )
         reader = PdfReader(io.BytesIO(data))
         text = " ".join(_pages(data))
         assert "TOPSECRET-MARKER-8731" not in text
@@ -329,7 +383,9 @@ def test_hostile_text_prints_as_text_with_no_fetch(policies, tmp_path, recorder)
             assert "FAKE SIGNATURE" in text and "</style>" in text
             # Same layout as benign text of the same shape: the markup changed nothing.
             benign = re.sub(r"[<>/\"=:()]", "x", payload)
-            assert len(reader.pages) == len(_pages(pdf.html_to_pdf(_html(_hostile_facts(benign), policies))))
+            assert len(reader.pages) == len(
+                _pages(pdf.html_to_pdf(_html(_hostile_facts(benign), policies)))
+            )
         if payload.startswith("url("):
             assert payload.replace(" ", "") in text.replace(" ", "")
     assert hits == []
@@ -362,10 +418,12 @@ def test_converter_refuses_raw_references(tmp_path, recorder):  # type: ignore[n
 
 def _crosswalk_html_rows(html: str) -> dict[str, tuple[str, str]]:
     """Code -> (status label, evidence text) from the rendered cross-walk table."""
-    table = html[html.index('<table class="crosswalk">'):]
+    table = html[html.index('<table class="crosswalk">') :]
     rows = {}
     for code, status, evidence in re.findall(
-        r'<span class="code">([A-Z]{3}-\d{3})</span>.*?<td class="status[^"]*">([^<]+)</td>\s*<td>(.*?)</td>', table, re.S
+        r'<span class="code">([A-Z]{3}-\d{3})</span>.*?<td class="status[^"]*">([^<]+)</td>\s*<td>(.*?)</td>',
+        table,
+        re.S,
     ):
         rows[code] = (status.strip(), _text(evidence).strip())
     return rows
@@ -373,14 +431,24 @@ def _crosswalk_html_rows(html: str) -> dict[str, tuple[str, str]]:
 
 def test_crosswalk_marks_conditions_that_do_not_arise_not_applicable(policies):  # type: ignore[no-untyped-def]
     # Repeat TFESI after a successful ESI (70% relief): "after a failed ESI" does not apply.
-    facts = load_request(ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json")
+    facts = load_request(
+        ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json"
+    )
     assert facts.procedure.sedation.counts_as_sedation is False
     html = _html(facts, policies)
     rows = _crosswalk_html_rows(html)
     assert rows["ESI-007"][0] == "Not applicable"
-    assert "No failed prior ESI" in rows["ESI-007"][1] and "70% relief" in rows["ESI-007"][1]
-    assert rows["ESI-014"] == ("Not applicable", "No sedation planned (local anesthetic only)")
-    assert rows["AET-003"][0] == "Met" and "06/11/2026" in rows["AET-003"][1]  # the repeat criterion applies
+    assert (
+        "No failed prior ESI" in rows["ESI-007"][1]
+        and "70% relief" in rows["ESI-007"][1]
+    )
+    assert rows["ESI-014"] == (
+        "Not applicable",
+        "No sedation planned (local anesthetic only)",
+    )
+    assert (
+        rows["AET-003"][0] == "Met" and "06/11/2026" in rows["AET-003"][1]
+    )  # the repeat criterion applies
     assert "not applicable" in _text(html)  # counted on the cover
 
 
@@ -389,9 +457,15 @@ def test_crosswalk_initial_rfa_is_not_a_repeat(policies):  # type: ignore[no-unt
     rows = _crosswalk_html_rows(_html(facts, policies))
     assert rows["FAC-010"][0] == rows["FAC-011"][0] == "Not applicable"
     assert "initial RFA" in rows["FAC-010"][1]
-    assert rows["FAC-009"][0] == "Met" and "88% relief" in rows["FAC-009"][1]  # concrete evidence
-    assert rows["FAC-021"][0] == "Met" and "moderate sedation" in rows["FAC-021"][1]  # sedation planned: applies
-    assert not any(code.startswith("ESI-") for code in rows)  # the other family is not listed
+    assert (
+        rows["FAC-009"][0] == "Met" and "88% relief" in rows["FAC-009"][1]
+    )  # concrete evidence
+    assert (
+        rows["FAC-021"][0] == "Met" and "moderate sedation" in rows["FAC-021"][1]
+    )  # sedation planned: applies
+    assert not any(
+        code.startswith("ESI-") for code in rows
+    )  # the other family is not listed
 
 
 def test_crosswalk_statuses_for_a_diagnostic_block(policies):  # type: ignore[no-untyped-def]
@@ -400,7 +474,9 @@ def test_crosswalk_statuses_for_a_diagnostic_block(policies):  # type: ignore[no
     assert rows["FAC-017"][0] == "Not applicable" and "diagnostic" in rows["FAC-017"][1]
     assert rows["DVT-001"][0] == "Gap"  # the rule fired
     assert rows["PKT-004"][0] == "Not documented"  # unsigned
-    assert rows["FAC-006"][0] == "Met"  # a confirmatory block, with the earlier blocks as evidence
+    assert (
+        rows["FAC-006"][0] == "Met"
+    )  # a confirmatory block, with the earlier blocks as evidence
     for code, (status, evidence) in rows.items():
         if status == "Met":
             assert evidence and "Not documented" not in evidence, code
@@ -408,12 +484,30 @@ def test_crosswalk_statuses_for_a_diagnostic_block(policies):  # type: ignore[no
 
 def test_crosswalk_never_marks_met_without_evidence(policies):  # type: ignore[no-untyped-def]
     # A failed prior ESI makes ESI-007 apply; with no changed approach recorded it is not met.
-    facts = load_request(ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json")
-    failed = tuple(dataclasses.replace(p, relief_percent=10, adl_improvement_percent=None) for p in facts.history)
-    bare = dataclasses.replace(facts, history=failed, clinical=dataclasses.replace(facts.clinical, changed_approach=""))
+    facts = load_request(
+        ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json"
+    )
+    failed = tuple(
+        dataclasses.replace(p, relief_percent=10, adl_improvement_percent=None)
+        for p in facts.history
+    )
+    bare = dataclasses.replace(
+        facts,
+        history=failed,
+        clinical=dataclasses.replace(facts.clinical, changed_approach=""),
+    )
     policy = policies[bare.payer.profile_key]
     evaluation = evaluate(bare, policy, today=TODAY)
-    row = next((r for r in packet.build_crosswalk(bare, evaluation, policy) if r.code == "ESI-007"), None)
-    if row is None:  # the profile does not list ESI-007: check the rule's own family on Medicare
+    row = next(
+        (
+            r
+            for r in packet.build_crosswalk(bare, evaluation, policy)
+            if r.code == "ESI-007"
+        ),
+        None,
+    )
+    if (
+        row is None
+    ):  # the profile does not list ESI-007: check the rule's own family on Medicare
         pytest.skip("ESI-007 not in this payer's profile")
     assert row.status in ("gap", "not_documented")

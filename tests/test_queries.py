@@ -30,7 +30,9 @@ def _is_overhead(sql: str) -> bool:
     head = sql[:400]
     if any(t in head for t in ("django_session", "otp_", "priorauth_auditevent")):
         return True
-    if head.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")):
+    if head.startswith(
+        ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+    ):
         return True
     return head.startswith('SELECT "priorauth_user"."id", "priorauth_user"."password"')
 
@@ -43,42 +45,98 @@ def _count(client, url: str) -> tuple[int, int, list[str]]:  # type: ignore[no-u
     return len(sql), sum(1 for s in sql if not _is_overhead(s)), sql
 
 
-def _request(practice, patient, provider, facility, payer, *, rows: int, level_rows: int | None = None) -> m.AuthRequest:  # type: ignore[no-untyped-def]
+def _request(
+    practice,
+    patient,
+    provider,
+    facility,
+    payer,
+    *,
+    rows: int,
+    level_rows: int | None = None,
+) -> m.AuthRequest:  # type: ignore[no-untyped-def]
     """A request with ``rows`` rows in each list; ``level_rows`` (at most 5): that many
     distinct levels and diagnoses instead (a save refuses a level or code listed twice)."""
     req = m.AuthRequest.objects.create(
-        practice=practice, patient=patient, payer_profile=payer, state_of_service="AZ",
-        ordering_provider=provider, rendering_provider=provider, facility=facility,
-        procedure_type="mbb", intent="diagnostic", date_of_service=date(2026, 12, 15),
-        onset_date=date(2025, 1, 10), pain_pattern="axial", baseline_pain_scale="NRS", baseline_pain_score=7,
-        function_scale="ODI", function_score=44, functional_impairment="Cannot stand for 15 minutes.",
+        practice=practice,
+        patient=patient,
+        payer_profile=payer,
+        state_of_service="AZ",
+        ordering_provider=provider,
+        rendering_provider=provider,
+        facility=facility,
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=date(2026, 12, 15),
+        onset_date=date(2025, 1, 10),
+        pain_pattern="axial",
+        baseline_pain_scale="NRS",
+        baseline_pain_score=7,
+        function_scale="ODI",
+        function_score=44,
+        functional_impairment="Cannot stand for 15 minutes.",
     )
     levels = ["L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"]
     codes = ["M47.816", "M47.817", "M54.16", "M54.17", "M51.26"]
     for i in range(rows if level_rows is None else level_rows):
-        m.RequestLevel.objects.create(request=req, position=i, level=levels[i % 5], side="left")
-        m.Diagnosis.objects.create(request=req, position=i, code=codes[i % 5] if level_rows else "M47.816")
+        m.RequestLevel.objects.create(
+            request=req, position=i, level=levels[i % 5], side="left"
+        )
+        m.Diagnosis.objects.create(
+            request=req, position=i, code=codes[i % 5] if level_rows else "M47.816"
+        )
     for i in range(rows):
-        m.BlockResponse.objects.create(request=req, date=date(2026, 6, 1) + timedelta(days=i), agent="lidocaine 2%",
-                                       scale="NRS", pre_score=8, post_score=2, percent_relief=75,
-                                       duration_hours=4, levels="L4-L5")
-        m.ConservativeCare.objects.create(request=req, kind="physical_therapy", start=date(2025, 1, 1),
-                                          end=date(2025, 3, 1), outcome="failed")
-        m.ImagingStudy.objects.create(request=req, modality="mri", date=date(2026, 1, 1) - timedelta(days=i),
-                                      levels="L4-L5", findings="Facet arthropathy.")
+        m.BlockResponse.objects.create(
+            request=req,
+            date=date(2026, 6, 1) + timedelta(days=i),
+            agent="lidocaine 2%",
+            scale="NRS",
+            pre_score=8,
+            post_score=2,
+            percent_relief=75,
+            duration_hours=4,
+            levels="L4-L5",
+        )
+        m.ConservativeCare.objects.create(
+            request=req,
+            kind="physical_therapy",
+            start=date(2025, 1, 1),
+            end=date(2025, 3, 1),
+            outcome="failed",
+        )
+        m.ImagingStudy.objects.create(
+            request=req,
+            modality="mri",
+            date=date(2026, 1, 1) - timedelta(days=i),
+            levels="L4-L5",
+            findings="Facet arthropathy.",
+        )
     return req
 
 
 def _history(patient, rows: int) -> None:  # type: ignore[no-untyped-def]
     for i in range(rows):
-        m.PriorProcedure.objects.create(patient=patient, date=date(2015, 1, 1) + timedelta(days=30 * i),
-                                        procedure="trigger_point", levels="L4-L5", side="left",
-                                        relief_percent=50, scale="NRS")
+        m.PriorProcedure.objects.create(
+            patient=patient,
+            date=date(2015, 1, 1) + timedelta(days=30 * i),
+            procedure="trigger_point",
+            levels="L4-L5",
+            side="left",
+            relief_percent=50,
+            scale="NRS",
+        )
 
 
 def _patient(practice, payer, n: int) -> m.Patient:  # type: ignore[no-untyped-def]
-    return m.Patient.objects.create(practice=practice, first_name="Q", last_name=f"Count {n:03d}",
-                                    dob=date(1960, 1, 1), sex="F", member_id=f"QC{n:06d}", payer_profile=payer)
+    return m.Patient.objects.create(
+        practice=practice,
+        first_name="Q",
+        last_name=f"Count {n:03d}",
+        dob=date(1960, 1, 1),
+        sex="F",
+        member_id=f"QC{n:06d}",
+        payer_profile=payer,
+    )
 
 
 @pytest.fixture
@@ -95,7 +153,14 @@ def test_worklist_same_queries_for_1_and_25_rows(client_billing, setting) -> Non
     for target in (1, ROWS):
         while made < target:
             made += 1
-            _request(practice, _patient(practice, payer, made), provider, facility, payer, rows=2)
+            _request(
+                practice,
+                _patient(practice, payer, made),
+                provider,
+                facility,
+                payer,
+                rows=2,
+            )
         client_billing.get(url)  # session refresh and any one-off work
         results.append(_count(client_billing, url))
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
@@ -105,7 +170,9 @@ def test_worklist_same_queries_for_1_and_25_rows(client_billing, setting) -> Non
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["pa-request-detail", "pa-request-edit"])
-def test_request_pages_same_queries_for_1_and_25_rows(client_billing, setting, page) -> None:  # type: ignore[no-untyped-def]
+def test_request_pages_same_queries_for_1_and_25_rows(
+    client_billing, setting, page
+) -> None:  # type: ignore[no-untyped-def]
     practice, provider, facility, payer = setting
     results = []
     for n, rows in ((1, 1), (2, ROWS)):
@@ -113,12 +180,16 @@ def test_request_pages_same_queries_for_1_and_25_rows(client_billing, setting, p
         _history(patient, rows)
         req = _request(practice, patient, provider, facility, payer, rows=rows)
         url = reverse(page, args=[req.pk])
-        client_billing.get(reverse("pa-request-detail", args=[req.pk]))  # first view caches the finding counts
+        client_billing.get(
+            reverse("pa-request-detail", args=[req.pk])
+        )  # first view caches the finding counts
         results.append(_count(client_billing, url))
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
     assert total_1 == total_25, "\n".join(s[:150] for s in sql_25)
     if page == "pa-request-detail":
-        assert own_25 <= GET_PAGE_BUDGET + 1, "\n".join(sql_25)  # +1: the signed-document check
+        assert own_25 <= GET_PAGE_BUDGET + 1, "\n".join(
+            sql_25
+        )  # +1: the signed-document check
 
 
 @pytest.mark.pdf
@@ -145,7 +216,16 @@ def test_pdf_same_queries_for_1_and_25_rows(client_billing, setting) -> None:  #
 
 ROW_FIELDS = {
     "levels": ("level", "side", "prior_count"),
-    "block_responses": ("date", "agent", "scale", "pre_score", "post_score", "percent_relief", "duration_hours", "levels"),
+    "block_responses": (
+        "date",
+        "agent",
+        "scale",
+        "pre_score",
+        "post_score",
+        "percent_relief",
+        "duration_hours",
+        "levels",
+    ),
     "conservative_care": ("kind", "start", "end", "duration_weeks", "outcome"),
     "imaging": ("modality", "date", "levels", "findings"),
     "diagnoses": ("code",),
@@ -166,8 +246,10 @@ def _edit_post(req: m.AuthRequest, *, change: bool) -> dict[str, str]:
                 item[name] = "" if value is None else str(value)
             if change:
                 field, value = {
-                    "levels": ("side", "right"), "block_responses": ("agent", "changed"),
-                    "conservative_care": ("outcome", "changed"), "imaging": ("findings", "changed"),
+                    "levels": ("side", "right"),
+                    "block_responses": ("agent", "changed"),
+                    "conservative_care": ("outcome", "changed"),
+                    "imaging": ("findings", "changed"),
                     "diagnoses": ("code", None),
                 }[prefix]
                 item[field] = value if value is not None else item[field]
@@ -176,14 +258,22 @@ def _edit_post(req: m.AuthRequest, *, change: bool) -> dict[str, str]:
     if change and rows["diagnoses"]:  # one row deleted, the others kept
         rows["diagnoses"][-1]["DELETE"] = "on"
     return page_data(
-        patient=req.patient, provider=req.ordering_provider, facility=req.facility, rows=rows,
-        initial={prefix: len(items) for prefix, items in rows.items()}, lock_version=str(req.lock_version),
+        patient=req.patient,
+        provider=req.ordering_provider,
+        facility=req.facility,
+        rows=rows,
+        initial={prefix: len(items) for prefix, items in rows.items()},
+        lock_version=str(req.lock_version),
     )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("change", [False, True], ids=["unchanged", "every-row-changed"])
-def test_save_same_queries_for_1_and_25_rows_within_budget(client_billing, setting, change) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "change", [False, True], ids=["unchanged", "every-row-changed"]
+)
+def test_save_same_queries_for_1_and_25_rows_within_budget(
+    client_billing, setting, change
+) -> None:  # type: ignore[no-untyped-def]
     """A save reads each row list once and writes rows in bulk: no query per row.
 
     (Before: 38 view queries with 1 row per list, one more per row, because each
@@ -194,13 +284,24 @@ def test_save_same_queries_for_1_and_25_rows_within_budget(client_billing, setti
     for n, rows in ((1, 1), (2, ROWS)):
         patient = _patient(practice, payer, n)
         _history(patient, rows)
-        req = _request(practice, patient, provider, facility, payer, rows=rows, level_rows=min(rows, 5))
+        req = _request(
+            practice,
+            patient,
+            provider,
+            facility,
+            payer,
+            rows=rows,
+            level_rows=min(rows, 5),
+        )
         client_billing.get(reverse("pa-request-detail", args=[req.pk]))
         data = _edit_post(req, change=change)
         with CaptureQueriesContext(connection) as ctx:
-            response = client_billing.post(reverse("pa-request-edit", args=[req.pk]), data)
+            response = client_billing.post(
+                reverse("pa-request-edit", args=[req.pk]), data
+            )
         assert response.status_code == 302, response.context and (
-            response.context["form"].errors, [fs.errors for *_, fs in response.context["formsets"]]
+            response.context["form"].errors,
+            [fs.errors for *_, fs in response.context["formsets"]],
         )
         sql = [q["sql"] for q in ctx.captured_queries]
         results.append((len(sql), sum(1 for s in sql if not _is_overhead(s)), sql))
@@ -224,8 +325,12 @@ def test_create_save_within_budget(client_billing, setting) -> None:  # type: ig
     _history(patient, 3)
     rows = {
         "levels": [{"level": lv, "side": "left"} for lv in ("L3-L4", "L4-L5", "L5-S1")],
-        "block_responses": [{"date": "2026-06-01", "pre_score": "8", "post_score": "2"}] * 3,
-        "conservative_care": [{"kind": "nsaids", "start": "2025-01-01", "outcome": "failed"}] * 3,
+        "block_responses": [{"date": "2026-06-01", "pre_score": "8", "post_score": "2"}]
+        * 3,
+        "conservative_care": [
+            {"kind": "nsaids", "start": "2025-01-01", "outcome": "failed"}
+        ]
+        * 3,
         "imaging": [{"modality": "mri", "date": "2026-01-01", "levels": "L4-L5"}] * 3,
         "diagnoses": [{"code": "M47.816"}, {"code": "M54.16"}],
     }
@@ -241,14 +346,18 @@ def test_create_save_within_budget(client_billing, setting) -> None:  # type: ig
     assert len(own) <= SAVE_BUDGET, "\n".join(own)
     req = m.AuthRequest.objects.get()
     assert [(lv.level, lv.position, lv.prior_count) for lv in req.levels.all()] == [
-        ("L3-L4", 0, 0), ("L4-L5", 1, 0), ("L5-S1", 2, 0)
+        ("L3-L4", 0, 0),
+        ("L4-L5", 1, 0),
+        ("L5-S1", 2, 0),
     ]
     assert req.block_responses.count() == 3 and req.diagnoses.count() == 2
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["edit", "create", "picker"])
-def test_request_page_same_queries_for_1_and_25_patients(client_billing, setting, page) -> None:  # type: ignore[no-untyped-def]
+def test_request_page_same_queries_for_1_and_25_patients(
+    client_billing, setting, page
+) -> None:  # type: ignore[no-untyped-def]
     """The request page never lists the practice's patients (it used to render every
     one in a <select>): its cost does not grow with the number of patients."""
     practice, provider, facility, payer = setting
@@ -269,14 +378,18 @@ def test_request_page_same_queries_for_1_and_25_patients(client_billing, setting
     results.append(_count(client_billing, url))
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
     assert total_1 == total_25, "\n".join(s[:150] for s in sql_25)
-    assert own_25 <= GET_PAGE_BUDGET + (3 if page == "edit" else 0), "\n".join(s[:150] for s in sql_25)
+    assert own_25 <= GET_PAGE_BUDGET + (3 if page == "edit" else 0), "\n".join(
+        s[:150] for s in sql_25
+    )
     html = client_billing.get(url).content.decode()
     assert '<select name="patient"' not in html
     if page == "picker":
         assert html.count("?patient=") == 10  # the 10 most recently used
         assert "Count 025" in html and "Count 001" not in html
     else:
-        assert "Count 025" not in html  # the other patients of the practice are not listed
+        assert (
+            "Count 025" not in html
+        )  # the other patients of the practice are not listed
 
 
 @pytest.mark.django_db
@@ -291,4 +404,7 @@ def test_patient_search_on_the_create_page_is_bounded(client_billing, setting) -
     html = response.content.decode()
     assert html.count("?patient=") == 20
     assert "Only the first 20 matches" in html
-    assert sum(1 for q in ctx.captured_queries if not _is_overhead(q["sql"])) <= GET_PAGE_BUDGET
+    assert (
+        sum(1 for q in ctx.captured_queries if not _is_overhead(q["sql"]))
+        <= GET_PAGE_BUDGET
+    )

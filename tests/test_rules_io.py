@@ -91,7 +91,13 @@ def test_examples_cover_every_procedure_and_intent():
     assert want <= {(t, i.value if i else None) for t, i in combos}
     keys = {k for k, _ in payers}
     assert {
-        "medicare", "aetna", "evicore", "carelon", "bcbs", "bcbs_ma", "commercial"
+        "medicare",
+        "aetna",
+        "evicore",
+        "carelon",
+        "bcbs",
+        "bcbs_ma",
+        "commercial",
     } <= keys
     assert ("medicare", "AZ") in payers
 
@@ -291,8 +297,10 @@ def _schema_errors(value: Any, node: dict, path: str = "", root: dict | None = N
             "null": lambda v: v is None,
             "boolean": lambda v: isinstance(v, bool),
             "string": lambda v: isinstance(v, str),
-            "integer": lambda v: isinstance(v, int) and not isinstance(v, bool)
-            or isinstance(v, float) and v.is_integer(),
+            "integer": lambda v: isinstance(v, int)
+            and not isinstance(v, bool)
+            or isinstance(v, float)
+            and v.is_integer(),
             "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
             "array": lambda v: isinstance(v, list),
             "object": lambda v: isinstance(v, dict),

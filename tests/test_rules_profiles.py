@@ -9,22 +9,31 @@ import pytest
 
 from priorauth.rules import evaluate
 from priorauth.rules.checks import REGISTRY
-from priorauth.rules.facts import PayerKind, ProcedureType as PT
+from priorauth.rules.facts import PayerKind
+from priorauth.rules.facts import ProcedureType as PT
 from priorauth.rules.findings import Severity
 from priorauth.rules.policy import WEAK_EVIDENCE, weak_blockers
 from priorauth.rules.profiles import DEFAULT_FIXTURE, load_fixture_policies
 
 from .rules_builders import (
-    TODAY, base_esi_case, base_facet_case, confirmatory_case, policies, rfa_case,
+    TODAY,
+    base_esi_case,
+    base_facet_case,
+    confirmatory_case,
+    policies,
+    rfa_case,
     therapeutic_ia_case,
 )
 from .test_rules_checks import CASES
 
 SPEC = Path("/work/shared/spec/payer-rules.md")
 FALLBACK_IDS = (
-    [f"PKT-{i:03d}" for i in range(1, 11)] + [f"FAC-{i:03d}" for i in range(1, 29)]
-    + [f"DVT-{i:03d}" for i in range(1, 7)] + [f"ESI-{i:03d}" for i in range(1, 18)]
-    + ["AET-001", "AET-002", "AET-003"] + [f"EVI-{i:03d}" for i in range(1, 7)]
+    [f"PKT-{i:03d}" for i in range(1, 11)]
+    + [f"FAC-{i:03d}" for i in range(1, 29)]
+    + [f"DVT-{i:03d}" for i in range(1, 7)]
+    + [f"ESI-{i:03d}" for i in range(1, 18)]
+    + ["AET-001", "AET-002", "AET-003"]
+    + [f"EVI-{i:03d}" for i in range(1, 7)]
     + ["CAR-001", "CAR-002", "CAR-003", "BCB-001", "BMA-001"]
 )
 
@@ -34,14 +43,22 @@ def section7_ids() -> list[str]:
     if not SPEC.exists():
         return FALLBACK_IDS
     text = SPEC.read_text(encoding="utf-8")
-    sec = text[text.index("## 7."):text.index("## 8.")]
+    sec = text[text.index("## 7.") : text.index("## 8.")]
     return sorted(set(re.findall(r"^\| ([A-Z]{3}-\d{3}) \|", sec, flags=re.M)))
 
 
 def test_the_fixture_loads_every_profile_without_django():
     pols = load_fixture_policies(DEFAULT_FIXTURE)
-    assert set(pols) == {"medicare", "medicare_advantage", "aetna", "evicore", "carelon",
-                         "bcbs", "bcbs_ma", "commercial"}
+    assert set(pols) == {
+        "medicare",
+        "medicare_advantage",
+        "aetna",
+        "evicore",
+        "carelon",
+        "bcbs",
+        "bcbs_ma",
+        "commercial",
+    }
     for key, pol in pols.items():
         assert pol.kind is PayerKind(key)
         assert pol.policy_id and pol.version >= 1 and pol.effective_date
@@ -86,8 +103,11 @@ def test_medicare_only_rules_stay_in_medicare_profiles():
 
 
 CLEAN = {
-    "mbb": base_facet_case, "confirmatory": confirmatory_case, "rfa": rfa_case,
-    "therapeutic_ia": therapeutic_ia_case, "tfesi": base_esi_case,
+    "mbb": base_facet_case,
+    "confirmatory": confirmatory_case,
+    "rfa": rfa_case,
+    "therapeutic_ia": therapeutic_ia_case,
+    "tfesi": base_esi_case,
     "ilesi": lambda: base_esi_case(PT.ESI_INTERLAMINAR),
     "caudal": lambda: base_esi_case(PT.ESI_CAUDAL),
 }

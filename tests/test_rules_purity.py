@@ -16,7 +16,9 @@ def _imports(path: Path) -> list[str]:
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+        elif (
+            isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__"
+        ):
             names += [a.value for a in node.args if isinstance(a, ast.Constant)]
     return names
 
@@ -24,6 +26,10 @@ def _imports(path: Path) -> list[str]:
 def test_rules_package_imports_nothing_from_django():
     files = sorted(RULES.rglob("*.py"))
     assert files
-    offenders = {str(p.relative_to(RULES)): n for p in files for n in _imports(p)
-                 if n == "django" or str(n).startswith("django.")}
+    offenders = {
+        str(p.relative_to(RULES)): n
+        for p in files
+        for n in _imports(p)
+        if n == "django" or str(n).startswith("django.")
+    }
     assert offenders == {}

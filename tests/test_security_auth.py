@@ -21,7 +21,9 @@ LOGIN = "pa-login"
 
 
 def _login(client, username: str, password: str = PASSWORD, ip: str = "10.0.0.7"):  # type: ignore[no-untyped-def]
-    return client.post(reverse(LOGIN), {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        reverse(LOGIN), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 # --------------------------------------------------------------------------- throttling
@@ -34,7 +36,9 @@ def _axes_reset(db):  # type: ignore[no-untyped-def]
     AccessAttempt.objects.all().delete()
 
 
-def test_five_bad_passwords_lock_that_username_from_that_ip(client, billing_user, _axes_reset):
+def test_five_bad_passwords_lock_that_username_from_that_ip(
+    client, billing_user, _axes_reset
+):
     codes = [_login(client, "billie", "wrong-password-x").status_code for _ in range(5)]
     assert codes[:4] == [200, 200, 200, 200]
     assert codes[4] == 429
@@ -44,7 +48,9 @@ def test_five_bad_passwords_lock_that_username_from_that_ip(client, billing_user
     assert "_auth_user_id" not in client.session
 
 
-def test_a_colleague_behind_the_same_ip_can_still_log_in(client, billing_user, physician_user, _axes_reset):
+def test_a_colleague_behind_the_same_ip_can_still_log_in(
+    client, billing_user, physician_user, _axes_reset
+):
     for _ in range(5):
         _login(client, "billie", "wrong-password-x")
     response = _login(client, "drphys")
@@ -52,7 +58,9 @@ def test_a_colleague_behind_the_same_ip_can_still_log_in(client, billing_user, p
     assert client.session["_auth_user_id"] == str(physician_user.pk)
 
 
-def test_after_the_cool_off_the_locked_user_can_log_in(client, billing_user, _axes_reset):
+def test_after_the_cool_off_the_locked_user_can_log_in(
+    client, billing_user, _axes_reset
+):
     from axes.models import AccessAttempt
 
     for _ in range(5):
@@ -64,7 +72,9 @@ def test_after_the_cool_off_the_locked_user_can_log_in(client, billing_user, _ax
     assert client.session["_auth_user_id"] == str(billing_user.pk)
 
 
-def test_every_attempt_is_audited_including_locked_ones(client, billing_user, _axes_reset):
+def test_every_attempt_is_audited_including_locked_ones(
+    client, billing_user, _axes_reset
+):
     for _ in range(6):
         _login(client, "billie", "wrong-password-x")
     rows = AuditEvent.objects.filter(username="billie", action="login-failed")
@@ -87,7 +97,9 @@ def test_session_key_changes_at_login(client, billing_user):
     assert not Session.objects.filter(session_key=before).exists()
 
 
-def test_old_session_cookie_is_rejected_after_logout(client, billing_user, practice, patient):
+def test_old_session_cookie_is_rejected_after_logout(
+    client, billing_user, practice, patient
+):
     _login(client, "billie")
     old = client.cookies["sessionid"].value
     assert client.get(reverse("pa-worklist")).status_code == 200
@@ -113,12 +125,16 @@ def test_idle_timeout_is_fifteen_minutes(client, billing_user, monkeypatch):
     assert response["Location"].startswith(reverse(LOGIN))
 
 
-def test_activity_inside_the_idle_window_keeps_the_session(client, billing_user, monkeypatch):
+def test_activity_inside_the_idle_window_keeps_the_session(
+    client, billing_user, monkeypatch
+):
     _login(client, "billie")
     url = reverse("pa-worklist")
     real_now = timezone.now
     for minutes in (10, 20, 30):  # each request slides the 15-minute window
-        monkeypatch.setattr(timezone, "now", lambda m=minutes: real_now() + timedelta(minutes=m))
+        monkeypatch.setattr(
+            timezone, "now", lambda m=minutes: real_now() + timedelta(minutes=m)
+        )
         assert client.get(url).status_code == 200
 
 
@@ -135,7 +151,9 @@ def test_absolute_lifetime_ends_an_active_session(client, billing_user):
     assert client.get(url).status_code == 302
 
 
-def test_deactivating_a_user_ends_all_their_sessions(client, billing_user, physician_user, django_user_model):
+def test_deactivating_a_user_ends_all_their_sessions(
+    client, billing_user, physician_user, django_user_model
+):
     from django.test import Client
 
     laptop, phone, colleague = Client(), Client(), Client()
@@ -191,14 +209,18 @@ def _token(device) -> str:  # type: ignore[no-untyped-def]
 
 
 def _verify(client, device):  # type: ignore[no-untyped-def]
-    return client.post(reverse("pa-otp-verify"), {"otp_token": _token(device), "next": "/"})
+    return client.post(
+        reverse("pa-otp-verify"), {"otp_token": _token(device), "next": "/"}
+    )
 
 
 def test_users_without_a_device_are_not_asked(client_billing):
     assert client_billing.get(reverse("pa-worklist")).status_code == 200
 
 
-def test_a_user_with_a_device_must_verify_before_any_phi_view(client, billing_user, practice, patient):
+def test_a_user_with_a_device_must_verify_before_any_phi_view(
+    client, billing_user, practice, patient
+):
     _device(billing_user)
     obj = make_request(practice, patient)
     client.force_login(billing_user)
@@ -212,7 +234,9 @@ def test_a_user_with_a_device_must_verify_before_any_phi_view(client, billing_us
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("pa-otp-verify"))
     response = client.post(reverse("pa-request-edit", args=[obj.pk]), {})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("pa-otp-verify"))
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("pa-otp-verify")
+    )
 
 
 def test_a_wrong_code_is_refused_and_audited(client, billing_user):
@@ -222,7 +246,10 @@ def test_a_wrong_code_is_refused_and_audited(client, billing_user):
     assert response.status_code == 200
     assert "not valid" in response.content.decode()
     assert client.get(reverse("pa-worklist")).status_code == 302
-    assert AuditEvent.objects.filter(action="otp-verify", detail="result=failure").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="otp-verify", detail="result=failure").count()
+        == 1
+    )
 
 
 def test_a_right_code_unlocks_the_session(client, billing_user):
@@ -231,13 +258,19 @@ def test_a_right_code_unlocks_the_session(client, billing_user):
     response = _verify(client, device)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get(reverse("pa-worklist")).status_code == 200
-    assert AuditEvent.objects.filter(action="otp-verify", detail="result=success").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="otp-verify", detail="result=success").count()
+        == 1
+    )
 
 
 def test_verify_never_redirects_off_site(client, billing_user):
     device = _device(billing_user)
     client.force_login(billing_user)
-    response = client.post(reverse("pa-otp-verify"), {"otp_token": _token(device), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("pa-otp-verify"),
+        {"otp_token": _token(device), "next": "https://evil.example/"},
+    )
     assert response["Location"] == "/"
 
 
@@ -271,7 +304,9 @@ def test_a_user_can_turn_on_totp(client, billing_user):
 def test_otp_pages_need_login(client, db):
     for name in ("pa-otp-verify", "pa-otp-setup"):
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response["Location"].startswith(reverse(LOGIN))
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse(LOGIN)
+        )
 
 
 # --------------------------------------------------------------------------- admin site
@@ -279,12 +314,15 @@ def test_otp_pages_need_login(client, db):
 
 @pytest.fixture
 def superuser(db):  # type: ignore[no-untyped-def]
-    return User.objects.create_superuser("root", "root@example.org", "Sup3r-secret-password!")
+    return User.objects.create_superuser(
+        "root", "root@example.org", "Sup3r-secret-password!"
+    )
 
 
 def test_admin_site_is_the_otp_site():
-    from django.contrib import admin
     from django_otp.admin import OTPAdminSite
+
+    from django.contrib import admin
 
     assert isinstance(admin.site, OTPAdminSite)
 
@@ -310,12 +348,18 @@ def staff_admin_client(client, admin_user):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def other_patient(other_practice, payer_profiles):  # type: ignore[no-untyped-def]
     return Patient.objects.create(
-        practice=other_practice, first_name="Olga", last_name="Otherclinic", dob=date(1970, 1, 1),
-        sex="F", member_id="OTHER0001",
+        practice=other_practice,
+        first_name="Olga",
+        last_name="Otherclinic",
+        dob=date(1970, 1, 1),
+        sex="F",
+        member_id="OTHER0001",
     )
 
 
-def test_practice_admin_sees_only_own_practice_in_admin(staff_admin_client, patient, other_patient, outsider_user):
+def test_practice_admin_sees_only_own_practice_in_admin(
+    staff_admin_client, patient, other_patient, outsider_user
+):
     page = staff_admin_client.get("/admin/priorauth/patient/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -324,7 +368,9 @@ def test_practice_admin_sees_only_own_practice_in_admin(staff_admin_client, pati
     assert "outsider" not in users
 
 
-def test_practice_admin_cannot_open_another_practices_objects(staff_admin_client, other_patient, outsider_user):
+def test_practice_admin_cannot_open_another_practices_objects(
+    staff_admin_client, other_patient, outsider_user
+):
     for url in (
         f"/admin/priorauth/patient/{other_patient.pk}/change/",
         f"/admin/priorauth/user/{outsider_user.pk}/change/",
@@ -333,17 +379,31 @@ def test_practice_admin_cannot_open_another_practices_objects(staff_admin_client
         response = staff_admin_client.get(url)
         assert response.status_code in (302, 403, 404), url
         if response.status_code == 302:
-            assert "Otherclinic" not in staff_admin_client.get(response["Location"]).content.decode()
+            assert (
+                "Otherclinic"
+                not in staff_admin_client.get(response["Location"]).content.decode()
+            )
 
 
-def test_practice_admin_cannot_move_a_patient_to_another_practice(staff_admin_client, patient, other_practice):
+def test_practice_admin_cannot_move_a_patient_to_another_practice(
+    staff_admin_client, patient, other_practice
+):
     url = f"/admin/priorauth/patient/{patient.pk}/change/"
     form = staff_admin_client.get(url)
     assert form.status_code == 200
-    staff_admin_client.post(url, {
-        "practice": other_practice.pk, "first_name": "Sam", "last_name": "Synthetic", "dob": "1958-03-14",
-        "sex": "F", "member_id": "ZZT900000001", "plan_name": "", "mrn": "",
-    })
+    staff_admin_client.post(
+        url,
+        {
+            "practice": other_practice.pk,
+            "first_name": "Sam",
+            "last_name": "Synthetic",
+            "dob": "1958-03-14",
+            "sex": "F",
+            "member_id": "ZZT900000001",
+            "plan_name": "",
+            "mrn": "",
+        },
+    )
     patient.refresh_from_db()
     assert patient.practice_id != other_practice.pk
 
@@ -363,6 +423,16 @@ def test_audit_events_are_read_only_in_the_admin(client, superuser, billing_user
     assert model_admin.has_delete_permission(request, event) is False
     assert client.get("/admin/priorauth/auditevent/").status_code == 200
     assert client.get("/admin/priorauth/auditevent/add/").status_code == 403
-    assert client.post(f"/admin/priorauth/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post(f"/admin/priorauth/auditevent/{event.pk}/change/", {"detail": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/priorauth/auditevent/{event.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/admin/priorauth/auditevent/{event.pk}/change/", {"detail": "x"}
+        ).status_code
+        == 403
+    )
     assert AuditEvent.objects.filter(pk=event.pk, action="probe").exists()

@@ -20,45 +20,92 @@ from tests.security_data import make_request
 
 @pytest.fixture
 def req(practice, patient, provider, facility):  # type: ignore[no-untyped-def]
-    return make_request(practice, patient, ordering_provider=provider, rendering_provider=provider,
-                        facility=facility, functional_impairment="original")
+    return make_request(
+        practice,
+        patient,
+        ordering_provider=provider,
+        rendering_provider=provider,
+        facility=facility,
+        functional_impairment="original",
+    )
 
 
 def test_the_edit_page_carries_the_version(client_billing, req):
-    html = client_billing.get(reverse("pa-request-edit", args=[req.pk])).content.decode()
+    html = client_billing.get(
+        reverse("pa-request-edit", args=[req.pk])
+    ).content.decode()
     assert f'name="lock_version" value="{req.lock_version}"' in html
 
 
-def test_a_stale_second_save_is_refused_and_nothing_is_overwritten(billing_user, physician_user, req, patient, provider, facility):
+def test_a_stale_second_save_is_refused_and_nothing_is_overwritten(
+    billing_user, physician_user, req, patient, provider, facility
+):
     alice, bob = Client(), Client()
     alice.force_login(billing_user)
     bob.force_login(physician_user)
     url = reverse("pa-request-edit", args=[req.pk])
     version = req.lock_version  # both opened the page at this version
-    first = alice.post(url, page_data(patient=patient, provider=provider, facility=facility,
-                                      functional_impairment="alice's words", lock_version=version))
+    first = alice.post(
+        url,
+        page_data(
+            patient=patient,
+            provider=provider,
+            facility=facility,
+            functional_impairment="alice's words",
+            lock_version=version,
+        ),
+    )
     assert first.status_code == 302
-    second = bob.post(url, page_data(patient=patient, provider=provider, facility=facility,
-                                     functional_impairment="bob's words", lock_version=version))
+    second = bob.post(
+        url,
+        page_data(
+            patient=patient,
+            provider=provider,
+            facility=facility,
+            functional_impairment="bob's words",
+            lock_version=version,
+        ),
+    )
     assert second.status_code == 200
     assert "Someone else saved this request" in second.content.decode()
     req.refresh_from_db()
     assert req.functional_impairment == "alice's words"
     assert req.lock_version == version + 1
     # Bob's typing is still on the page, so nothing he wrote is lost either.
-    assert "bob&#x27;s words" in second.content.decode() or "bob's words" in second.content.decode()
+    assert (
+        "bob&#x27;s words" in second.content.decode()
+        or "bob's words" in second.content.decode()
+    )
 
 
-def test_after_reloading_the_second_user_can_save(billing_user, physician_user, req, patient, provider, facility):
+def test_after_reloading_the_second_user_can_save(
+    billing_user, physician_user, req, patient, provider, facility
+):
     url = reverse("pa-request-edit", args=[req.pk])
     alice, bob = Client(), Client()
     alice.force_login(billing_user)
     bob.force_login(physician_user)
-    alice.post(url, page_data(patient=patient, provider=provider, facility=facility,
-                              functional_impairment="alice", lock_version=0))
+    alice.post(
+        url,
+        page_data(
+            patient=patient,
+            provider=provider,
+            facility=facility,
+            functional_impairment="alice",
+            lock_version=0,
+        ),
+    )
     fresh = m.AuthRequest.objects.get(pk=req.pk).lock_version
-    response = bob.post(url, page_data(patient=patient, provider=provider, facility=facility,
-                                       functional_impairment="bob", lock_version=fresh))
+    response = bob.post(
+        url,
+        page_data(
+            patient=patient,
+            provider=provider,
+            facility=facility,
+            functional_impairment="bob",
+            lock_version=fresh,
+        ),
+    )
     assert response.status_code == 302
     assert m.AuthRequest.objects.get(pk=req.pk).functional_impairment == "bob"
 
@@ -79,11 +126,22 @@ def test_unparsable_versions_are_refused(req, bad):
     assert req.lock_version == 0
 
 
-def test_a_status_change_makes_open_edit_pages_stale(client_billing, req, patient, provider, facility):
-    m.AuthRequest.objects.filter(pk=req.pk).update(lock_version=1)  # e.g. sent for signature meanwhile
-    response = client_billing.post(reverse("pa-request-edit", args=[req.pk]),
-                                   page_data(patient=patient, provider=provider, facility=facility,
-                                             functional_impairment="late", lock_version=0))
+def test_a_status_change_makes_open_edit_pages_stale(
+    client_billing, req, patient, provider, facility
+):
+    m.AuthRequest.objects.filter(pk=req.pk).update(
+        lock_version=1
+    )  # e.g. sent for signature meanwhile
+    response = client_billing.post(
+        reverse("pa-request-edit", args=[req.pk]),
+        page_data(
+            patient=patient,
+            provider=provider,
+            facility=facility,
+            functional_impairment="late",
+            lock_version=0,
+        ),
+    )
     assert response.status_code == 200
     req.refresh_from_db()
     assert req.functional_impairment == "original"
@@ -98,29 +156,45 @@ def ready_request(practice, patient, provider, facility, physician_user, monkeyp
     from priorauth import signing
     from priorauth.services import signing as signing_service
 
-    monkeypatch.setattr(signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 unsigned")
+    monkeypatch.setattr(
+        signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 unsigned"
+    )
     monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
     monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
-    return make_request(practice, patient, ordering_provider=provider, rendering_provider=provider,
-                        facility=facility, status="ready")
+    return make_request(
+        practice,
+        patient,
+        ordering_provider=provider,
+        rendering_provider=provider,
+        facility=facility,
+        status="ready",
+    )
 
 
 def _state(req) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
     fresh = m.AuthRequest.objects.get(pk=req.pk)
-    return fresh.status, fresh.lock_version, m.SignedDocument.objects.filter(request=req).count()
+    return (
+        fresh.status,
+        fresh.lock_version,
+        m.SignedDocument.objects.filter(request=req).count(),
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_signing_with_the_fakes_works(ready_request, physician_user):
     from priorauth.services.signing import auth_request_sign
 
-    doc = auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+    doc = auth_request_sign(
+        request=ready_request, user=physician_user, password=PASSWORD
+    )
     assert doc.pk is not None
     assert _state(ready_request) == ("signed", 1, 1)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_signer_crash_leaves_the_request_unsigned(ready_request, physician_user, monkeypatch):
+def test_a_signer_crash_leaves_the_request_unsigned(
+    ready_request, physician_user, monkeypatch
+):
     from priorauth import signing
     from priorauth.services.signing import auth_request_sign
 
@@ -134,7 +208,9 @@ def test_a_signer_crash_leaves_the_request_unsigned(ready_request, physician_use
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_crash_while_storing_the_signature_rolls_back_the_status(ready_request, physician_user, monkeypatch):
+def test_a_crash_while_storing_the_signature_rolls_back_the_status(
+    ready_request, physician_user, monkeypatch
+):
     """The status flips to "signed" first, then the document is stored: both or neither."""
     from priorauth.services.signing import auth_request_sign
 
@@ -148,7 +224,9 @@ def test_a_crash_while_storing_the_signature_rolls_back_the_status(ready_request
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_crash_in_the_sign_view_is_a_clean_error_and_no_half_signed_row(ready_request, physician_user, monkeypatch):
+def test_a_crash_in_the_sign_view_is_a_clean_error_and_no_half_signed_row(
+    ready_request, physician_user, monkeypatch
+):
     from priorauth import signing
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -157,6 +235,9 @@ def test_a_crash_in_the_sign_view_is_a_clean_error_and_no_half_signed_row(ready_
     monkeypatch.setattr(signing, "sign_pdf", crash)
     client = Client(raise_request_exception=False)
     client.force_login(physician_user)
-    response = client.post(reverse("pa-request-sign", args=[ready_request.pk]), {"password": PASSWORD, "confirm": "on"})
+    response = client.post(
+        reverse("pa-request-sign", args=[ready_request.pk]),
+        {"password": PASSWORD, "confirm": "on"},
+    )
     assert response.status_code in (200, 409, 500, 503)
     assert _state(ready_request) == ("ready", 0, 0)

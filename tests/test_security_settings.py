@@ -21,7 +21,10 @@ from tests.security_data import make_request
 
 PRODUCTION_ENV = {
     "PRIORAUTH_DEBUG": "0",
-    "PRIORAUTH_SECRET_KEY": "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(60)),
+    "PRIORAUTH_SECRET_KEY": "".join(
+        secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)")
+        for _ in range(60)
+    ),
     "PRIORAUTH_ALLOWED_HOSTS": "example.org",
 }
 
@@ -35,11 +38,15 @@ def _run(args: list[str], **extra_env: str) -> subprocess.CompletedProcess[str]:
         if not k.startswith("PRIORAUTH_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="priorauth.settings", **extra_env)
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_passes_with_production_env():
-    result = _run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    result = _run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -68,7 +75,10 @@ def production_settings() -> dict[str, object]:
 def test_production_settings_are_hardened(production_settings):
     s = production_settings
     assert s["DEBUG"] is False
-    assert not str(s["SECRET_KEY"]).startswith("django-insecure-") and len(str(s["SECRET_KEY"])) >= 50
+    assert (
+        not str(s["SECRET_KEY"]).startswith("django-insecure-")
+        and len(str(s["SECRET_KEY"])) >= 50
+    )
     assert s["SESSION_COOKIE_SECURE"] is True
     assert s["CSRF_COOKIE_SECURE"] is True
     assert s["SESSION_COOKIE_HTTPONLY"] is True
@@ -91,12 +101,18 @@ def test_argon2_hashes_start_with_argon2(settings):
 
     from priorauth import settings as production_module
 
-    settings.PASSWORD_HASHERS = production_module.PASSWORD_HASHERS  # conftest swaps in MD5 for speed
-    assert make_password("correct-horse-battery-9", hasher="argon2").startswith("argon2$argon2id$")
+    settings.PASSWORD_HASHERS = (
+        production_module.PASSWORD_HASHERS
+    )  # conftest swaps in MD5 for speed
+    assert make_password("correct-horse-battery-9", hasher="argon2").startswith(
+        "argon2$argon2id$"
+    )
 
 
 def test_no_debug_toolbar_in_production(production_settings):
-    assert not any("debug_toolbar" in app for app in production_settings["INSTALLED_APPS"])
+    assert not any(
+        "debug_toolbar" in app for app in production_settings["INSTALLED_APPS"]
+    )
     assert not any("debug_toolbar" in mw for mw in production_settings["MIDDLEWARE"])
 
 
@@ -127,7 +143,11 @@ def _assert_phi_headers(response) -> None:  # type: ignore[no-untyped-def]
     assert "frame-ancestors 'none'" in csp
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin")
+    assert response["Referrer-Policy"] in (
+        "same-origin",
+        "no-referrer",
+        "strict-origin",
+    )
     assert "no-store" in response["Cache-Control"]
     assert response["X-Frame-Options"] == "DENY"
 
@@ -135,7 +155,9 @@ def _assert_phi_headers(response) -> None:  # type: ignore[no-untyped-def]
 @override_settings(SECURE_HSTS_SECONDS=31536000, SECURE_SSL_REDIRECT=False)
 def test_phi_page_headers(client_billing, practice, patient):
     obj = make_request(practice, patient)
-    response = client_billing.get(reverse("pa-request-detail", args=[obj.pk]), secure=True)
+    response = client_billing.get(
+        reverse("pa-request-detail", args=[obj.pk]), secure=True
+    )
     assert response.status_code == 200
     _assert_phi_headers(response)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
@@ -158,8 +180,16 @@ def test_pdf_responses_get_the_same_headers_from_middleware(client_billing):
     assert "Strict-Transport-Security" in response
 
 
-def test_real_pdf_endpoint_headers(client_physician, practice, patient, provider, facility):
-    obj = make_request(practice, patient, ordering_provider=provider, rendering_provider=provider, facility=facility)
+def test_real_pdf_endpoint_headers(
+    client_physician, practice, patient, provider, facility
+):
+    obj = make_request(
+        practice,
+        patient,
+        ordering_provider=provider,
+        rendering_provider=provider,
+        facility=facility,
+    )
     for name in ("pa-request-pdf", "pa-request-packet", "pa-request-draft-pdf"):
         try:
             url = reverse(name, args=[obj.pk])
@@ -181,10 +211,21 @@ def test_real_pdf_endpoint_headers(client_physician, practice, patient, provider
 
 
 def test_console_log_handler_escapes_newlines():
-    handlers = [h for h in logging.getLogger().handlers if any(
-        type(f).__name__ == "EscapeControlChars" for f in h.filters)]
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if any(type(f).__name__ == "EscapeControlChars" for f in h.filters)
+    ]
     assert handlers, "the configured console handler must carry the escaping filter"
-    record = logging.LogRecord("axes", logging.WARNING, __file__, 1, "login failed for %s", ("bob\nFAKE ENTRY",), None)
+    record = logging.LogRecord(
+        "axes",
+        logging.WARNING,
+        __file__,
+        1,
+        "login failed for %s",
+        ("bob\nFAKE ENTRY",),
+        None,
+    )
     handler = handlers[0]
     assert handler.filter(record)
     line = handler.format(record)
@@ -208,7 +249,10 @@ def test_failed_login_logs_no_newline_injection(client, db):
     root.addHandler(capture)
     root.setLevel(logging.INFO)
     try:
-        client.post(reverse("pa-login"), {"username": "eve\nINFO forged line", "password": "whatever-123"})
+        client.post(
+            reverse("pa-login"),
+            {"username": "eve\nINFO forged line", "password": "whatever-123"},
+        )
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)

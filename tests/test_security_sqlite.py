@@ -26,11 +26,16 @@ def file_db(tmp_path, django_db_blocker):  # type: ignore[no-untyped-def]
 
     alias = "concurrency_probe"
     config = dict(connections["default"].settings_dict)
-    config.update(NAME=str(tmp_path / "probe.sqlite3"), OPTIONS=dict(app_settings.DATABASES["default"]["OPTIONS"]))
+    config.update(
+        NAME=str(tmp_path / "probe.sqlite3"),
+        OPTIONS=dict(app_settings.DATABASES["default"]["OPTIONS"]),
+    )
     connections.settings[alias] = config
     try:
         with connections[alias].cursor() as cursor:
-            cursor.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+            cursor.execute(
+                "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
+            )
             cursor.execute("INSERT INTO counter (id, n) VALUES (1, 0)")
         yield alias
     finally:
@@ -49,7 +54,9 @@ def test_pragmas_on_connect(file_db):
         assert cursor.fetchone()[0] == 1
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
-    assert connections[file_db].settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert (
+        connections[file_db].settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    )
 
 
 def test_twenty_read_then_write_transactions_never_fail_with_locked(file_db):
@@ -60,7 +67,10 @@ def test_twenty_read_then_write_transactions_never_fail_with_locked(file_db):
         try:
             start.wait()
             for _ in range(5):
-                with transaction.atomic(using=file_db), connections[file_db].cursor() as cursor:
+                with (
+                    transaction.atomic(using=file_db),
+                    connections[file_db].cursor() as cursor,
+                ):
                     cursor.execute("SELECT n FROM counter WHERE id = 1")
                     (n,) = cursor.fetchone()
                     cursor.execute("UPDATE counter SET n = %s WHERE id = 1", [n + 1])

@@ -20,7 +20,9 @@ from tests.security_data import PHI_VALUES, SHARED_PK, practice_a_world
 
 PUBLIC = {"pa-login", "pa-health"}
 OPAQUE_CONVERTERS = (IntConverter, UUIDConverter)
-PHI_WORDS = re.compile(r"name|dob|birth|mrn|member|ssn|social|phone|address|email", re.I)
+PHI_WORDS = re.compile(
+    r"name|dob|birth|mrn|member|ssn|social|phone|address|email", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,14 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> list[Ro
             routes += _walk(p.url_patterns, prefix + str(p.pattern), ns)
         elif isinstance(p, URLPattern):
             converters = getattr(p.pattern, "converters", {})
-            routes.append(Route(f"{namespace}{p.name}" if p.name else "", prefix + str(p.pattern), converters, p.callback))
+            routes.append(
+                Route(
+                    f"{namespace}{p.name}" if p.name else "",
+                    prefix + str(p.pattern),
+                    converters,
+                    p.callback,
+                )
+            )
     return routes
 
 
@@ -69,7 +78,13 @@ def _ids(routes: list[Route]) -> list[str]:
 
 def test_the_walk_found_the_app_and_the_admin():
     names = {r.name for r in ALL_ROUTES}
-    assert {"pa-login", "pa-health", "pa-worklist", "pa-request-detail", "admin:index"} <= names
+    assert {
+        "pa-login",
+        "pa-health",
+        "pa-worklist",
+        "pa-request-detail",
+        "admin:index",
+    } <= names
     assert len(APP_ROUTES) >= 10
 
 
@@ -77,7 +92,9 @@ def test_the_walk_found_the_app_and_the_admin():
 def test_every_app_route_is_named_and_opaque(route):
     assert route.name.startswith("pa-"), route.route
     for key, conv in route.converters.items():
-        assert isinstance(conv, OPAQUE_CONVERTERS), f"{route.route}: <{key}> must be int or uuid"
+        assert isinstance(conv, OPAQUE_CONVERTERS), (
+            f"{route.route}: <{key}> must be int or uuid"
+        )
     assert not PHI_WORDS.search(route.route), route.route
 
 
@@ -90,9 +107,17 @@ def world(practice, payer_profiles, physician_user):  # type: ignore[no-untyped-
 
     w = practice_a_world(practice, payer_profiles["medicare"], physician_user)
     w["document"] = m.SignedDocument.objects.create(
-        pk=SHARED_PK, request=w["request"], revision=1, signer=physician_user, printed_name="Dana Phys",
-        credentials="MD", npi="1234567893", signed_at=timezone.now(), meaning="author",
-        pdf=b"%PDF-1.7\n%%EOF", sha256="0" * 64,
+        pk=SHARED_PK,
+        request=w["request"],
+        revision=1,
+        signer=physician_user,
+        printed_name="Dana Phys",
+        credentials="MD",
+        npi="1234567893",
+        signed_at=timezone.now(),
+        meaning="author",
+        pdf=b"%PDF-1.7\n%%EOF",
+        sha256="0" * 64,
     )
     return w
 
@@ -119,25 +144,41 @@ def test_anonymous_users_are_sent_to_login(client, world, route):
             assert value.encode() not in response.content
 
 
-ADMIN_SAMPLE = ["/admin/", "/admin/priorauth/", "/admin/priorauth/patient/", f"/admin/priorauth/patient/{SHARED_PK}/change/",
-                "/admin/priorauth/user/", f"/admin/priorauth/user/{SHARED_PK}/password/", "/admin/priorauth/auditevent/"]
+ADMIN_SAMPLE = [
+    "/admin/",
+    "/admin/priorauth/",
+    "/admin/priorauth/patient/",
+    f"/admin/priorauth/patient/{SHARED_PK}/change/",
+    "/admin/priorauth/user/",
+    f"/admin/priorauth/user/{SHARED_PK}/password/",
+    "/admin/priorauth/auditevent/",
+]
 
 
 @pytest.mark.parametrize("url", ADMIN_SAMPLE)
 def test_anonymous_users_are_sent_to_admin_login(client, world, url):
     response = client.get(url)
-    assert _is_login_redirect(response, admin=True) or _is_login_redirect(response), (url, response.status_code)
+    assert _is_login_redirect(response, admin=True) or _is_login_redirect(response), (
+        url,
+        response.status_code,
+    )
     assert b"Synthetic" not in response.content
 
 
 def test_every_admin_route_is_behind_login(client, world):
-    admin_routes = [r for r in ADMIN_ROUTES if r.name and r.name not in ("admin:login",)]
+    admin_routes = [
+        r for r in ADMIN_ROUTES if r.name and r.name not in ("admin:login",)
+    ]
     assert admin_routes
     for route in admin_routes:
         try:
             url = route.url()
         except Exception:  # regex routes with choices (app_label): use a real value
-            url = reverse(route.name, kwargs={k: "priorauth" for k in route.converters}) if route.converters else None
+            url = (
+                reverse(route.name, kwargs=dict.fromkeys(route.converters, "priorauth"))
+                if route.converters
+                else None
+            )
         if url is None:
             continue
         response = client.get(url)
@@ -155,9 +196,13 @@ OBJECT_ROUTES = [r for r in APP_ROUTES if r.has_object]
 def _practice_a_state(world) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
     req = m.AuthRequest.objects.get(pk=world["request"].pk)
     return (
-        req.status, req.lock_version, req.revision, req.clinical_notes,
+        req.status,
+        req.lock_version,
+        req.revision,
+        req.clinical_notes,
         m.AuthRequest.objects.filter(practice=world["request"].practice).count(),
-        m.SignedDocument.objects.count(), m.Patient.objects.filter(practice=world["request"].practice).count(),
+        m.SignedDocument.objects.count(),
+        m.Patient.objects.filter(practice=world["request"].practice).count(),
         m.RequestLevel.objects.filter(request=req).count(),
     )
 
@@ -168,8 +213,16 @@ def test_another_practice_gets_404_on_every_object(client_outsider, world, route
     url = route.url()
     get = client_outsider.get(url)
     assert get.status_code in (404, 405), (url, get.status_code)
-    post = client_outsider.post(url, {"password": "correct-horse-battery-9", "confirm": "on", "patient": SHARED_PK,
-                                      "override_reason": "x", "lock_version": "0"})
+    post = client_outsider.post(
+        url,
+        {
+            "password": "correct-horse-battery-9",
+            "confirm": "on",
+            "patient": SHARED_PK,
+            "override_reason": "x",
+            "lock_version": "0",
+        },
+    )
     assert post.status_code in (403, 404, 405), (url, post.status_code)
     for response in (get, post):
         for value in PHI_VALUES:
@@ -177,16 +230,39 @@ def test_another_practice_gets_404_on_every_object(client_outsider, world, route
     assert _practice_a_state(world) == before
 
 
-@pytest.mark.parametrize("route", [r for r in APP_ROUTES if not r.has_object and r.name not in PUBLIC | {"pa-logout"}],
-                         ids=_ids([r for r in APP_ROUTES if not r.has_object and r.name not in PUBLIC | {"pa-logout"}]))
-def test_list_and_create_pages_show_another_practice_nothing(client_outsider, world, route):
+@pytest.mark.parametrize(
+    "route",
+    [
+        r
+        for r in APP_ROUTES
+        if not r.has_object and r.name not in PUBLIC | {"pa-logout"}
+    ],
+    ids=_ids(
+        [
+            r
+            for r in APP_ROUTES
+            if not r.has_object and r.name not in PUBLIC | {"pa-logout"}
+        ]
+    ),
+)
+def test_list_and_create_pages_show_another_practice_nothing(
+    client_outsider, world, route
+):
     before = _practice_a_state(world)
     url = route.url()
     for response in (
         client_outsider.get(url),
         # A partial search term: the page may echo "Synth", but a leaked row would show "Synthetic".
         client_outsider.get(url, {"patient": SHARED_PK, "q": "Synth"}),
-        client_outsider.post(url, {"patient": SHARED_PK, "q": "Synth", "levels": "L4-L5", "procedure_type": "mbb"}),
+        client_outsider.post(
+            url,
+            {
+                "patient": SHARED_PK,
+                "q": "Synth",
+                "levels": "L4-L5",
+                "procedure_type": "mbb",
+            },
+        ),
     ):
         assert response.status_code != 500, url
         for value in PHI_VALUES:
@@ -206,12 +282,20 @@ def test_billing_staff_cannot_sign_even_with_a_forged_post(client_billing, world
     req = world["request"]
     m.AuthRequest.objects.filter(pk=req.pk).update(status="ready")
     documents = m.SignedDocument.objects.count()
-    response = client_billing.post(url, {"password": "correct-horse-battery-9", "confirm": "on"})
+    response = client_billing.post(
+        url, {"password": "correct-horse-battery-9", "confirm": "on"}
+    )
     assert response.status_code == 403
     assert m.SignedDocument.objects.count() == documents
     assert m.AuthRequest.objects.get(pk=req.pk).status == "ready"
-    assert m.AuditEvent.objects.filter(action__startswith="request-sign", detail__contains="role").exists() or \
-        m.AuditEvent.objects.filter(action__startswith="request-sign", detail__contains="denied").exists()
+    assert (
+        m.AuditEvent.objects.filter(
+            action__startswith="request-sign", detail__contains="role"
+        ).exists()
+        or m.AuditEvent.objects.filter(
+            action__startswith="request-sign", detail__contains="denied"
+        ).exists()
+    )
 
 
 # --------------------------------------------------------------------------- CSRF
@@ -222,17 +306,26 @@ def test_csrf_is_enforced_on_every_post(physician_user, world, route):
     assert not getattr(route.callback, "csrf_exempt", False), route.name
     client = Client(enforce_csrf_checks=True)
     client.force_login(physician_user)
-    response = client.post(route.url(), {"password": "correct-horse-battery-9", "confirm": "on"})
+    response = client.post(
+        route.url(), {"password": "correct-horse-battery-9", "confirm": "on"}
+    )
     assert response.status_code == 403, (route.name, response.status_code)
 
 
 def test_csrf_is_enforced_on_the_admin(db):
     from priorauth.models import User
 
-    root = User.objects.create_superuser("root", "root@example.org", "Sup3r-secret-password!")
+    root = User.objects.create_superuser(
+        "root", "root@example.org", "Sup3r-secret-password!"
+    )
     client = Client(enforce_csrf_checks=True)
     client.force_login(root)
-    assert client.post(f"/admin/priorauth/patient/{SHARED_PK}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/priorauth/patient/{SHARED_PK}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
 
 
 def test_resolving_never_needs_phi():

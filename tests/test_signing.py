@@ -8,9 +8,10 @@ import re
 import stat
 
 import pytest
+from pypdf import PdfReader
+
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from pypdf import PdfReader
 
 from priorauth import models as m
 from priorauth import services, signing
@@ -29,7 +30,10 @@ def _keys(settings, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ready_request(practice, patient, provider, facility, payer_profiles):  # type: ignore[no-untyped-def]
     return make_request(
-        practice=practice, patient=patient, provider=provider, facility=facility,
+        practice=practice,
+        patient=patient,
+        provider=provider,
+        facility=facility,
         payer_profile=payer_profiles["medicare"],
     )
 
@@ -41,13 +45,19 @@ def ca(practice):  # type: ignore[no-untyped-def]
 
 
 def _text(data: bytes) -> str:
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages))
+    return re.sub(
+        r"\s+",
+        " ",
+        " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages),
+    )
 
 
 # --------------------------------------------------------------------------- keys
 
 
-def test_commands_create_ca_and_certificate_idempotently(practice, physician_user, _keys):  # type: ignore[no-untyped-def]
+def test_commands_create_ca_and_certificate_idempotently(
+    practice, physician_user, _keys
+):  # type: ignore[no-untyped-def]
     call_command("create_practice_ca", practice=practice.pk, verbosity=0)
     ca_cert, ca_key = signing.ca_paths(practice.pk)
     first = ca_cert.read_bytes()
@@ -77,14 +87,18 @@ def test_issue_refuses_non_physicians(billing_user, practice):  # type: ignore[n
 def test_only_a_physician_can_sign(ready_request, billing_user, admin_user, ca):  # type: ignore[no-untyped-def]
     for user in (billing_user, admin_user):
         with pytest.raises(PermissionDenied):
-            services.auth_request_sign(request=ready_request, user=user, password=PASSWORD)
+            services.auth_request_sign(
+                request=ready_request, user=user, password=PASSWORD
+            )
     assert not m.SignedDocument.objects.exists()
 
 
 def test_wrong_or_missing_password_is_refused(ready_request, physician_user, ca):  # type: ignore[no-untyped-def]
     for password in ("wrong-password", ""):
         with pytest.raises(PermissionDenied):
-            services.auth_request_sign(request=ready_request, user=physician_user, password=password)
+            services.auth_request_sign(
+                request=ready_request, user=physician_user, password=password
+            )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
 
@@ -92,16 +106,22 @@ def test_wrong_or_missing_password_is_refused(ready_request, physician_user, ca)
 def test_other_practice_physician_cannot_sign(ready_request, other_practice, ca):  # type: ignore[no-untyped-def]
     from tests.conftest import _make_user
 
-    stranger = _make_user(other_practice, "drother", "physician", credentials="DO", npi="1234567893")
+    stranger = _make_user(
+        other_practice, "drother", "physician", credentials="DO", npi="1234567893"
+    )
     with pytest.raises(PermissionDenied):
-        services.auth_request_sign(request=ready_request, user=stranger, password=PASSWORD)
+        services.auth_request_sign(
+            request=ready_request, user=stranger, password=PASSWORD
+        )
 
 
 def test_only_ready_requests_can_be_signed(ready_request, physician_user, ca):  # type: ignore[no-untyped-def]
     ready_request.status = "draft"
     ready_request.save()
     with pytest.raises(WorkflowError):
-        services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        )
 
 
 # --------------------------------------------------------------------------- the signature
@@ -109,23 +129,34 @@ def test_only_ready_requests_can_be_signed(ready_request, physician_user, ca):  
 
 @pytest.mark.pdf
 def test_signing_stores_a_valid_pades_pdf_and_locks(ready_request, physician_user, ca):  # type: ignore[no-untyped-def]
-    doc = services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+    doc = services.auth_request_sign(
+        request=ready_request, user=physician_user, password=PASSWORD
+    )
     ready_request.refresh_from_db()
     assert ready_request.status == "signed" and ready_request.is_locked
     data = bytes(doc.pdf)
     assert doc.sha256 == signing.sha256_hex(data)
     assert len(doc.snapshot_sha256) == 64
-    assert (doc.printed_name, doc.credentials, doc.npi) == ("Dana Phys", "MD", "1234567893")
+    assert (doc.printed_name, doc.credentials, doc.npi) == (
+        "Dana Phys",
+        "MD",
+        "1234567893",
+    )
     assert doc.signed_at.tzinfo is not None and doc.revision == ready_request.revision
     assert "medically necessary" in doc.meaning
 
     text = _text(data)
     iso = doc.signed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert f"Electronically signed by Dana Phys, MD, NPI 1234567893, {iso}, meaning:" in text
+    assert (
+        f"Electronically signed by Dana Phys, MD, NPI 1234567893, {iso}, meaning:"
+        in text
+    )
     assert "DRAFT" not in text
 
     check = signing.validate_signed_pdf(data, ca)
-    assert check.ok and check.intact and check.trusted and check.entire_file, check.summary
+    assert check.ok and check.intact and check.trusted and check.entire_file, (
+        check.summary
+    )
 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -134,13 +165,21 @@ def test_signing_stores_a_valid_pades_pdf_and_locks(ready_request, physician_use
     sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     assert sig.field_name == "PhysicianSignature"
     assert "/ETSI.CAdES.detached" in str(sig.sig_object["/SubFilter"])
-    status = validate_pdf_signature(sig, ValidationContext(trust_roots=[ca], allow_fetching=False))
+    status = validate_pdf_signature(
+        sig, ValidationContext(trust_roots=[ca], allow_fetching=False)
+    )
     assert status.bottom_line is True
 
 
 @pytest.mark.pdf
-def test_one_changed_byte_or_appended_bytes_fail_validation(ready_request, physician_user, ca):  # type: ignore[no-untyped-def]
-    data = bytes(services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD).pdf)
+def test_one_changed_byte_or_appended_bytes_fail_validation(
+    ready_request, physician_user, ca
+):  # type: ignore[no-untyped-def]
+    data = bytes(
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        ).pdf
+    )
     # A byte inside the signed page content (not the signature container itself).
     index = data.index(b"stream") + 40
     tampered = bytearray(data)
@@ -150,34 +189,50 @@ def test_one_changed_byte_or_appended_bytes_fail_validation(ready_request, physi
 
 
 @pytest.mark.pdf
-def test_other_practice_ca_does_not_trust_it(ready_request, physician_user, ca, other_practice):  # type: ignore[no-untyped-def]
-    data = bytes(services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD).pdf)
-    signing.create_practice_ca(practice_id=other_practice.pk, practice_name=other_practice.name)
+def test_other_practice_ca_does_not_trust_it(
+    ready_request, physician_user, ca, other_practice
+):  # type: ignore[no-untyped-def]
+    data = bytes(
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        ).pdf
+    )
+    signing.create_practice_ca(
+        practice_id=other_practice.pk, practice_name=other_practice.name
+    )
     check = signing.validate_signed_pdf(data, signing.ca_certificate(other_practice.pk))
     assert not check.ok and not check.trusted
 
 
 def test_sign_without_a_ca_fails_cleanly(ready_request, physician_user):  # type: ignore[no-untyped-def]
     with pytest.raises(signing.SigningUnavailable):
-        services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
 
 
 @pytest.mark.pdf
-def test_a_crash_while_storing_leaves_nothing_half_signed(ready_request, physician_user, ca, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_crash_while_storing_leaves_nothing_half_signed(
+    ready_request, physician_user, ca, monkeypatch
+):  # type: ignore[no-untyped-def]
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(m.SignedDocument.objects, "create", boom)
     with pytest.raises(RuntimeError):
-        services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
 
 
 @pytest.mark.pdf
-def test_a_request_edited_during_signing_is_not_signed(ready_request, physician_user, ca, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_request_edited_during_signing_is_not_signed(
+    ready_request, physician_user, ca, monkeypatch
+):  # type: ignore[no-untyped-def]
     real_sign = signing.sign_pdf
 
     def sign_then_edit(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -187,7 +242,9 @@ def test_a_request_edited_during_signing_is_not_signed(ready_request, physician_
 
     monkeypatch.setattr(signing, "sign_pdf", sign_then_edit)
     with pytest.raises(WorkflowError):
-        services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        services.auth_request_sign(
+            request=ready_request, user=physician_user, password=PASSWORD
+        )
     assert not m.SignedDocument.objects.exists()
 
 
@@ -195,11 +252,19 @@ def test_a_request_edited_during_signing_is_not_signed(ready_request, physician_
 
 
 @pytest.mark.pdf
-def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(ready_request, physician_user, billing_user, ca):  # type: ignore[no-untyped-def]
-    doc = services.auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(
+    ready_request, physician_user, billing_user, ca
+):  # type: ignore[no-untyped-def]
+    doc = services.auth_request_sign(
+        request=ready_request, user=physician_user, password=PASSWORD
+    )
     before = signing.sha256_hex(bytes(doc.pdf))
     new = services.auth_request_new_revision(request=ready_request, user=billing_user)
-    assert (new.status, new.revision, new.previous_revision_id) == ("draft", 2, ready_request.pk)
+    assert (new.status, new.revision, new.previous_revision_id) == (
+        "draft",
+        2,
+        ready_request.pk,
+    )
     assert [lv.level for lv in new.levels.all()] == ["L4-L5"]
     assert new.diagnoses.count() == 1 and new.block_responses.count() == 1
     assert new.imaging.count() == 1 and new.conservative_care.count() == 1
@@ -209,12 +274,17 @@ def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(ready_request,
     new.save()
     new.levels.update(level="L5-S1")
     new.diagnoses.update(code="M47.817")
-    assert services.auth_request_new_revision(request=ready_request, user=billing_user).pk == new.pk
+    assert (
+        services.auth_request_new_revision(request=ready_request, user=billing_user).pk
+        == new.pk
+    )
 
     stored = m.SignedDocument.objects.get(pk=doc.pk)
     assert signing.sha256_hex(bytes(stored.pdf)) == before == stored.sha256
     ready_request.refresh_from_db()
-    assert ready_request.status == "signed" and ready_request.levels.get().level == "L4-L5"
+    assert (
+        ready_request.status == "signed" and ready_request.levels.get().level == "L4-L5"
+    )
     with pytest.raises(PermissionError):
         stored.save()
     with pytest.raises(PermissionError):

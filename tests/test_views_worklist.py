@@ -15,18 +15,36 @@ pytestmark = pytest.mark.django_db
 def make(practice, patient, n: int, status: str = "draft") -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
         req = m.AuthRequest.objects.create(
-            practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb",
-            intent="diagnostic", status=status, blocker_count=i % 3, warning_count=1, evaluated_at=timezone.now(),
+            practice=practice,
+            patient=patient,
+            payer_profile=patient.payer_profile,
+            procedure_type="mbb",
+            intent="diagnostic",
+            status=status,
+            blocker_count=i % 3,
+            warning_count=1,
+            evaluated_at=timezone.now(),
         )
-        m.RequestLevel.objects.create(request=req, level="L4-L5", side="left", position=0)
-        m.RequestLevel.objects.create(request=req, level="L5-S1", side="left", position=1)
+        m.RequestLevel.objects.create(
+            request=req, level="L4-L5", side="left", position=0
+        )
+        m.RequestLevel.objects.create(
+            request=req, level="L5-S1", side="left", position=1
+        )
 
 
 def test_it_lists_requests_with_their_columns(client_billing, practice, patient):
     make(practice, patient, 1)
     response = client_billing.get(reverse("pa-worklist"))
     html = response.content.decode()
-    for needle in ("Synthetic, Sam", "Original Medicare", "Medial branch block", ">L4-L5<", ">L5-S1<", "Draft"):
+    for needle in (
+        "Synthetic, Sam",
+        "Original Medicare",
+        "Medial branch block",
+        ">L4-L5<",
+        ">L5-S1<",
+        "Draft",
+    ):
         assert needle in html, needle
 
 
@@ -39,10 +57,19 @@ def test_it_filters_by_status_and_counts_each_status(client_billing, practice, p
     assert tabs["draft"] == 2 and tabs["ready"] == 1 and tabs["approved"] == 0
     assert response.context["total"] == 3
     # An unknown status shows everything rather than failing.
-    assert len(client_billing.get(reverse("pa-worklist"), {"status": "bogus"}).context["page"]) == 3
+    assert (
+        len(
+            client_billing.get(reverse("pa-worklist"), {"status": "bogus"}).context[
+                "page"
+            ]
+        )
+        == 3
+    )
 
 
-def test_the_query_count_does_not_grow_with_rows(client_billing, practice, patient, django_assert_max_num_queries):
+def test_the_query_count_does_not_grow_with_rows(
+    client_billing, practice, patient, django_assert_max_num_queries
+):
     make(practice, patient, 1)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -64,8 +91,15 @@ def test_outsider_sees_none_of_it(client_outsider, practice, patient):
 
 
 def test_unchecked_requests_say_so_instead_of_zero(client_billing, practice, patient):
-    m.AuthRequest.objects.create(practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb")
-    assert "not checked yet" in client_billing.get(reverse("pa-worklist")).content.decode()
+    m.AuthRequest.objects.create(
+        practice=practice,
+        patient=patient,
+        payer_profile=patient.payer_profile,
+        procedure_type="mbb",
+    )
+    assert (
+        "not checked yet" in client_billing.get(reverse("pa-worklist")).content.decode()
+    )
 
 
 # --------------------------------------------------------------------------- filters, search, expiry
@@ -73,24 +107,42 @@ def test_unchecked_requests_say_so_instead_of_zero(client_billing, practice, pat
 
 def _req(practice, patient, **fields):  # type: ignore[no-untyped-def]
     fields.setdefault("payer_profile", patient.payer_profile)
-    return m.AuthRequest.objects.create(practice=practice, patient=patient, procedure_type="mbb", **fields)
+    return m.AuthRequest.objects.create(
+        practice=practice, patient=patient, procedure_type="mbb", **fields
+    )
 
 
 def _pks(response) -> set[int]:  # type: ignore[no-untyped-def]
     return {r.pk for r in response.context["page"]}
 
 
-def test_it_filters_by_payer_physician_and_date_range(client_billing, practice, patient, payer_profiles, provider):
+def test_it_filters_by_payer_physician_and_date_range(
+    client_billing, practice, patient, payer_profiles, provider
+):
     from datetime import date
 
-    other_payer = next(p for k, p in payer_profiles.items() if k != "medicare") if len(payer_profiles) > 1 else None
-    a = _req(practice, patient, rendering_provider=provider, date_of_service=date(2026, 12, 1))
+    other_payer = (
+        next(p for k, p in payer_profiles.items() if k != "medicare")
+        if len(payer_profiles) > 1
+        else None
+    )
+    a = _req(
+        practice,
+        patient,
+        rendering_provider=provider,
+        date_of_service=date(2026, 12, 1),
+    )
     b = _req(practice, patient, date_of_service=date(2027, 1, 15))
     url = reverse("pa-worklist")
     assert _pks(client_billing.get(url, {"physician": provider.pk})) == {a.pk}
     assert _pks(client_billing.get(url, {"dos_from": "2027-01-01"})) == {b.pk}
-    assert _pks(client_billing.get(url, {"dos_from": "2026-11-01", "dos_to": "2026-12-31"})) == {a.pk}
-    assert _pks(client_billing.get(url, {"payer": patient.payer_profile_id})) == {a.pk, b.pk}
+    assert _pks(
+        client_billing.get(url, {"dos_from": "2026-11-01", "dos_to": "2026-12-31"})
+    ) == {a.pk}
+    assert _pks(client_billing.get(url, {"payer": patient.payer_profile_id})) == {
+        a.pk,
+        b.pk,
+    }
     if other_payer is not None:
         c = _req(practice, patient, payer_profile=other_payer)
         assert _pks(client_billing.get(url, {"payer": other_payer.pk})) == {c.pk}
@@ -99,46 +151,95 @@ def test_it_filters_by_payer_physician_and_date_range(client_billing, practice, 
     assert response.context["total"] == 1
 
 
-def test_it_searches_patients_by_name_or_member_id_only_by_post(client_billing, practice, patient):
+def test_it_searches_patients_by_name_or_member_id_only_by_post(
+    client_billing, practice, patient
+):
     other = m.Patient.objects.create(
-        practice=practice, first_name="Alex", last_name="Example", dob="1970-01-01", sex="M", member_id="QQ1234",
+        practice=practice,
+        first_name="Alex",
+        last_name="Example",
+        dob="1970-01-01",
+        sex="M",
+        member_id="QQ1234",
         payer_profile=patient.payer_profile,
     )
     mine, theirs = _req(practice, patient), _req(practice, other)
     url = reverse("pa-worklist")
-    for term in ("synth", "Sam Synthetic", "Synthetic, Sam", "ZZT900000001", "zzt900000001"):
+    for term in (
+        "synth",
+        "Sam Synthetic",
+        "Synthetic, Sam",
+        "ZZT900000001",
+        "zzt900000001",
+    ):
         response = client_billing.post(url, {"q": term})
         assert _pks(response) == {mine.pk}, term
         assert response.context["searching"] is True
     assert _pks(client_billing.post(url, {"q": "QQ1234"})) == {theirs.pk}
-    assert _pks(client_billing.post(url, {"q": "QQ12"})) == set()  # member IDs match in full only
+    assert (
+        _pks(client_billing.post(url, {"q": "QQ12"})) == set()
+    )  # member IDs match in full only
     # A search term in the query string is ignored: PHI is never taken from a URL.
     assert _pks(client_billing.get(url, {"q": "synth"})) == {mine.pk, theirs.pk}
 
 
-def test_a_search_keeps_the_status_tab_and_pages_as_form_buttons(client_billing, practice, patient):
+def test_a_search_keeps_the_status_tab_and_pages_as_form_buttons(
+    client_billing, practice, patient
+):
     _req(practice, patient, status="ready")
     _req(practice, patient, status="draft")
-    response = client_billing.post(reverse("pa-worklist"), {"q": "synthetic", "tab": "ready"})
+    response = client_billing.post(
+        reverse("pa-worklist"), {"q": "synthetic", "tab": "ready"}
+    )
     assert [r.status for r in response.context["page"]] == ["ready"]
     html = response.content.decode()
-    assert 'name="tab" value="draft"' in html and "synthetic" not in html.split("<table")[1].lower().split("</thead>")[0]
+    assert (
+        'name="tab" value="draft"' in html
+        and "synthetic" not in html.split("<table")[1].lower().split("</thead>")[0]
+    )
     assert "?q=" not in html
 
 
-def test_the_outsiders_search_finds_nothing_of_another_practice(client_outsider, practice, patient):
+def test_the_outsiders_search_finds_nothing_of_another_practice(
+    client_outsider, practice, patient
+):
     _req(practice, patient)
-    assert _pks(client_outsider.post(reverse("pa-worklist"), {"q": "ZZT900000001"})) == set()
-    assert _pks(client_outsider.post(reverse("pa-worklist"), {"q": "Synthetic"})) == set()
+    assert (
+        _pks(client_outsider.post(reverse("pa-worklist"), {"q": "ZZT900000001"}))
+        == set()
+    )
+    assert (
+        _pks(client_outsider.post(reverse("pa-worklist"), {"q": "Synthetic"})) == set()
+    )
 
 
-def test_it_shows_the_authorization_expiry_with_a_badge(client_billing, practice, patient):
+def test_it_shows_the_authorization_expiry_with_a_badge(
+    client_billing, practice, patient
+):
     from datetime import timedelta
 
     today = timezone.localdate()
-    _req(practice, patient, status="approved", authorization_number="AUTH-SOON", valid_to=today + timedelta(days=10))
-    _req(practice, patient, status="approved", authorization_number="AUTH-PAST", valid_to=today - timedelta(days=1))
-    _req(practice, patient, status="approved", authorization_number="AUTH-LATER", valid_to=today + timedelta(days=90))
+    _req(
+        practice,
+        patient,
+        status="approved",
+        authorization_number="AUTH-SOON",
+        valid_to=today + timedelta(days=10),
+    )
+    _req(
+        practice,
+        patient,
+        status="approved",
+        authorization_number="AUTH-PAST",
+        valid_to=today - timedelta(days=1),
+    )
+    _req(
+        practice,
+        patient,
+        status="approved",
+        authorization_number="AUTH-LATER",
+        valid_to=today + timedelta(days=90),
+    )
     response = client_billing.get(reverse("pa-worklist"))
     expiry = {r.authorization_number: r.expiry for r in response.context["page"]}
     assert expiry == {"AUTH-SOON": "expiring", "AUTH-PAST": "expired", "AUTH-LATER": ""}
@@ -150,25 +251,58 @@ def test_it_shows_the_authorization_expiry_with_a_badge(client_billing, practice
 def test_it_pages_by_25(client_billing, practice, patient):
     make(practice, patient, 26)
     first = client_billing.get(reverse("pa-worklist"))
-    assert len(first.context["page"]) == 25 and first.context["page"].paginator.num_pages == 2
-    assert len(client_billing.get(reverse("pa-worklist"), {"page": 2}).context["page"]) == 1
+    assert (
+        len(first.context["page"]) == 25
+        and first.context["page"].paginator.num_pages == 2
+    )
+    assert (
+        len(client_billing.get(reverse("pa-worklist"), {"page": 2}).context["page"])
+        == 1
+    )
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_one_row_and_25_rows_cost_the_same_queries(client_billing, practice, patient, provider, django_assert_num_queries, method):
+def test_one_row_and_25_rows_cost_the_same_queries(
+    client_billing, practice, patient, provider, django_assert_num_queries, method
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     def one_of_each(n: int) -> None:
         for i in range(n):
-            req = _req(practice, patient, rendering_provider=provider, status="approved",
-                       authorization_number=f"A{i}", valid_to=timezone.localdate(), evaluated_at=timezone.now())
+            req = _req(
+                practice,
+                patient,
+                rendering_provider=provider,
+                status="approved",
+                authorization_number=f"A{i}",
+                valid_to=timezone.localdate(),
+                evaluated_at=timezone.now(),
+            )
             m.RequestLevel.objects.create(request=req, level="L4-L5", side="left")
 
-    data = {"q": "synthetic", "physician": provider.pk} if method == "post" else {"physician": provider.pk}
+    data = (
+        {"q": "synthetic", "physician": provider.pk}
+        if method == "post"
+        else {"physician": provider.pk}
+    )
     one_of_each(1)
     with CaptureQueriesContext(connection) as one:
-        assert len(getattr(client_billing, method)(reverse("pa-worklist"), data).context["page"]) == 1
+        assert (
+            len(
+                getattr(client_billing, method)(reverse("pa-worklist"), data).context[
+                    "page"
+                ]
+            )
+            == 1
+        )
     one_of_each(24)
     with django_assert_num_queries(len(one.captured_queries)):
-        assert len(getattr(client_billing, method)(reverse("pa-worklist"), data).context["page"]) == 25
+        assert (
+            len(
+                getattr(client_billing, method)(reverse("pa-worklist"), data).context[
+                    "page"
+                ]
+            )
+            == 25
+        )

@@ -20,36 +20,93 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from priorauth.bench import http_bench
-from priorauth.bench.common import VAR, db_label, django_env, machine, production_env, run_step, write_json
+from priorauth.bench.common import (
+    VAR,
+    db_label,
+    django_env,
+    machine,
+    production_env,
+    run_step,
+    write_json,
+)
 
 STEPS = ("rules", "pdf", "queries", "http")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m priorauth.bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--only", action="append", choices=STEPS,
-                   help="run only this step (repeatable); default: all")
-    p.add_argument("--requests", type=int, default=100_000, help="large scale: requests (default 100000)")
-    p.add_argument("--history", type=int, default=None, help="history rows at the large scale (default 10 x requests)")
+    p = argparse.ArgumentParser(
+        prog="python -m priorauth.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=STEPS,
+        help="run only this step (repeatable); default: all",
+    )
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=100_000,
+        help="large scale: requests (default 100000)",
+    )
+    p.add_argument(
+        "--history",
+        type=int,
+        default=None,
+        help="history rows at the large scale (default 10 x requests)",
+    )
     p.add_argument("--practices", type=int, default=50)
-    p.add_argument("--small", type=int, default=1_000,
-                   help="small scale for the flatness comparison (0 = skip); history is 10 x")
-    p.add_argument("--reseed", action="store_true", help="rebuild the benchmark databases")
-    p.add_argument("--database-url", default="", help="PostgreSQL URL: benchmark there instead of SQLite "
-                   "(the database is emptied and seeded; never point this at real data)")
-    p.add_argument("--duration", type=int, default=60, help="seconds of load per HTTP run (default 60)")
+    p.add_argument(
+        "--small",
+        type=int,
+        default=1_000,
+        help="small scale for the flatness comparison (0 = skip); history is 10 x",
+    )
+    p.add_argument(
+        "--reseed", action="store_true", help="rebuild the benchmark databases"
+    )
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL: benchmark there instead of SQLite "
+        "(the database is emptied and seeded; never point this at real data)",
+    )
+    p.add_argument(
+        "--duration",
+        type=int,
+        default=60,
+        help="seconds of load per HTTP run (default 60)",
+    )
     p.add_argument("--users", type=int, default=25)
-    p.add_argument("--think", default="1-4", help="think time range in seconds between a user's requests")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
-    p.add_argument("--pdf-in-load", action="store_true",
-                   help="add PDF downloads (weight 1 of 11) to the load mix")
-    p.add_argument("--no-save", action="store_true",
-                   help="leave the edit form and save out of the load mix (isolates worklist and detail)")
+    p.add_argument(
+        "--think",
+        default="1-4",
+        help="think time range in seconds between a user's requests",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn workers (default 2, one per core)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (gthread)"
+    )
+    p.add_argument(
+        "--pdf-in-load",
+        action="store_true",
+        help="add PDF downloads (weight 1 of 11) to the load mix",
+    )
+    p.add_argument(
+        "--no-save",
+        action="store_true",
+        help="leave the edit form and save out of the load mix (isolates worklist and detail)",
+    )
     p.add_argument("--rules-sample", type=int, default=2000)
     p.add_argument("--pdf-renders", type=int, default=40)
     return p.parse_args(argv)
@@ -61,42 +118,71 @@ def main(argv: list[str] | None = None) -> None:
     if not 1 <= args.duration <= 1800:
         raise SystemExit("--duration must be 1..1800 seconds (load runs are bounded)")
     history = args.history if args.history is not None else args.requests * 10
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, object] = {
         "started": started.isoformat(timespec="seconds"),
-        "command": "python -m priorauth.bench " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
+        "command": "python -m priorauth.bench "
+        + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
         "machine": machine(),
         "database": "postgresql" if args.database_url else "sqlite",
         "steps": list(steps),
         "scales": {},
     }
-    print(f"priorauth bench: steps={','.join(steps)} database={results['database']}", flush=True)
+    print(
+        f"priorauth bench: steps={','.join(steps)} database={results['database']}",
+        flush=True,
+    )
     m = results["machine"]
-    print(f"  machine: {m['cpu_model']}, {m['nproc']} cores, {m['ram_gib']} GiB RAM, load {m.get('loadavg')}",
-          flush=True)
+    print(
+        f"  machine: {m['cpu_model']}, {m['nproc']} cores, {m['ram_gib']} GiB RAM, load {m.get('loadavg')}",
+        flush=True,
+    )
 
     scales = []
-    if args.small and args.small < args.requests and ("queries" in steps or "http" in steps):
+    if (
+        args.small
+        and args.small < args.requests
+        and ("queries" in steps or "http" in steps)
+    ):
         scales.append((args.small, args.small * 10))
     scales.append((args.requests, history))
     if args.database_url and len(scales) > 1:
-        print("  note: PostgreSQL has one benchmark database; the small scale is seeded, run, then replaced",
-              flush=True)
+        print(
+            "  note: PostgreSQL has one benchmark database; the small scale is seeded, run, then replaced",
+            flush=True,
+        )
 
     big_label = ""
     for n_requests, n_history in scales:
         if not ({"queries", "http"} & set(steps)) and n_requests != args.requests:
             continue
-        label = db_label(database_url=args.database_url, requests=n_requests, history=n_history,
-                         practices=args.practices)
+        label = db_label(
+            database_url=args.database_url,
+            requests=n_requests,
+            history=n_history,
+            practices=args.practices,
+        )
         big_label = label
         env = django_env(database_url=args.database_url, label=label)
-        scale: dict[str, object] = {"requests": n_requests, "history": n_history, "practices": args.practices}
+        scale: dict[str, object] = {
+            "requests": n_requests,
+            "history": n_history,
+            "practices": args.practices,
+        }
         results["scales"][str(n_requests)] = scale
-        print(f"\n== scale {n_requests:,} requests / {n_history:,} history rows / {args.practices} practices",
-              flush=True)
-        seed_args = ["--requests", str(n_requests), "--history", str(n_history), "--practices", str(args.practices)]
+        print(
+            f"\n== scale {n_requests:,} requests / {n_history:,} history rows / {args.practices} practices",
+            flush=True,
+        )
+        seed_args = [
+            "--requests",
+            str(n_requests),
+            "--history",
+            str(n_history),
+            "--practices",
+            str(args.practices),
+        ]
         if args.reseed or args.database_url:
             # PostgreSQL holds one scale at a time; reseed unless the counts already match.
             seed_args += ["--reseed"] if args.reseed else []
@@ -104,30 +190,63 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  seed: {json.dumps(scale['seed'])}", flush=True)
         if "queries" in steps:
             scale["queries"] = run_step("priorauth.bench.queries", [], env, timeout=600)
-            print(f"  queries per page: {json.dumps(scale['queries']['pages'])}", flush=True)
+            print(
+                f"  queries per page: {json.dumps(scale['queries']['pages'])}",
+                flush=True,
+            )
         if "http" in steps:
-            prod = django_env(database_url=args.database_url, label=label) | production_env()
-            plan = run_step("priorauth.bench.http_bench", ["--users", str(args.users)], prod, timeout=600)
-            scale["http"] = http_bench.run(env=prod, label=f"{label}-{stamp}", users=args.users,
-                                           duration=args.duration, workers=args.workers, threads=args.threads,
-                                           think=args.think, plan=plan, pdf_in_load=args.pdf_in_load,
-                                           save_in_load=not args.no_save)
+            prod = (
+                django_env(database_url=args.database_url, label=label)
+                | production_env()
+            )
+            plan = run_step(
+                "priorauth.bench.http_bench",
+                ["--users", str(args.users)],
+                prod,
+                timeout=600,
+            )
+            scale["http"] = http_bench.run(
+                env=prod,
+                label=f"{label}-{stamp}",
+                users=args.users,
+                duration=args.duration,
+                workers=args.workers,
+                threads=args.threads,
+                think=args.think,
+                plan=plan,
+                pdf_in_load=args.pdf_in_load,
+                save_in_load=not args.no_save,
+            )
             print(f"  http: {json.dumps(scale['http']['endpoints'])}", flush=True)
-            print(f"  http errors: failures={scale['http']['failures']} 5xx={scale['http']['server_5xx']} "
-                  f"locked={scale['http']['database_is_locked']}", flush=True)
+            print(
+                f"  http errors: failures={scale['http']['failures']} 5xx={scale['http']['server_5xx']} "
+                f"locked={scale['http']['database_is_locked']}",
+                flush=True,
+            )
         if "rules" in steps and n_requests == args.requests:
-            results["rules"] = run_step("priorauth.bench.rules_bench", ["--sample", str(args.rules_sample)], env,
-                                        timeout=1200)
+            results["rules"] = run_step(
+                "priorauth.bench.rules_bench",
+                ["--sample", str(args.rules_sample)],
+                env,
+                timeout=1200,
+            )
             print(f"  rules: {json.dumps(results['rules']['evaluate'])}", flush=True)
 
     if "pdf" in steps:
         print("\n== PDF: standard demo packet", flush=True)
         env = django_env(database_url="", label="demo")
-        results["pdf"] = run_step("priorauth.bench.pdf_bench", ["--renders", str(args.pdf_renders)], env,
-                                  timeout=1800)
-        print(f"  pdf: {json.dumps({k: v for k, v in results['pdf'].items() if k != 'notes'})}", flush=True)
+        results["pdf"] = run_step(
+            "priorauth.bench.pdf_bench",
+            ["--renders", str(args.pdf_renders)],
+            env,
+            timeout=1800,
+        )
+        print(
+            f"  pdf: {json.dumps({k: v for k, v in results['pdf'].items() if k != 'notes'})}",
+            flush=True,
+        )
 
-    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["big_label"] = big_label
     out = VAR / f"results-{stamp}.json"
     write_json(out, results)

@@ -50,7 +50,9 @@ def sqlite_path(label: str) -> Path:
     return VAR / f"{label}.sqlite3"
 
 
-def django_env(*, database_url: str, label: str, production: bool = False) -> dict[str, str]:
+def django_env(
+    *, database_url: str, label: str, production: bool = False
+) -> dict[str, str]:
     """Environment for a Django child process bound to the benchmark database.
 
     The bench never touches the checkout's db.sqlite3: SQLite runs use a file
@@ -59,7 +61,9 @@ def django_env(*, database_url: str, label: str, production: bool = False) -> di
     env = dict(os.environ)
     env["PRIORAUTH_BENCH_DB"] = "1"
     env["DJANGO_SETTINGS_MODULE"] = "priorauth.settings"
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(ROOT) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
         env.pop("PRIORAUTH_SQLITE_PATH", None)
@@ -89,10 +93,17 @@ def production_env() -> dict[str, str]:
 
 def machine() -> dict[str, object]:
     """CPU model, cores and RAM from /proc, plus versions."""
-    info: dict[str, object] = {"python": platform.python_version(), "platform": platform.platform()}
+    info: dict[str, object] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
-        models = [ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")]
+        models = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.splitlines()
+            if ln.startswith("model name")
+        ]
         info["cpu_model"] = models[0] if models else "?"
         info["logical_cpus"] = len(models) or os.cpu_count()
     except OSError:
@@ -101,19 +112,27 @@ def machine() -> dict[str, object]:
     info["nproc"] = os.cpu_count()
     try:
         meminfo = Path("/proc/meminfo").read_text()
-        kb = int(next(ln for ln in meminfo.splitlines() if ln.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                ln for ln in meminfo.splitlines() if ln.startswith("MemTotal")
+            ).split()[1]
+        )
         info["ram_gib"] = round(kb / 1024 / 1024, 1)
     except (OSError, StopIteration, ValueError):
         info["ram_gib"] = None
     try:
-        info["free"] = subprocess.run(["free", "-m"], capture_output=True, text=True, timeout=5).stdout.strip()
+        info["free"] = subprocess.run(
+            ["free", "-m"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
         info["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
     except (OSError, subprocess.SubprocessError):
         pass
     return info
 
 
-def run_step(module: str, args: list[str], env: dict[str, str], *, timeout: float) -> dict:
+def run_step(
+    module: str, args: list[str], env: dict[str, str], *, timeout: float
+) -> dict:
     """Run ``python -m module args`` and return the JSON it writes to --out."""
     VAR.mkdir(parents=True, exist_ok=True)
     out = VAR / f".step-{module.rsplit('.', 1)[-1]}-{os.getpid()}.json"
@@ -141,11 +160,15 @@ def django_setup() -> None:
     explicit --database-url. Never the checkout's db.sqlite3.
     """
     if os.environ.get("PRIORAUTH_BENCH_DB") != "1":
-        raise SystemExit("run the benchmark through `python -m priorauth.bench` (it picks a separate database)")
+        raise SystemExit(
+            "run the benchmark through `python -m priorauth.bench` (it picks a separate database)"
+        )
     if not os.environ.get("DATABASE_URL"):
         path = Path(os.environ.get("PRIORAUTH_SQLITE_PATH", "")).resolve()
         if VAR.resolve() not in path.parents:
-            raise SystemExit(f"benchmark SQLite database must be under {VAR}, not {path}")
+            raise SystemExit(
+                f"benchmark SQLite database must be under {VAR}, not {path}"
+            )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "priorauth.settings")
     import django
 

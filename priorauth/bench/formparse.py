@@ -23,7 +23,11 @@ class FormValues(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs_list: list) -> None:  # type: ignore[override]
         attrs = {k: (v if v is not None else "") for k, v in attrs_list}
-        if tag == "form" and attrs.get("method", "").lower() == "post" and not self.in_form:
+        if (
+            tag == "form"
+            and attrs.get("method", "").lower() == "post"
+            and not self.in_form
+        ):
             self.in_form = True
             self.fields = []
             return
@@ -36,7 +40,12 @@ class FormValues(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.fields.append((name, attrs.get("value", "on" if kind in ("checkbox", "radio") else "")))
+            self.fields.append(
+                (
+                    name,
+                    attrs.get("value", "on" if kind in ("checkbox", "radio") else ""),
+                )
+            )
         elif tag == "select" and name and "disabled" not in attrs:
             self._select, self._select_first, self._select_chosen = name, None, False
             self._select_multiple = "multiple" in attrs
@@ -57,12 +66,18 @@ class FormValues(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select" and self._select is not None:
-            if not self._select_chosen and not self._select_multiple and self._select_first is not None:
+            if (
+                not self._select_chosen
+                and not self._select_multiple
+                and self._select_first is not None
+            ):
                 self.fields.append((self._select, self._select_first))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             text = "".join(self._text)
-            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self.fields.append(
+                (self._textarea, text[1:] if text.startswith("\n") else text)
+            )
             self._textarea = None
         elif tag == "form" and self.in_form:
             self.forms.append(self.fields)

@@ -42,7 +42,9 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from priorauth import models as m
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
 
-    practices = list(m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk"))
+    practices = list(
+        m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk")
+    )
     if not practices:
         raise SystemExit("no benchmark practices: seed first")
     rng = random.Random(25)
@@ -52,8 +54,13 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
         username = f"bench-load-{i + 1:02d}"
         user = m.User.objects.filter(username=username).first()
         if user is None:
-            user = m.User(username=username, practice=practice, role="billing", first_name="Load",
-                          last_name=f"User {i + 1:02d}")
+            user = m.User(
+                username=username,
+                practice=practice,
+                role="billing",
+                first_name="Load",
+                last_name=f"User {i + 1:02d}",
+            )
             user.set_password(BENCH_PASSWORD)
             user.save()
         store = SessionStore()
@@ -63,10 +70,13 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
         store["pa_login_at"] = _time.time()
         store.set_expiry(settings.SESSION_COOKIE_AGE)
         store.create()
-        ids = list(m.AuthRequest.objects.filter(practice=practice).values_list("pk", flat=True))
+        ids = list(
+            m.AuthRequest.objects.filter(practice=practice).values_list("pk", flat=True)
+        )
         editable = list(
-            m.AuthRequest.objects.filter(practice=practice, status__in=("draft", "ready"))
-            .values_list("pk", flat=True)
+            m.AuthRequest.objects.filter(
+                practice=practice, status__in=("draft", "ready")
+            ).values_list("pk", flat=True)
         )
         plan_users.append(
             {
@@ -76,7 +86,9 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
                 # Any request of the practice (old and new alike), so the detail
                 # page is measured over the whole table, not a cached handful.
                 "detail_ids": rng.sample(ids, min(ids_per_user, len(ids))),
-                "edit_ids": rng.sample(editable, min(max(1, ids_per_user // 4), len(editable))),
+                "edit_ids": rng.sample(
+                    editable, min(max(1, ids_per_user // 4), len(editable))
+                ),
             }
         )
 
@@ -106,7 +118,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode} before it was healthy")
+            raise SystemExit(
+                f"gunicorn exited with {proc.returncode} before it was healthy"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
@@ -120,6 +134,7 @@ def _read_stats(prefix: Path) -> dict[str, dict]:
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
         for row in csv.DictReader(fh):
+
             def num(key: str, row: dict = row) -> float | None:
                 value = row.get(key, "")
                 try:
@@ -146,14 +161,28 @@ def _read_failures(prefix: Path) -> list[dict]:
         return []
     with open(path, newline="") as fh:
         return [
-            {"endpoint": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
+            {
+                "endpoint": r["Name"],
+                "error": r["Error"][:300],
+                "count": int(r["Occurrences"]),
+            }
             for r in csv.DictReader(fh)
         ]
 
 
-def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: int, threads: int,
-        think: str, plan: dict, pdf_in_load: bool = False,
-        save_in_load: bool = True) -> dict:
+def run(
+    *,
+    env: dict[str, str],
+    label: str,
+    users: int,
+    duration: int,
+    workers: int,
+    threads: int,
+    think: str,
+    plan: dict,
+    pdf_in_load: bool = False,
+    save_in_load: bool = True,
+) -> dict:
     """Start gunicorn, drive it with locust for ``duration`` seconds, collect figures."""
     VAR.mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -164,27 +193,78 @@ def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: 
     log_path = VAR / f"gunicorn-{label}.log"
     prefix = VAR / f"locust-{label}"
     gunicorn = [
-        sys.executable, "-m", "gunicorn", "priorauth.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread" if threads > 1 else "sync", "--timeout", "60",
-        "--access-logfile", "-", "--access-logformat", '%(s)s %(m)s %(U)s %(M)sms',
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "priorauth.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "%(s)s %(m)s %(U)s %(M)sms",
     ]
     with open(log_path, "w") as log:
-        server = subprocess.Popen(gunicorn, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            gunicorn,
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             _wait_healthy(f"{origin}/health/", server)
-            locust_env = dict(os.environ, PRIORAUTH_BENCH_PLAN=str(plan_path), PRIORAUTH_BENCH_THINK=think)
+            locust_env = dict(
+                os.environ,
+                PRIORAUTH_BENCH_PLAN=str(plan_path),
+                PRIORAUTH_BENCH_THINK=think,
+            )
             cmd = [
-                sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", origin,
-                "-u", str(users), "-r", str(max(1, users // 5)), "--run-time", f"{duration}s",
-                "--stop-timeout", "10", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(LOCUSTFILE),
+                "--headless",
+                "--host",
+                origin,
+                "-u",
+                str(users),
+                "-r",
+                str(max(1, users // 5)),
+                "--run-time",
+                f"{duration}s",
+                "--stop-timeout",
+                "10",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
             ]
-            print(f"  $ locust ... -u {users} --run-time {duration}s against gunicorn "
-                  f"({workers} workers x {threads} threads) on {origin}", flush=True)
+            print(
+                f"  $ locust ... -u {users} --run-time {duration}s against gunicorn "
+                f"({workers} workers x {threads} threads) on {origin}",
+                flush=True,
+            )
             started = time.monotonic()
-            locust = subprocess.run(cmd, env=locust_env, cwd=ROOT, timeout=duration + 120,
-                                    capture_output=True, text=True)
+            locust = subprocess.run(
+                cmd,
+                env=locust_env,
+                cwd=ROOT,
+                timeout=duration + 120,
+                capture_output=True,
+                text=True,
+            )
             elapsed = time.monotonic() - started
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -195,7 +275,11 @@ def run(*, env: dict[str, str], label: str, users: int, duration: int, workers: 
                 server.wait()
     (VAR / f"locust-{label}.out").write_text(locust.stdout + locust.stderr)
     log_text = log_path.read_text(errors="replace")
-    status_5xx = sum(1 for ln in log_text.splitlines() if ln[:1] == "5" and ln[1:3].isdigit() and ln[3:4] == " ")
+    status_5xx = sum(
+        1
+        for ln in log_text.splitlines()
+        if ln[:1] == "5" and ln[1:3].isdigit() and ln[3:4] == " "
+    )
     return {
         "users": users,
         "duration_s": duration,
@@ -221,7 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     django_setup()
-    write_json(Path(args.out), make_plan(users=args.users, ids_per_user=args.ids_per_user))
+    write_json(
+        Path(args.out), make_plan(users=args.users, ids_per_user=args.ids_per_user)
+    )
 
 
 if __name__ == "__main__":

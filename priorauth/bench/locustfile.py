@@ -27,7 +27,9 @@ from locust.contrib.fasthttp import FastHttpUser
 from priorauth.bench.formparse import FormValues
 
 PLAN = json.loads(open(os.environ["PRIORAUTH_BENCH_PLAN"]).read())
-_low, _high = (float(x) for x in os.environ.get("PRIORAUTH_BENCH_THINK", "1-4").split("-"))
+_low, _high = (
+    float(x) for x in os.environ.get("PRIORAUTH_BENCH_THINK", "1-4").split("-")
+)
 _slots = itertools.count()
 _lock = threading.Lock()
 
@@ -42,8 +44,12 @@ class BillingStaff(FastHttpUser):
             self.slot = PLAN["users"][next(_slots) % len(PLAN["users"])]
         self.rng = random.Random(self.slot["session_key"])
         self.saves = 0
-        self.csrf = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-                            for _ in range(32))
+        self.csrf = "".join(
+            self.rng.choice(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+            )
+            for _ in range(32)
+        )
         self.cookie = f"{PLAN['cookie_name']}={self.slot['session_key']}; {PLAN['csrf_cookie_name']}={self.csrf}"
 
     def _headers(self, extra: dict | None = None) -> dict:
@@ -58,15 +64,25 @@ class BillingStaff(FastHttpUser):
     @task(4)
     def worklist(self) -> None:
         page = self.rng.choice(("", "", "", "?page=2", "?status=draft"))
-        with self.client.get(f"/{page}", name="worklist", catch_response=True, allow_redirects=False,
-                             headers=self._headers()) as r:
+        with self.client.get(
+            f"/{page}",
+            name="worklist",
+            catch_response=True,
+            allow_redirects=False,
+            headers=self._headers(),
+        ) as r:
             self._check(r)
 
     @task(4)
     def detail(self) -> None:
         pk = self.rng.choice(self.slot["detail_ids"])
-        with self.client.get(PLAN["detail_url"].format(pk=pk), name="detail", catch_response=True,
-                             allow_redirects=False, headers=self._headers()) as r:
+        with self.client.get(
+            PLAN["detail_url"].format(pk=pk),
+            name="detail",
+            catch_response=True,
+            allow_redirects=False,
+            headers=self._headers(),
+        ) as r:
             self._check(r)
 
     @task(2)
@@ -75,8 +91,13 @@ class BillingStaff(FastHttpUser):
             return
         pk = self.rng.choice(self.slot["edit_ids"])
         url = PLAN["edit_url"].format(pk=pk)
-        with self.client.get(url, name="edit form", catch_response=True, allow_redirects=False,
-                             headers=self._headers()) as r:
+        with self.client.get(
+            url,
+            name="edit form",
+            catch_response=True,
+            allow_redirects=False,
+            headers=self._headers(),
+        ) as r:
             self._check(r)
             if r.status_code != 200:
                 return
@@ -88,11 +109,25 @@ class BillingStaff(FastHttpUser):
         self.saves += 1
         note = f"bench save {self.saves}"
         fields = [(n, note if n == "clinical_notes" else v) for n, v in fields]
-        with self.client.post(url, data=_urlencode(fields), name="save", catch_response=True, allow_redirects=False,
-                              headers=self._headers({"Content-Type": "application/x-www-form-urlencoded",
-                                                     "Referer": PLAN["origin"] + url, "Origin": PLAN["origin"]})) as r:
+        with self.client.post(
+            url,
+            data=_urlencode(fields),
+            name="save",
+            catch_response=True,
+            allow_redirects=False,
+            headers=self._headers(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Referer": PLAN["origin"] + url,
+                    "Origin": PLAN["origin"],
+                }
+            ),
+        ) as r:
             if r.status_code == 200 and "was not saved" in (r.text or ""):
-                errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>\s*<strong>([^<]{0,80})', r.text or "")
+                errors = re.findall(
+                    r'class="invalid-feedback[^"]*"[^>]*>\s*<strong>([^<]{0,80})',
+                    r.text or "",
+                )
                 r.failure(f"form invalid: {errors[:2]}")
             else:
                 self._check(r, expect=(302, 303))
@@ -102,8 +137,13 @@ class BillingStaff(FastHttpUser):
         if not PLAN.get("pdf_url") or not PLAN.get("pdf_in_load"):
             return
         pk = self.rng.choice(self.slot["detail_ids"])
-        with self.client.get(PLAN["pdf_url"].format(pk=pk), name="pdf", catch_response=True,
-                             allow_redirects=False, headers=self._headers()) as r:
+        with self.client.get(
+            PLAN["pdf_url"].format(pk=pk),
+            name="pdf",
+            catch_response=True,
+            allow_redirects=False,
+            headers=self._headers(),
+        ) as r:
             self._check(r)
 
 

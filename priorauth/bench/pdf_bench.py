@@ -47,19 +47,33 @@ def demo_packet_html() -> tuple[str, dict]:
     from priorauth import packet, pdf, services
     from priorauth.rules import evaluate
 
-    req = services.auth_request_queryset_for_detail().select_related("practice").order_by("pk").first()
+    req = (
+        services.auth_request_queryset_for_detail()
+        .select_related("practice")
+        .order_by("pk")
+        .first()
+    )
     facts = services.auth_request_facts(request=req)
     policy = services.payer_policy_build(profile=req.payer_profile)
     evaluation = evaluate(facts, policy, today=TODAY)
     ctx = packet.build_packet_context(
-        facts=facts, evaluation=evaluation, policy=policy, practice=packet.practice_info(req.practice),
-        request_id=req.pk, revision=req.revision, generated_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+        facts=facts,
+        evaluation=evaluation,
+        policy=policy,
+        practice=packet.practice_info(req.practice),
+        request_id=req.pk,
+        revision=req.revision,
+        generated_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
         clinical_notes=req.clinical_notes,
     )
     html = pdf.render_html("pdf/packet.html", ctx)
     assert isinstance(req, m.AuthRequest)
-    return html, {"request_id": req.pk, "procedure": req.procedure_type, "payer": req.payer_profile.key,
-                  "html_chars": len(html)}
+    return html, {
+        "request_id": req.pk,
+        "procedure": req.procedure_type,
+        "payer": req.payer_profile.key,
+        "html_chars": len(html),
+    }
 
 
 def naive_render(html: str) -> bytes:
@@ -69,11 +83,15 @@ def naive_render(html: str) -> bytes:
     from priorauth import pdf
 
     font_config = FontConfiguration()
-    css = weasyprint.CSS(filename=str(pdf.PRINT_CSS), base_url=pdf.BASE_URL, url_fetcher=pdf.AssetOnlyFetcher(),
-                         font_config=font_config)
-    return weasyprint.HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.AssetOnlyFetcher()).write_pdf(
-        stylesheets=[css], font_config=font_config, **pdf.write_options()
+    css = weasyprint.CSS(
+        filename=str(pdf.PRINT_CSS),
+        base_url=pdf.BASE_URL,
+        url_fetcher=pdf.AssetOnlyFetcher(),
+        font_config=font_config,
     )
+    return weasyprint.HTML(
+        string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.AssetOnlyFetcher()
+    ).write_pdf(stylesheets=[css], font_config=font_config, **pdf.write_options())
 
 
 def cold(out: Path) -> None:
@@ -88,8 +106,15 @@ def cold(out: Path) -> None:
     t2 = time.perf_counter()
     pdf.html_to_pdf(html)
     t3 = time.perf_counter()
-    write_json(out, {"startup_and_html_s": round(t1 - t0, 3), "first_render_ms": round((t2 - t1) * 1000, 1),
-                     "second_render_ms": round((t3 - t2) * 1000, 1), "bytes": len(first)})
+    write_json(
+        out,
+        {
+            "startup_and_html_s": round(t1 - t0, 3),
+            "first_render_ms": round((t2 - t1) * 1000, 1),
+            "second_render_ms": round((t3 - t2) * 1000, 1),
+            "bytes": len(first),
+        },
+    )
 
 
 def _pages(data: bytes) -> int | None:
@@ -115,8 +140,19 @@ def main(argv: list[str] | None = None) -> None:
 
     # Cold first: a fresh process (imports, Django set-up, fonts) before this one warms anything.
     cold_out = Path(args.out).with_suffix(".cold.json")
-    subprocess.run([sys.executable, "-m", "priorauth.bench.pdf_bench", "--cold", "--out", str(cold_out)],
-                   check=True, cwd=ROOT, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "priorauth.bench.pdf_bench",
+            "--cold",
+            "--out",
+            str(cold_out),
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     import json
 
     cold_result = json.loads(cold_out.read_text())
@@ -167,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
             "rss_growth_mb": round((rss_after - rss_before) / 1e6, 1) if proc else None,
             "renders_each": args.renders,
             "notes": "optimized = priorauth.pdf.html_to_pdf (CSS + FontConfiguration cached per process); "
-                     "naive = fresh HTML + CSS + FontConfiguration per call",
+            "naive = fresh HTML + CSS + FontConfiguration per call",
         },
     )
 

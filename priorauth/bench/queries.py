@@ -14,7 +14,6 @@ from pathlib import Path
 
 from priorauth.bench.common import django_setup, write_json
 
-
 OVERHEAD_TABLES = ("django_session", "otp_", "priorauth_auditevent")
 
 
@@ -38,10 +37,19 @@ def count_pages() -> dict:
     from priorauth.bench.formparse import FormValues
     from priorauth.bench.seed import BENCH_PRACTICE_PREFIX
 
-    practice = m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk").first()
-    user = m.User.objects.filter(practice=practice, role="billing").order_by("pk").first()
+    practice = (
+        m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX)
+        .order_by("pk")
+        .first()
+    )
+    user = (
+        m.User.objects.filter(practice=practice, role="billing").order_by("pk").first()
+    )
     rows = m.AuthRequest.objects.filter(practice=practice)
-    req = rows.filter(status="draft").order_by("-updated_at").first() or rows.order_by("-updated_at").first()
+    req = (
+        rows.filter(status="draft").order_by("-updated_at").first()
+        or rows.order_by("-updated_at").first()
+    )
     client = Client()
     client.force_login(user)
 
@@ -62,13 +70,17 @@ def count_pages() -> dict:
         with CaptureQueriesContext(connection) as ctx:
             resp = client.post(path, data) if method == "POST" else client.get(path)
         pages[label] = len(ctx.captured_queries)
-        view_only[label] = sum(1 for q in ctx.captured_queries if not is_overhead(q["sql"]))
+        view_only[label] = sum(
+            1 for q in ctx.captured_queries if not is_overhead(q["sql"])
+        )
         status[label] = resp.status_code
         samples[label] = [q["sql"][:200] for q in ctx.captured_queries]
         return resp.content.decode(errors="replace") if resp.status_code == 200 else ""
 
     client.get("/")  # first request: session refresh, caches
-    client.get(url("pa-request-detail", req.pk))  # the first view caches the evaluation counts (one UPDATE)
+    client.get(
+        url("pa-request-detail", req.pk)
+    )  # the first view caches the evaluation counts (one UPDATE)
     measure("worklist", "GET", url("pa-worklist"))
     measure("worklist page 2", "GET", url("pa-worklist") + "?page=2")
     measure("worklist status=draft", "GET", url("pa-worklist") + "?status=draft")
@@ -84,8 +96,14 @@ def count_pages() -> dict:
     measure("patient list", "GET", url("pa-patient-list"))
     measure("patient detail", "GET", url("pa-patient-detail", req.patient_id))
     measure("request PDF", "GET", url("pa-request-pdf", req.pk))
-    return {"pages": pages, "view_only": view_only, "status": status, "sql": samples,
-            "practice_requests": rows.count(), "practice_patients": m.Patient.objects.filter(practice=practice).count()}
+    return {
+        "pages": pages,
+        "view_only": view_only,
+        "status": status,
+        "sql": samples,
+        "practice_requests": rows.count(),
+        "practice_patients": m.Patient.objects.filter(practice=practice).count(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

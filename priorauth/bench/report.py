@@ -7,7 +7,9 @@ def _fmt(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.0f}" if value >= 100 else f"{value:.2f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:.0f}" if value >= 100 else f"{value:.2f}".rstrip("0").rstrip(".")
+        )
     return str(value)
 
 
@@ -56,17 +58,30 @@ def markdown(r: dict) -> str:
     for n, s in r["scales"].items():
         seed = s.get("seed", {})
         counts = seed.get("counts", {})
-        out += [f"### Scale: {int(n):,} requests, {counts.get('history', s['history']):,} history rows, "
-                f"{s['practices']} practices", ""]
+        out += [
+            f"### Scale: {int(n):,} requests, {counts.get('history', s['history']):,} history rows, "
+            f"{s['practices']} practices",
+            "",
+        ]
         if seed.get("seed_s") is not None:
-            out += [f"Seeded in {seed['seed_s']} s (+ ANALYZE {seed.get('analyze_s')} s).", ""]
+            out += [
+                f"Seeded in {seed['seed_s']} s (+ ANALYZE {seed.get('analyze_s')} s).",
+                "",
+            ]
         else:
             out += ["Seed reused from an earlier run.", ""]
         if "queries" in s:
             q = s["queries"]
-            out += ["Queries per page (total incl. session/user/OTP/audit middleware; view-only):", "",
-                    "| page | total | view-only |", "|---|---|---|"]
-            out += [f"| {page} | {q['pages'][page]} | {q['view_only'].get(page, '-')} |" for page in q["pages"]]
+            out += [
+                "Queries per page (total incl. session/user/OTP/audit middleware; view-only):",
+                "",
+                "| page | total | view-only |",
+                "|---|---|---|",
+            ]
+            out += [
+                f"| {page} | {q['pages'][page]} | {q['view_only'].get(page, '-')} |"
+                for page in q["pages"]
+            ]
             out += [""]
         if "http" in s:
             h = s["http"]
@@ -79,11 +94,16 @@ def markdown(r: dict) -> str:
                 "|---|---|---|---|---|---|---|---|",
             ]
             for name, e in h["endpoints"].items():
-                out.append(f"| {name} | {e['requests']} | {e['failures']} | {_fmt(e['p50_ms'])} | {_fmt(e['p95_ms'])} | "
-                           f"{_fmt(e['p99_ms'])} | {_fmt(e['max_ms'])} | {e['rps']} |")
-            out += ["", f"Errors: {sum(f['count'] for f in h['failures'])} failed requests, "
-                    f"{h['server_5xx']} server 5xx, {h['database_is_locked']} 'database is locked', "
-                    f"{h['tracebacks']} tracebacks in the gunicorn log."]
+                out.append(
+                    f"| {name} | {e['requests']} | {e['failures']} | {_fmt(e['p50_ms'])} | {_fmt(e['p95_ms'])} | "
+                    f"{_fmt(e['p99_ms'])} | {_fmt(e['max_ms'])} | {e['rps']} |"
+                )
+            out += [
+                "",
+                f"Errors: {sum(f['count'] for f in h['failures'])} failed requests, "
+                f"{h['server_5xx']} server 5xx, {h['database_is_locked']} 'database is locked', "
+                f"{h['tracebacks']} tracebacks in the gunicorn log.",
+            ]
             for f in h["failures"][:10]:
                 out.append(f"- {f['endpoint']}: {f['count']} x {f['error']}")
             out += [""]

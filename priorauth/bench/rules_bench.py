@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     total = m.AuthRequest.objects.count()
     step = max(1, total // args.sample)
     # An evenly spread sample of ids (every step-th row), fetched with the detail prefetches.
-    ids = list(m.AuthRequest.objects.order_by("pk").values_list("pk", flat=True))[::step][: args.sample]
+    ids = list(m.AuthRequest.objects.order_by("pk").values_list("pk", flat=True))[
+        ::step
+    ][: args.sample]
     t0 = time.perf_counter()
     cases = []
     policies: dict[tuple[str, int], object] = {}
@@ -40,7 +42,13 @@ def main(argv: list[str] | None = None) -> None:
             key = (req.payer_profile.key, req.payer_profile.version)
             if key not in policies:
                 policies[key] = services.payer_policy_build(profile=req.payer_profile)
-            cases.append((services.auth_request_facts(request=req), policies[key], req.procedure_type))
+            cases.append(
+                (
+                    services.auth_request_facts(request=req),
+                    policies[key],
+                    req.procedure_type,
+                )
+            )
     facts_s = time.perf_counter() - t0
 
     for facts, policy, _ in cases[:20]:  # warm-up: imports, caches
@@ -64,7 +72,9 @@ def main(argv: list[str] | None = None) -> None:
             "facts_build_s_total": round(facts_s, 2),
             "facts_build_ms_per_request": round(facts_s / max(1, len(cases)) * 1000, 2),
             "evaluate": summary_ms(durations),
-            "evaluate_by_procedure": {k: summary_ms(v) for k, v in sorted(per_kind.items())},
+            "evaluate_by_procedure": {
+                k: summary_ms(v) for k, v in sorted(per_kind.items())
+            },
             "findings_per_request_histogram": dict(sorted(findings.items())),
         },
     )

@@ -18,7 +18,7 @@ import argparse
 import json
 import random
 import time
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from priorauth.bench.common import ROOT, django_setup, write_json
 
@@ -62,7 +62,9 @@ def load_templates() -> list[dict]:
         patient = patients[f["patient"]]
         templates.append(
             {
-                "profile_key": f["payer_profile"][0] if isinstance(f["payer_profile"], list) else None,
+                "profile_key": f["payer_profile"][0]
+                if isinstance(f["payer_profile"], list)
+                else None,
                 "fields": {k: f.get(k) for k in REQUEST_SCALARS if k in f}
                 | {k: _d(f.get(k)) for k in DATE_FIELDS},
                 "levels": children("priorauth.requestlevel"),
@@ -87,21 +89,27 @@ def existing_counts() -> dict[str, int]:
     from priorauth import models as m
 
     return {
-        "practices": m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).count(),
+        "practices": m.Practice.objects.filter(
+            name__startswith=BENCH_PRACTICE_PREFIX
+        ).count(),
         "requests": m.AuthRequest.objects.count(),
         "history": m.PriorProcedure.objects.count(),
         "patients": m.Patient.objects.count(),
     }
 
 
-def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> dict[str, int]:
+def seed(
+    *, requests: int, history: int, practices: int, rng: random.Random
+) -> dict[str, int]:
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import transaction
 
     from priorauth import models as m
 
-    call_command("loaddata", str(ROOT / "fixtures" / "payer_profiles.json"), verbosity=0)
+    call_command(
+        "loaddata", str(ROOT / "fixtures" / "payer_profiles.json"), verbosity=0
+    )
     profiles = {p.key: p for p in m.PayerProfile.objects.filter(is_active=True)}
     fallback_profile = next(iter(profiles.values()))
     templates = load_templates()
@@ -110,44 +118,85 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
     for field in ("created_at", "updated_at"):
         m.AuthRequest._meta.get_field(field).auto_now = False
         m.AuthRequest._meta.get_field(field).auto_now_add = False
-    now = datetime(2026, 11, 23, 12, 0, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     password = make_password(BENCH_PASSWORD)
 
     with transaction.atomic():
         practice_objs = m.Practice.objects.bulk_create(
             [
-                m.Practice(name=f"{BENCH_PRACTICE_PREFIX} {i:02d}", phone="555-0100", fax="555-0101",
-                           address=f"{i} Example Way, Springfield", contact_name=f"Contact {i:02d}")
+                m.Practice(
+                    name=f"{BENCH_PRACTICE_PREFIX} {i:02d}",
+                    phone="555-0100",
+                    fax="555-0101",
+                    address=f"{i} Example Way, Springfield",
+                    contact_name=f"Contact {i:02d}",
+                )
                 for i in range(1, practices + 1)
             ]
         )
         users = []
         for p_i, practice in enumerate(practice_objs, 1):
-            users.append(m.User(username=f"bench-billing-{p_i:02d}", practice=practice, role="billing",
-                                first_name="Bench", last_name=f"Billing {p_i:02d}", password=password))
-            users.append(m.User(username=f"bench-dr-{p_i:02d}", practice=practice, role="physician",
-                                first_name="Bench", last_name=f"Doctor {p_i:02d}", credentials="MD",
-                                npi="1234567893", password=password))
+            users.append(
+                m.User(
+                    username=f"bench-billing-{p_i:02d}",
+                    practice=practice,
+                    role="billing",
+                    first_name="Bench",
+                    last_name=f"Billing {p_i:02d}",
+                    password=password,
+                )
+            )
+            users.append(
+                m.User(
+                    username=f"bench-dr-{p_i:02d}",
+                    practice=practice,
+                    role="physician",
+                    first_name="Bench",
+                    last_name=f"Doctor {p_i:02d}",
+                    credentials="MD",
+                    npi="1234567893",
+                    password=password,
+                )
+            )
         users = m.User.objects.bulk_create(users)
         billing_by_practice = {u.practice_id: u for u in users if u.role == "billing"}
         doctor_by_practice = {u.practice_id: u for u in users if u.role == "physician"}
         providers = m.Provider.objects.bulk_create(
             [
-                m.Provider(practice=p, name=f"Bench Doctor {i:02d}", credentials="MD", npi="1234567893",
-                           specialty="Pain medicine", user=doctor_by_practice[p.pk])
+                m.Provider(
+                    practice=p,
+                    name=f"Bench Doctor {i:02d}",
+                    credentials="MD",
+                    npi="1234567893",
+                    specialty="Pain medicine",
+                    user=doctor_by_practice[p.pk],
+                )
                 for i, p in enumerate(practice_objs, 1)
             ]
         )
         facilities = m.Facility.objects.bulk_create(
-            [m.Facility(practice=p, name=f"Bench Surgery Center {i:02d}", npi="1245319599", place_of_service="24")
-             for i, p in enumerate(practice_objs, 1)]
+            [
+                m.Facility(
+                    practice=p,
+                    name=f"Bench Surgery Center {i:02d}",
+                    npi="1245319599",
+                    place_of_service="24",
+                )
+                for i, p in enumerate(practice_objs, 1)
+            ]
         )
     provider_by_practice = {p.practice_id: p for p in providers}
     facility_by_practice = {f.practice_id: f for f in facilities}
 
     n_patients = max(practices, requests // 2)
     history_per_patient, history_extra = divmod(history, n_patients)
-    counts = {"practices": practices, "patients": 0, "requests": 0, "history": 0, "children": 0}
+    counts = {
+        "practices": practices,
+        "patients": 0,
+        "requests": 0,
+        "history": 0,
+        "children": 0,
+    }
     started = time.perf_counter()
     patient_no = 0
     request_no = 0
@@ -161,12 +210,19 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
                 k = patient_no + j
                 t = templates[k % len(templates)]
                 practice = practice_objs[k % practices]
-                pats.append(m.Patient(
-                    practice=practice, first_name=f"Bench{k % 997:03d}", last_name=f"Patient {k:06d}",
-                    dob=date(1940 + k % 50, 1 + k % 12, 1 + k % 28), sex=t["patient"]["sex"],
-                    member_id=f"BENCH{k:08d}", payer_profile=profiles.get(t["profile_key"], fallback_profile),
-                    plan_name=t["patient"]["plan_name"], mrn=f"B-{k:07d}",
-                ))
+                pats.append(
+                    m.Patient(
+                        practice=practice,
+                        first_name=f"Bench{k % 997:03d}",
+                        last_name=f"Patient {k:06d}",
+                        dob=date(1940 + k % 50, 1 + k % 12, 1 + k % 28),
+                        sex=t["patient"]["sex"],
+                        member_id=f"BENCH{k:08d}",
+                        payer_profile=profiles.get(t["profile_key"], fallback_profile),
+                        plan_name=t["patient"]["plan_name"],
+                        mrn=f"B-{k:07d}",
+                    )
+                )
                 pat_templates.append(t)
             pats = m.Patient.objects.bulk_create(pats)
 
@@ -176,15 +232,26 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
                 want = history_per_patient + (1 if k < history_extra else 0)
                 real = t["history"][:want]
                 for h in real:
-                    hist.append(m.PriorProcedure(patient=pat, **(h | {"date": _d(h["date"])})))
+                    hist.append(
+                        m.PriorProcedure(patient=pat, **(h | {"date": _d(h["date"])}))
+                    )
                 for f_i in range(want - len(real)):
                     # Old filler rows (2010-2023): a long ledger that must not change today's verdicts.
-                    hist.append(m.PriorProcedure(
-                        patient=pat, date=date(2010, 1, 1) + timedelta(days=(k * 37 + f_i * 173) % 5000),
-                        procedure="trigger_point", intent="", levels="L4-L5", side="left",
-                        relief_percent=float(40 + f_i % 50), relief_duration_days=float(10 + f_i % 60),
-                        scale="NRS", agent="lidocaine 1%",
-                    ))
+                    hist.append(
+                        m.PriorProcedure(
+                            patient=pat,
+                            date=date(2010, 1, 1)
+                            + timedelta(days=(k * 37 + f_i * 173) % 5000),
+                            procedure="trigger_point",
+                            intent="",
+                            levels="L4-L5",
+                            side="left",
+                            relief_percent=float(40 + f_i % 50),
+                            relief_duration_days=float(10 + f_i % 60),
+                            scale="NRS",
+                            agent="lidocaine 1%",
+                        )
+                    )
             m.PriorProcedure.objects.bulk_create(hist, batch_size=BATCH)
             counts["history"] += len(hist)
 
@@ -192,7 +259,11 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
             req_templates = []
             for j, (pat, t) in enumerate(zip(pats, pat_templates, strict=True)):
                 k = patient_no + j
-                per_patient = 2 if (requests - request_no - len(reqs)) >= 2 * (batch_patients - j) else 1
+                per_patient = (
+                    2
+                    if (requests - request_no - len(reqs)) >= 2 * (batch_patients - j)
+                    else 1
+                )
                 if patient_no + j == n_patients - 1:
                     per_patient = max(0, requests - request_no - len(reqs))
                 for r_i in range(per_patient):
@@ -202,35 +273,59 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
                     stamp = now - timedelta(minutes=(n * 7919) % (400 * 24 * 60))
                     fields = dict(t["fields"])
                     if fields.get("date_of_service"):
-                        fields["date_of_service"] = fields["date_of_service"] + timedelta(days=(n % 60) - 30)
-                    reqs.append(m.AuthRequest(
-                        practice_id=pat.practice_id, patient=pat, payer_profile_id=pat.payer_profile_id,
-                        ordering_provider=provider_by_practice[pat.practice_id],
-                        rendering_provider=provider_by_practice[pat.practice_id],
-                        facility=facility_by_practice[pat.practice_id],
-                        created_by=billing_by_practice[pat.practice_id],
-                        status=("draft", "draft", "ready", "submitted", "approved")[n % 5] if r_i else "draft",
-                        created_at=stamp, updated_at=stamp, **fields,
-                    ))
+                        fields["date_of_service"] = fields[
+                            "date_of_service"
+                        ] + timedelta(days=(n % 60) - 30)
+                    reqs.append(
+                        m.AuthRequest(
+                            practice_id=pat.practice_id,
+                            patient=pat,
+                            payer_profile_id=pat.payer_profile_id,
+                            ordering_provider=provider_by_practice[pat.practice_id],
+                            rendering_provider=provider_by_practice[pat.practice_id],
+                            facility=facility_by_practice[pat.practice_id],
+                            created_by=billing_by_practice[pat.practice_id],
+                            status=("draft", "draft", "ready", "submitted", "approved")[
+                                n % 5
+                            ]
+                            if r_i
+                            else "draft",
+                            created_at=stamp,
+                            updated_at=stamp,
+                            **fields,
+                        )
+                    )
                     req_templates.append(t)
             reqs = m.AuthRequest.objects.bulk_create(reqs, batch_size=500)
             counts["requests"] += len(reqs)
 
-            kids: dict[type, list] = {m.RequestLevel: [], m.Diagnosis: [], m.BlockResponse: [],
-                                      m.ConservativeCare: [], m.ImagingStudy: []}
+            kids: dict[type, list] = {
+                m.RequestLevel: [],
+                m.Diagnosis: [],
+                m.BlockResponse: [],
+                m.ConservativeCare: [],
+                m.ImagingStudy: [],
+            }
             for req, t in zip(reqs, req_templates, strict=True):
                 for c in t["levels"]:
                     kids[m.RequestLevel].append(m.RequestLevel(request=req, **c))
                 for c in t["diagnoses"]:
                     kids[m.Diagnosis].append(m.Diagnosis(request=req, **c))
                 for c in t["blocks"]:
-                    kids[m.BlockResponse].append(m.BlockResponse(request=req, **(c | {"date": _d(c["date"])})))
+                    kids[m.BlockResponse].append(
+                        m.BlockResponse(request=req, **(c | {"date": _d(c["date"])}))
+                    )
                 for c in t["care"]:
                     kids[m.ConservativeCare].append(
-                        m.ConservativeCare(request=req, **(c | {"start": _d(c["start"]), "end": _d(c["end"])}))
+                        m.ConservativeCare(
+                            request=req,
+                            **(c | {"start": _d(c["start"]), "end": _d(c["end"])}),
+                        )
                     )
                 for c in t["imaging"]:
-                    kids[m.ImagingStudy].append(m.ImagingStudy(request=req, **(c | {"date": _d(c["date"])})))
+                    kids[m.ImagingStudy].append(
+                        m.ImagingStudy(request=req, **(c | {"date": _d(c["date"])}))
+                    )
             for model, objs in kids.items():
                 model.objects.bulk_create(objs, batch_size=BATCH)
                 counts["children"] += len(objs)
@@ -238,9 +333,14 @@ def seed(*, requests: int, history: int, practices: int, rng: random.Random) -> 
         request_no += len(reqs)
         counts["patients"] = patient_no
         if patient_no % (BATCH * 10) < batch_patients or patient_no == n_patients:
-            rate = (counts["requests"] + counts["history"] + counts["children"]) / (time.perf_counter() - started)
-            print(f"    seeded {counts['requests']:,} requests, {counts['history']:,} history rows "
-                  f"({rate:,.0f} rows/s)", flush=True)
+            rate = (counts["requests"] + counts["history"] + counts["children"]) / (
+                time.perf_counter() - started
+            )
+            print(
+                f"    seeded {counts['requests']:,} requests, {counts['history']:,} history rows "
+                f"({rate:,.0f} rows/s)",
+                flush=True,
+            )
     return counts
 
 
@@ -262,13 +362,19 @@ def main(argv: list[str] | None = None) -> None:
     have = existing_counts()
     if connection.vendor == "sqlite":
         # One file per scale (the label names the counts): reuse a file that holds at least as much.
-        enough = (have["practices"] >= args.practices and have["requests"] >= args.requests
-                  and have["history"] >= args.history)
+        enough = (
+            have["practices"] >= args.practices
+            and have["requests"] >= args.requests
+            and have["history"] >= args.history
+        )
     else:
         # PostgreSQL holds one scale at a time: reuse only the exact counts, or the small scale
         # would run against the large one's data (and the reverse).
-        enough = (have["practices"] == args.practices and have["requests"] == args.requests
-                  and have["history"] == args.history)
+        enough = (
+            have["practices"] == args.practices
+            and have["requests"] == args.requests
+            and have["history"] == args.history
+        )
     reused = not args.reseed and enough
     result: dict[str, object] = {"migrate_s": round(migrate_s, 2), "reused": reused}
     if not reused:
@@ -279,8 +385,12 @@ def main(argv: list[str] | None = None) -> None:
             with connection.cursor() as cur:
                 cur.execute("PRAGMA synchronous=OFF")
         t0 = time.perf_counter()
-        counts = seed(requests=args.requests, history=args.history, practices=args.practices,
-                      rng=random.Random(7))
+        counts = seed(
+            requests=args.requests,
+            history=args.history,
+            practices=args.practices,
+            rng=random.Random(7),
+        )
         result["seed_s"] = round(time.perf_counter() - t0, 1)
         result["seeded"] = counts
         t0 = time.perf_counter()

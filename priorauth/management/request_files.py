@@ -11,7 +11,9 @@ from priorauth.rules.io import RequestFormatError, load_request
 
 
 def format_problems(path: Path, what: str, exc: RequestFormatError) -> str:
-    lines = "\n".join(f"  {field or '(request)'}: {message}" for field, message in exc.errors)
+    lines = "\n".join(
+        f"  {field or '(request)'}: {message}" for field, message in exc.errors
+    )
     return f"{path} {what}:\n{lines}"
 
 
@@ -24,4 +26,6 @@ def load_request_file(path: Path) -> CaseFacts:
     except OSError as exc:
         raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except RequestFormatError as exc:
-        raise CommandError(format_problems(path, "is not a valid request", exc)) from None
+        raise CommandError(
+            format_problems(path, "is not a valid request", exc)
+        ) from None

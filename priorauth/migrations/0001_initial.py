@@ -9,382 +9,1067 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Facility',
+            name="Facility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('npi', models.CharField(max_length=10, verbose_name='NPI')),
-                ('place_of_service', models.CharField(choices=[('11', '11 Office'), ('22', '22 On-campus hospital outpatient'), ('19', '19 Off-campus hospital outpatient'), ('24', '24 Ambulatory surgical center')], max_length=2)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("npi", models.CharField(max_length=10, verbose_name="NPI")),
+                (
+                    "place_of_service",
+                    models.CharField(
+                        choices=[
+                            ("11", "11 Office"),
+                            ("22", "22 On-campus hospital outpatient"),
+                            ("19", "19 Off-campus hospital outpatient"),
+                            ("24", "24 Ambulatory surgical center"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'facilities',
-                'ordering': ['name'],
+                "verbose_name_plural": "facilities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('dob', models.DateField(verbose_name='date of birth')),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Other / unknown')], max_length=1)),
-                ('member_id', models.CharField(max_length=40, verbose_name='member ID')),
-                ('plan_name', models.CharField(blank=True, max_length=200)),
-                ('mrn', models.CharField(blank=True, max_length=40, verbose_name='MRN (internal only)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("dob", models.DateField(verbose_name="date of birth")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("F", "Female"),
+                            ("M", "Male"),
+                            ("X", "Other / unknown"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "member_id",
+                    models.CharField(max_length=40, verbose_name="member ID"),
+                ),
+                ("plan_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "mrn",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="MRN (internal only)"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Practice',
+            name="Practice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('fax', models.CharField(blank=True, max_length=40)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("fax", models.CharField(blank=True, max_length=40)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('billing', 'Billing / prior-auth staff'), ('physician', 'Physician'), ('admin', 'Practice admin')], default='billing', max_length=20)),
-                ('credentials', models.CharField(blank=True, help_text='e.g. MD, DO', max_length=40)),
-                ('npi', models.CharField(blank=True, max_length=10, verbose_name='NPI')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('practice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='priorauth.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last login"
+                    ),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={
+                            "unique": "A user with that username already exists."
+                        },
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[
+                            django.contrib.auth.validators.UnicodeUsernameValidator()
+                        ],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="first name"
+                    ),
+                ),
+                (
+                    "last_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="last name"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="email address"
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("billing", "Billing / prior-auth staff"),
+                            ("physician", "Physician"),
+                            ("admin", "Practice admin"),
+                        ],
+                        default="billing",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "credentials",
+                    models.CharField(
+                        blank=True, help_text="e.g. MD, DO", max_length=40
+                    ),
+                ),
+                (
+                    "npi",
+                    models.CharField(blank=True, max_length=10, verbose_name="NPI"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="priorauth.practice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuthRequest',
+            name="AuthRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plan_name', models.CharField(blank=True, max_length=200)),
-                ('state_of_service', models.CharField(blank=True, help_text='Two-letter state', max_length=2)),
-                ('procedure_type', models.CharField(choices=[('esi_interlaminar', 'Epidural steroid injection, interlaminar'), ('esi_transforaminal', 'Epidural steroid injection, transforaminal'), ('esi_caudal', 'Epidural steroid injection, caudal'), ('facet_ia', 'Facet joint intra-articular injection'), ('mbb', 'Medial branch block'), ('rfa', 'Medial branch radiofrequency ablation')], max_length=30)),
-                ('intent', models.CharField(blank=True, choices=[('diagnostic', 'Diagnostic'), ('therapeutic', 'Therapeutic'), ('first', 'First RFA'), ('repeat', 'Repeat RFA')], max_length=20)),
-                ('date_of_service', models.DateField(blank=True, null=True)),
-                ('guidance', models.CharField(choices=[('fluoroscopy', 'Fluoroscopy'), ('ct', 'CT'), ('ultrasound', 'Ultrasound'), ('mri', 'MRI'), ('none', 'None')], default='fluoroscopy', max_length=20)),
-                ('contrast', models.BooleanField(default=True)),
-                ('contrast_contraindication', models.CharField(blank=True, max_length=500)),
-                ('sedation', models.CharField(choices=[('none', 'None'), ('minimal', 'Minimal (anxiolysis)'), ('moderate', 'Moderate'), ('deep', 'Deep'), ('mac', 'Monitored anesthesia care (MAC)'), ('general', 'General anesthesia')], default='none', max_length=20)),
-                ('sedation_justification', models.TextField(blank=True, max_length=2000)),
-                ('rfa_technique', models.CharField(blank=True, choices=[('thermal', 'Thermal'), ('pulsed', 'Pulsed'), ('cooled', 'Cooled'), ('cryo', 'Cryo'), ('chemical', 'Chemical'), ('laser', 'Laser'), ('low_grade_thermal', 'Low-grade thermal (< 80 °C)')], max_length=30)),
-                ('injectate', models.CharField(blank=True, max_length=300)),
-                ('other_blocks_same_day', models.JSONField(blank=True, default=list)),
-                ('onset_date', models.DateField(blank=True, null=True, verbose_name='pain onset date')),
-                ('pain_pattern', models.CharField(blank=True, choices=[('axial', 'Axial'), ('radicular', 'Radicular'), ('mixed', 'Mixed')], max_length=20)),
-                ('radiculopathy', models.BooleanField(default=False)),
-                ('neurogenic_claudication', models.BooleanField(default=False)),
-                ('post_laminectomy', models.BooleanField(default=False, verbose_name='post-laminectomy syndrome')),
-                ('acute_zoster', models.BooleanField(default=False, verbose_name='acute herpes zoster')),
-                ('facet_cyst', models.BooleanField(default=False, verbose_name='facet synovial cyst')),
-                ('fusion_at_level', models.BooleanField(default=False, verbose_name='fusion at a requested level')),
-                ('other_causes_excluded', models.BooleanField(default=False, verbose_name='fracture, tumor, infection and deformity ruled out')),
-                ('baseline_pain_scale', models.CharField(blank=True, max_length=40)),
-                ('baseline_pain_score', models.FloatField(blank=True, null=True)),
-                ('function_scale', models.CharField(blank=True, max_length=40)),
-                ('function_score', models.FloatField(blank=True, null=True)),
-                ('functional_impairment', models.TextField(blank=True, max_length=5000)),
-                ('rfa_contraindication', models.TextField(blank=True, max_length=5000, verbose_name='why RFA is not possible')),
-                ('rfa_planned', models.BooleanField(default=False, verbose_name='RF ablation planned if blocks are positive')),
-                ('changed_approach', models.TextField(blank=True, max_length=2000)),
-                ('continuation_rationale', models.TextField(blank=True, max_length=2000)),
-                ('clinical_notes', models.TextField(blank=True, max_length=10000)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('ready', 'Ready for signature'), ('signed', 'Signed'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('denied', 'Denied'), ('pended', 'Pended')], default='draft', max_length=20)),
-                ('revision', models.PositiveIntegerField(default=1)),
-                ('lock_version', models.PositiveIntegerField(default=0, help_text='Optimistic concurrency counter')),
-                ('override_reason', models.TextField(blank=True, max_length=2000)),
-                ('submitted_on', models.DateField(blank=True, null=True)),
-                ('submission_channel', models.CharField(blank=True, max_length=40)),
-                ('payer_reference', models.CharField(blank=True, max_length=100)),
-                ('authorization_number', models.CharField(blank=True, max_length=100)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('approved_units', models.PositiveIntegerField(blank=True, null=True)),
-                ('denial_reason', models.TextField(blank=True, max_length=2000)),
-                ('pend_reason', models.TextField(blank=True, max_length=2000)),
-                ('blocker_count', models.PositiveIntegerField(default=0)),
-                ('warning_count', models.PositiveIntegerField(default=0)),
-                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('previous_revision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='next_revisions', to='priorauth.authrequest')),
-                ('facility', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='priorauth.facility')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='priorauth.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("plan_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "state_of_service",
+                    models.CharField(
+                        blank=True, help_text="Two-letter state", max_length=2
+                    ),
+                ),
+                (
+                    "procedure_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "esi_interlaminar",
+                                "Epidural steroid injection, interlaminar",
+                            ),
+                            (
+                                "esi_transforaminal",
+                                "Epidural steroid injection, transforaminal",
+                            ),
+                            ("esi_caudal", "Epidural steroid injection, caudal"),
+                            ("facet_ia", "Facet joint intra-articular injection"),
+                            ("mbb", "Medial branch block"),
+                            ("rfa", "Medial branch radiofrequency ablation"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "intent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("diagnostic", "Diagnostic"),
+                            ("therapeutic", "Therapeutic"),
+                            ("first", "First RFA"),
+                            ("repeat", "Repeat RFA"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("date_of_service", models.DateField(blank=True, null=True)),
+                (
+                    "guidance",
+                    models.CharField(
+                        choices=[
+                            ("fluoroscopy", "Fluoroscopy"),
+                            ("ct", "CT"),
+                            ("ultrasound", "Ultrasound"),
+                            ("mri", "MRI"),
+                            ("none", "None"),
+                        ],
+                        default="fluoroscopy",
+                        max_length=20,
+                    ),
+                ),
+                ("contrast", models.BooleanField(default=True)),
+                (
+                    "contrast_contraindication",
+                    models.CharField(blank=True, max_length=500),
+                ),
+                (
+                    "sedation",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("minimal", "Minimal (anxiolysis)"),
+                            ("moderate", "Moderate"),
+                            ("deep", "Deep"),
+                            ("mac", "Monitored anesthesia care (MAC)"),
+                            ("general", "General anesthesia"),
+                        ],
+                        default="none",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "sedation_justification",
+                    models.TextField(blank=True, max_length=2000),
+                ),
+                (
+                    "rfa_technique",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("thermal", "Thermal"),
+                            ("pulsed", "Pulsed"),
+                            ("cooled", "Cooled"),
+                            ("cryo", "Cryo"),
+                            ("chemical", "Chemical"),
+                            ("laser", "Laser"),
+                            ("low_grade_thermal", "Low-grade thermal (< 80 °C)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("injectate", models.CharField(blank=True, max_length=300)),
+                ("other_blocks_same_day", models.JSONField(blank=True, default=list)),
+                (
+                    "onset_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="pain onset date"
+                    ),
+                ),
+                (
+                    "pain_pattern",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("axial", "Axial"),
+                            ("radicular", "Radicular"),
+                            ("mixed", "Mixed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("radiculopathy", models.BooleanField(default=False)),
+                ("neurogenic_claudication", models.BooleanField(default=False)),
+                (
+                    "post_laminectomy",
+                    models.BooleanField(
+                        default=False, verbose_name="post-laminectomy syndrome"
+                    ),
+                ),
+                (
+                    "acute_zoster",
+                    models.BooleanField(
+                        default=False, verbose_name="acute herpes zoster"
+                    ),
+                ),
+                (
+                    "facet_cyst",
+                    models.BooleanField(
+                        default=False, verbose_name="facet synovial cyst"
+                    ),
+                ),
+                (
+                    "fusion_at_level",
+                    models.BooleanField(
+                        default=False, verbose_name="fusion at a requested level"
+                    ),
+                ),
+                (
+                    "other_causes_excluded",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="fracture, tumor, infection and deformity ruled out",
+                    ),
+                ),
+                ("baseline_pain_scale", models.CharField(blank=True, max_length=40)),
+                ("baseline_pain_score", models.FloatField(blank=True, null=True)),
+                ("function_scale", models.CharField(blank=True, max_length=40)),
+                ("function_score", models.FloatField(blank=True, null=True)),
+                (
+                    "functional_impairment",
+                    models.TextField(blank=True, max_length=5000),
+                ),
+                (
+                    "rfa_contraindication",
+                    models.TextField(
+                        blank=True,
+                        max_length=5000,
+                        verbose_name="why RFA is not possible",
+                    ),
+                ),
+                (
+                    "rfa_planned",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="RF ablation planned if blocks are positive",
+                    ),
+                ),
+                ("changed_approach", models.TextField(blank=True, max_length=2000)),
+                (
+                    "continuation_rationale",
+                    models.TextField(blank=True, max_length=2000),
+                ),
+                ("clinical_notes", models.TextField(blank=True, max_length=10000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("ready", "Ready for signature"),
+                            ("signed", "Signed"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                            ("pended", "Pended"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField(default=1)),
+                (
+                    "lock_version",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Optimistic concurrency counter"
+                    ),
+                ),
+                ("override_reason", models.TextField(blank=True, max_length=2000)),
+                ("submitted_on", models.DateField(blank=True, null=True)),
+                ("submission_channel", models.CharField(blank=True, max_length=40)),
+                ("payer_reference", models.CharField(blank=True, max_length=100)),
+                ("authorization_number", models.CharField(blank=True, max_length=100)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("approved_units", models.PositiveIntegerField(blank=True, null=True)),
+                ("denial_reason", models.TextField(blank=True, max_length=2000)),
+                ("pend_reason", models.TextField(blank=True, max_length=2000)),
+                ("blocker_count", models.PositiveIntegerField(default=0)),
+                ("warning_count", models.PositiveIntegerField(default=0)),
+                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "previous_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="next_revisions",
+                        to="priorauth.authrequest",
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="priorauth.facility",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="priorauth.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='BlockResponse',
+            name="BlockResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(blank=True, null=True)),
-                ('agent', models.CharField(blank=True, max_length=100)),
-                ('scale', models.CharField(blank=True, max_length=40)),
-                ('pre_score', models.FloatField(blank=True, null=True)),
-                ('post_score', models.FloatField(blank=True, null=True)),
-                ('percent_relief', models.FloatField(blank=True, null=True)),
-                ('duration_hours', models.FloatField(blank=True, null=True)),
-                ('levels', models.CharField(blank=True, max_length=100)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='block_responses', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                ("agent", models.CharField(blank=True, max_length=100)),
+                ("scale", models.CharField(blank=True, max_length=40)),
+                ("pre_score", models.FloatField(blank=True, null=True)),
+                ("post_score", models.FloatField(blank=True, null=True)),
+                ("percent_relief", models.FloatField(blank=True, null=True)),
+                ("duration_hours", models.FloatField(blank=True, null=True)),
+                ("levels", models.CharField(blank=True, max_length=100)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="block_responses",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
+                "ordering": ["date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ConservativeCare',
+            name="ConservativeCare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60)),
-                ('start', models.DateField(blank=True, null=True)),
-                ('end', models.DateField(blank=True, null=True)),
-                ('duration_weeks', models.FloatField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, max_length=300)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conservative_care', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("kind", models.CharField(max_length=60)),
+                ("start", models.DateField(blank=True, null=True)),
+                ("end", models.DateField(blank=True, null=True)),
+                ("duration_weeks", models.FloatField(blank=True, null=True)),
+                ("outcome", models.CharField(blank=True, max_length=300)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conservative_care",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start', 'id'],
+                "ordering": ["start", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Diagnosis',
+            name="Diagnosis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('code', models.CharField(max_length=10, verbose_name='ICD-10-CM')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='diagnoses', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("code", models.CharField(max_length=10, verbose_name="ICD-10-CM")),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="diagnoses",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'diagnoses',
-                'ordering': ['position', 'id'],
+                "verbose_name_plural": "diagnoses",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ImagingStudy',
+            name="ImagingStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('modality', models.CharField(max_length=20)),
-                ('date', models.DateField(blank=True, null=True)),
-                ('levels', models.CharField(blank=True, max_length=100)),
-                ('findings', models.TextField(blank=True, max_length=5000)),
-                ('concordant', models.BooleanField(default=False)),
-                ('shows_hnp', models.BooleanField(default=False, verbose_name='shows disc herniation')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imaging', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("modality", models.CharField(max_length=20)),
+                ("date", models.DateField(blank=True, null=True)),
+                ("levels", models.CharField(blank=True, max_length=100)),
+                ("findings", models.TextField(blank=True, max_length=5000)),
+                ("concordant", models.BooleanField(default=False)),
+                (
+                    "shows_hnp",
+                    models.BooleanField(
+                        default=False, verbose_name="shows disc herniation"
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imaging",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'imaging studies',
-                'ordering': ['-date', 'id'],
+                "verbose_name_plural": "imaging studies",
+                "ordering": ["-date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PayerProfile',
+            name="PayerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField()),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('medicare', 'Original Medicare'), ('medicare_advantage', 'Medicare Advantage'), ('aetna', 'Aetna'), ('evicore', 'eviCore-managed'), ('carelon', 'Carelon-managed'), ('bcbs', 'BCBS / TRICARE-style'), ('bcbs_ma', 'BCBS Massachusetts'), ('commercial', 'Other commercial')], max_length=30)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('effective_date', models.DateField()),
-                ('policy_id', models.CharField(help_text='Policy IDs cited in findings', max_length=300)),
-                ('revision_date', models.CharField(blank=True, max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('thresholds', models.JSONField(default=dict, help_text='Thresholds, limits and rule settings')),
-                ('notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("key", models.SlugField()),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("medicare", "Original Medicare"),
+                            ("medicare_advantage", "Medicare Advantage"),
+                            ("aetna", "Aetna"),
+                            ("evicore", "eviCore-managed"),
+                            ("carelon", "Carelon-managed"),
+                            ("bcbs", "BCBS / TRICARE-style"),
+                            ("bcbs_ma", "BCBS Massachusetts"),
+                            ("commercial", "Other commercial"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("effective_date", models.DateField()),
+                (
+                    "policy_id",
+                    models.CharField(
+                        help_text="Policy IDs cited in findings", max_length=300
+                    ),
+                ),
+                ("revision_date", models.CharField(blank=True, max_length=20)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "thresholds",
+                    models.JSONField(
+                        default=dict, help_text="Thresholds, limits and rule settings"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'version'), name='payerprofile_key_version')],
+                "ordering": ["name", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "version"), name="payerprofile_key_version"
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='patient',
-            name='payer_profile',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='priorauth.payerprofile'),
+            model_name="patient",
+            name="payer_profile",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="priorauth.payerprofile",
+            ),
         ),
         migrations.AddField(
-            model_name='authrequest',
-            name='payer_profile',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='priorauth.payerprofile'),
+            model_name="authrequest",
+            name="payer_profile",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="priorauth.payerprofile"
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='practice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='patients', to='priorauth.practice'),
+            model_name="patient",
+            name="practice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="patients",
+                to="priorauth.practice",
+            ),
         ),
         migrations.AddField(
-            model_name='facility',
-            name='practice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facilities', to='priorauth.practice'),
+            model_name="facility",
+            name="practice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="facilities",
+                to="priorauth.practice",
+            ),
         ),
         migrations.AddField(
-            model_name='authrequest',
-            name='practice',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='priorauth.practice'),
+            model_name="authrequest",
+            name="practice",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="requests",
+                to="priorauth.practice",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=40)),
-                ('object_type', models.CharField(blank=True, max_length=40)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='priorauth.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=40)),
+                ("object_type", models.CharField(blank=True, max_length=40)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="priorauth.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='PriorProcedure',
+            name="PriorProcedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('procedure', models.CharField(choices=[('esi_interlaminar', 'Epidural steroid injection, interlaminar'), ('esi_transforaminal', 'Epidural steroid injection, transforaminal'), ('esi_caudal', 'Epidural steroid injection, caudal'), ('facet_ia', 'Facet joint intra-articular injection'), ('mbb', 'Medial branch block'), ('rfa', 'Medial branch radiofrequency ablation'), ('si_joint', 'SI joint injection'), ('trigger_point', 'Trigger point injection')], max_length=30)),
-                ('intent', models.CharField(blank=True, choices=[('diagnostic', 'Diagnostic'), ('therapeutic', 'Therapeutic'), ('first', 'First RFA'), ('repeat', 'Repeat RFA')], max_length=20)),
-                ('levels', models.CharField(help_text='Comma-separated, e.g. L4-L5, L5-S1', max_length=100)),
-                ('side', models.CharField(blank=True, choices=[('left', 'Left'), ('right', 'Right'), ('bilateral', 'Bilateral')], max_length=10)),
-                ('relief_percent', models.FloatField(blank=True, null=True)),
-                ('relief_duration_hours', models.FloatField(blank=True, null=True)),
-                ('relief_duration_days', models.FloatField(blank=True, null=True)),
-                ('adl_improvement_percent', models.FloatField(blank=True, null=True)),
-                ('function_improved', models.BooleanField(blank=True, null=True)),
-                ('medication_reduced', models.BooleanField(blank=True, null=True)),
-                ('scale', models.CharField(blank=True, max_length=40)),
-                ('agent', models.CharField(blank=True, max_length=100)),
-                ('kx_billed', models.BooleanField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='priorauth.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "procedure",
+                    models.CharField(
+                        choices=[
+                            (
+                                "esi_interlaminar",
+                                "Epidural steroid injection, interlaminar",
+                            ),
+                            (
+                                "esi_transforaminal",
+                                "Epidural steroid injection, transforaminal",
+                            ),
+                            ("esi_caudal", "Epidural steroid injection, caudal"),
+                            ("facet_ia", "Facet joint intra-articular injection"),
+                            ("mbb", "Medial branch block"),
+                            ("rfa", "Medial branch radiofrequency ablation"),
+                            ("si_joint", "SI joint injection"),
+                            ("trigger_point", "Trigger point injection"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "intent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("diagnostic", "Diagnostic"),
+                            ("therapeutic", "Therapeutic"),
+                            ("first", "First RFA"),
+                            ("repeat", "Repeat RFA"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "levels",
+                    models.CharField(
+                        help_text="Comma-separated, e.g. L4-L5, L5-S1", max_length=100
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("left", "Left"),
+                            ("right", "Right"),
+                            ("bilateral", "Bilateral"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("relief_percent", models.FloatField(blank=True, null=True)),
+                ("relief_duration_hours", models.FloatField(blank=True, null=True)),
+                ("relief_duration_days", models.FloatField(blank=True, null=True)),
+                ("adl_improvement_percent", models.FloatField(blank=True, null=True)),
+                ("function_improved", models.BooleanField(blank=True, null=True)),
+                ("medication_reduced", models.BooleanField(blank=True, null=True)),
+                ("scale", models.CharField(blank=True, max_length=40)),
+                ("agent", models.CharField(blank=True, max_length=100)),
+                ("kx_billed", models.BooleanField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="priorauth.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date'],
+                "ordering": ["-date"],
             },
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('credentials', models.CharField(blank=True, max_length=40)),
-                ('npi', models.CharField(max_length=10, verbose_name='NPI')),
-                ('specialty', models.CharField(blank=True, max_length=100)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='providers', to='priorauth.practice')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='provider', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("credentials", models.CharField(blank=True, max_length=40)),
+                ("npi", models.CharField(max_length=10, verbose_name="NPI")),
+                ("specialty", models.CharField(blank=True, max_length=100)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="providers",
+                        to="priorauth.practice",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="provider",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='authrequest',
-            name='ordering_provider',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ordered_requests', to='priorauth.provider'),
+            model_name="authrequest",
+            name="ordering_provider",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ordered_requests",
+                to="priorauth.provider",
+            ),
         ),
         migrations.AddField(
-            model_name='authrequest',
-            name='rendering_provider',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rendered_requests', to='priorauth.provider'),
+            model_name="authrequest",
+            name="rendering_provider",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="rendered_requests",
+                to="priorauth.provider",
+            ),
         ),
         migrations.CreateModel(
-            name='RequestLevel',
+            name="RequestLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('level', models.CharField(max_length=10)),
-                ('side', models.CharField(choices=[('left', 'Left'), ('right', 'Right'), ('bilateral', 'Bilateral')], max_length=10)),
-                ('prior_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levels', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("level", models.CharField(max_length=10)),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[
+                            ("left", "Left"),
+                            ("right", "Right"),
+                            ("bilateral", "Bilateral"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "prior_count",
+                    models.PositiveSmallIntegerField(blank=True, null=True),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="levels",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SignedDocument',
+            name="SignedDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveIntegerField()),
-                ('printed_name', models.CharField(max_length=200)),
-                ('credentials', models.CharField(max_length=40)),
-                ('npi', models.CharField(max_length=10)),
-                ('signed_at', models.DateTimeField()),
-                ('meaning', models.CharField(max_length=500)),
-                ('pdf', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('snapshot_sha256', models.CharField(blank=True, max_length=64)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signed_documents', to='priorauth.authrequest')),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField()),
+                ("printed_name", models.CharField(max_length=200)),
+                ("credentials", models.CharField(max_length=40)),
+                ("npi", models.CharField(max_length=10)),
+                ("signed_at", models.DateTimeField()),
+                ("meaning", models.CharField(max_length=500)),
+                ("pdf", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("snapshot_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signed_documents",
+                        to="priorauth.authrequest",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at'],
+                "ordering": ["-signed_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['practice', 'last_name'], name='priorauth_p_practic_616f37_idx'),
+            model_name="patient",
+            index=models.Index(
+                fields=["practice", "last_name"], name="priorauth_p_practic_616f37_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['practice', 'member_id'], name='priorauth_p_practic_1cc195_idx'),
+            model_name="patient",
+            index=models.Index(
+                fields=["practice", "member_id"], name="priorauth_p_practic_1cc195_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['practice', '-at'], name='priorauth_a_practic_3f3c21_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                fields=["practice", "-at"], name="priorauth_a_practic_3f3c21_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='priorprocedure',
-            index=models.Index(fields=['patient', 'date'], name='priorauth_p_patient_6b515c_idx'),
+            model_name="priorprocedure",
+            index=models.Index(
+                fields=["patient", "date"], name="priorauth_p_patient_6b515c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='authrequest',
-            index=models.Index(fields=['practice', 'status', '-updated_at'], name='priorauth_a_practic_506eed_idx'),
+            model_name="authrequest",
+            index=models.Index(
+                fields=["practice", "status", "-updated_at"],
+                name="priorauth_a_practic_506eed_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='authrequest',
-            index=models.Index(fields=['practice', 'date_of_service'], name='priorauth_a_practic_75ecd1_idx'),
+            model_name="authrequest",
+            index=models.Index(
+                fields=["practice", "date_of_service"],
+                name="priorauth_a_practic_75ecd1_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='authrequest',
-            index=models.Index(fields=['practice', '-updated_at'], name='priorauth_a_practic_d0cfbe_idx'),
+            model_name="authrequest",
+            index=models.Index(
+                fields=["practice", "-updated_at"],
+                name="priorauth_a_practic_d0cfbe_idx",
+            ),
         ),
     ]

@@ -12,7 +12,20 @@ from .policy import Policy
 from .profiles import load_fixture_policies
 
 __all__ = [
-    "CaseFacts", "Citation", "CodeLine", "Evaluation", "Finding", "LedgerEntry", "LevelError",
-    "Policy", "Region", "Severity", "evaluate", "load_fixture_policies", "parse_level",
-    "region_of", "subregion_of", "validate_levels",
+    "CaseFacts",
+    "Citation",
+    "CodeLine",
+    "Evaluation",
+    "Finding",
+    "LedgerEntry",
+    "LevelError",
+    "Policy",
+    "Region",
+    "Severity",
+    "evaluate",
+    "load_fixture_policies",
+    "parse_level",
+    "region_of",
+    "subregion_of",
+    "validate_levels",
 ]

@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .facts import Guidance, Intent, LevelRequest, ProcedurePlan, ProcedureType, Region, Side
+from .facts import (
+    Guidance,
+    Intent,
+    LevelRequest,
+    ProcedurePlan,
+    ProcedureType,
+    Region,
+    Side,
+)
 from .findings import CodeLine
 
 # (primary, second, third-and-more) per region; None = "each additional" repeats `second`.
@@ -26,19 +34,39 @@ _FACET = {
     Region.CERVICAL_THORACIC: ("64490", "64491", "64492"),
     Region.LUMBAR_SACRAL: ("64493", "64494", "64495"),
 }
-_RFA = {Region.CERVICAL_THORACIC: ("64633", "64634"), Region.LUMBAR_SACRAL: ("64635", "64636")}
-_TF = {Region.CERVICAL_THORACIC: ("64479", "64480"), Region.LUMBAR_SACRAL: ("64483", "64484")}
+_RFA = {
+    Region.CERVICAL_THORACIC: ("64633", "64634"),
+    Region.LUMBAR_SACRAL: ("64635", "64636"),
+}
+_TF = {
+    Region.CERVICAL_THORACIC: ("64479", "64480"),
+    Region.LUMBAR_SACRAL: ("64483", "64484"),
+}
 _IL = {  # (without imaging, with imaging)
     Region.CERVICAL_THORACIC: ("62320", "62321"),
     Region.LUMBAR_SACRAL: ("62322", "62323"),
 }
 IMAGING = (Guidance.FLUOROSCOPY, Guidance.CT)
-FACET_CPT = frozenset({"64490", "64491", "64492", "64493", "64494", "64495",
-                       "64633", "64634", "64635", "64636"})
+FACET_CPT = frozenset(
+    {
+        "64490",
+        "64491",
+        "64492",
+        "64493",
+        "64494",
+        "64495",
+        "64633",
+        "64634",
+        "64635",
+        "64636",
+    }
+)
 THIRD_LEVEL_CPT = frozenset({"64492", "64495"})
 
 
-def side_modifiers(side: Side | None, bilateral_style: str = "50") -> list[tuple[str, ...]]:
+def side_modifiers(
+    side: Side | None, bilateral_style: str = "50"
+) -> list[tuple[str, ...]]:
     """Modifier sets for one level's side: one set per billed line."""
     if side is Side.BILATERAL:
         return [("RT",), ("LT",)] if bilateral_style == "RT_LT" else [("50",)]
@@ -71,13 +99,31 @@ def _lines_for(
         if third and i >= 2:
             rest = levels[2:]
             for mods in side_modifiers(rest[0].side, style):
-                lines.append(CodeLine(third, mods + extra, 1, tuple(x.level for x in rest),
-                                      rest[0].side.value, True, f"{desc}, third+ level"))
+                lines.append(
+                    CodeLine(
+                        third,
+                        mods + extra,
+                        1,
+                        tuple(x.level for x in rest),
+                        rest[0].side.value,
+                        True,
+                        f"{desc}, third+ level",
+                    )
+                )
             break
         cpt = codes[0] if i == 0 else codes[1]
         for mods in side_modifiers(lv.side, style):
-            lines.append(CodeLine(cpt, mods + extra, 1, (lv.level,), lv.side.value,
-                                  i > 0, desc if i == 0 else f"{desc}, additional level"))
+            lines.append(
+                CodeLine(
+                    cpt,
+                    mods + extra,
+                    1,
+                    (lv.level,),
+                    lv.side.value,
+                    i > 0,
+                    desc if i == 0 else f"{desc}, additional level",
+                )
+            )
     return lines
 
 
@@ -96,7 +142,9 @@ def derive_code_lines(
     t = plan.type
     if t in (ProcedureType.FACET_IA, ProcedureType.MBB):
         extra = ("KX",) if wants_kx(plan, kx_on_diagnostic) else ()
-        return _lines_for(_FACET[region], lvls, extra, bilateral_style, "Facet injection/MBB")
+        return _lines_for(
+            _FACET[region], lvls, extra, bilateral_style, "Facet injection/MBB"
+        )
     if t is ProcedureType.RFA:
         return _lines_for(_RFA[region], lvls, (), bilateral_style, "Facet RF ablation")
     if t is ProcedureType.ESI_TRANSFORAMINAL:
@@ -104,6 +152,15 @@ def derive_code_lines(
     if t in (ProcedureType.ESI_INTERLAMINAR, ProcedureType.ESI_CAUDAL):
         cpt = _IL[region][1 if plan.guidance in IMAGING else 0]
         side = lvls[0].side
-        return [CodeLine(cpt, (), 1, tuple(x.level for x in lvls), side.value, False,
-                         "Interlaminar/caudal ESI")]
+        return [
+            CodeLine(
+                cpt,
+                (),
+                1,
+                tuple(x.level for x in lvls),
+                side.value,
+                False,
+                "Interlaminar/caudal ESI",
+            )
+        ]
     return []

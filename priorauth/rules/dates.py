@@ -58,6 +58,8 @@ def window_start(dos: date, months: int, mode: str = ROLLING_CALENDAR_MONTHS) ->
     return add_months(dos, -months)
 
 
-def in_window(d: date, dos: date, months: int, mode: str = ROLLING_CALENDAR_MONTHS) -> bool:
+def in_window(
+    d: date, dos: date, months: int, mode: str = ROLLING_CALENDAR_MONTHS
+) -> bool:
     """True when ``d`` lies in the rolling window ``[window_start, dos]``."""
     return window_start(dos, months, mode) <= d <= dos

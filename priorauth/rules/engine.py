@@ -27,16 +27,29 @@ def _valid_levels(facts: CaseFacts) -> tuple[tuple[str, ...], dict[str, int]]:
     return tuple(levels), index
 
 
-def _code_lines(facts: CaseFacts, policy: Policy, levels: tuple[str, ...],
-                index: dict[str, int], regions: tuple[Region, ...]) -> tuple[CodeLine, ...]:
+def _code_lines(
+    facts: CaseFacts,
+    policy: Policy,
+    levels: tuple[str, ...],
+    index: dict[str, int],
+    regions: tuple[Region, ...],
+) -> tuple[CodeLine, ...]:
     lines: list[CodeLine] = []
     for region in regions:
-        reqs = [LevelRequest(lv, facts.levels[index[lv]].side, facts.levels[index[lv]].prior_count)
-                for lv in levels if region_of(lv) is region]
+        reqs = [
+            LevelRequest(
+                lv, facts.levels[index[lv]].side, facts.levels[index[lv]].prior_count
+            )
+            for lv in levels
+            if region_of(lv) is region
+        ]
         lines += derive_code_lines(
-            facts.procedure, reqs, region,
+            facts.procedure,
+            reqs,
+            region,
             kx_on_diagnostic=bool(policy.get("facet", "kx_on_diagnostic", False)),
-            bilateral_style=str(policy.get("billing", "bilateral_modifier", "50")))
+            bilateral_style=str(policy.get("billing", "bilateral_modifier", "50")),
+        )
     return tuple(lines)
 
 
@@ -51,14 +64,27 @@ def build_context(facts: CaseFacts, policy: Policy, today: date) -> Ctx:
     level_regions = {lv: region_of(lv) for lv in levels}
     regions = tuple(dict.fromkeys(level_regions.values()))
     lines = _code_lines(facts, policy, levels, index, regions)
-    ledger = {lv: build_entry(facts, policy.data, index[lv], lv, level_regions[lv], dos)
-              for lv in levels}
-    return Ctx(policy=policy, today=today, dos=dos, levels=levels, level_index=index,
-               level_regions=level_regions, regions=regions,
-               region=regions[0] if regions else None, code_lines=lines, ledger=ledger)
+    ledger = {
+        lv: build_entry(facts, policy.data, index[lv], lv, level_regions[lv], dos)
+        for lv in levels
+    }
+    return Ctx(
+        policy=policy,
+        today=today,
+        dos=dos,
+        levels=levels,
+        level_index=index,
+        level_regions=level_regions,
+        regions=regions,
+        region=regions[0] if regions else None,
+        code_lines=lines,
+        ledger=ledger,
+    )
 
 
-def evaluate(facts: CaseFacts, policy: Policy, *, today: date | None = None) -> Evaluation:
+def evaluate(
+    facts: CaseFacts, policy: Policy, *, today: date | None = None
+) -> Evaluation:
     """Run every check the profile enables and return all findings at once.
 
     Findings are sorted by severity (blocker, warning, info), then level

@@ -84,7 +84,12 @@ class Sedation(enum.StrEnum):
 
     @property
     def counts_as_sedation(self) -> bool:
-        return self in (Sedation.MODERATE, Sedation.DEEP, Sedation.MAC, Sedation.GENERAL)
+        return self in (
+            Sedation.MODERATE,
+            Sedation.DEEP,
+            Sedation.MAC,
+            Sedation.GENERAL,
+        )
 
 
 class RfaTechnique(enum.StrEnum):

@@ -62,7 +62,9 @@ class LedgerEntry:
     history_count: int  # dated rows in the history at this level
     typed_count: int | None
     last_date: date | None
-    sessions_used_12m: int  # sessions of this procedure family in the region, incl. this one
+    sessions_used_12m: (
+        int  # sessions of this procedure family in the region, incl. this one
+    )
     session_limit: int | None
     next_eligible_date: date | None
     note: str = ""  # e.g. "count from typed value only: no dated history"

@@ -634,9 +634,7 @@ _FACILITY = _Obj(
     "Where the procedure is done.",
     {
         "name": _Str(f"Facility name, {_NAME}."),
-        "npi": _Str(
-            "Facility NPI: 10 digits.", 10, pattern=_NPI, expect="10 digits"
-        ),
+        "npi": _Str("Facility NPI: 10 digits.", 10, pattern=_NPI, expect="10 digits"),
         "place_of_service": _Str(
             "CMS place-of-service code, two digits: 11 office, 19/22 hospital"
             " outpatient department, 24 ambulatory surgical center.",
@@ -729,9 +727,7 @@ _LEVEL_REQ = _Obj(
     required=("level", "side"),
 )
 
-_LEVEL_LIST = _List(
-    "Levels named.", _Level("A spinal level."), MAX_LEVEL_REFS
-)
+_LEVEL_LIST = _List("Levels named.", _Level("A spinal level."), MAX_LEVEL_REFS)
 
 _BLOCK = _Obj(
     "block_response",
@@ -840,9 +836,7 @@ _PRIOR = _Obj(
     {
         "date": _Date("Date of the procedure."),
         "procedure": _Enum("Procedure type.", ProcedureType),
-        "intent": _Enum(
-            "Intent, as for procedure.intent.", Intent, nullable=True
-        ),
+        "intent": _Enum("Intent, as for procedure.intent.", Intent, nullable=True),
         "levels": _LEVEL_LIST,
         "side": _Enum("Side.", Side, nullable=True),
         "relief_percent": _Num("Percent relief, 0-100.", 0, 100),
@@ -853,9 +847,7 @@ _PRIOR = _Obj(
             "Relief duration in days (therapeutic, ESI, RFA), 0-3650.", 0, 3650
         ),
         "adl_improvement_percent": _Num("ADL improvement percent, 0-100.", 0, 100),
-        "function_improved": _Bool(
-            "Function improved (Aetna AET-003).", nullable=True
-        ),
+        "function_improved": _Bool("Function improved (Aetna AET-003).", nullable=True),
         "medication_reduced": _Bool(
             "Medication or care use reduced (Aetna AET-003).", nullable=True
         ),
@@ -895,9 +887,7 @@ _REQUEST = _Obj(
             MAX_LIST,
         ),
         "clinical": _CLINICAL,
-        "conservative_care": _List(
-            "Conservative treatments tried.", _CARE, MAX_LIST
-        ),
+        "conservative_care": _List("Conservative treatments tried.", _CARE, MAX_LIST),
         "imaging": _List("Imaging and electrodiagnostic studies.", _IMAGING, MAX_LIST),
         "diagnoses": _List(
             "ICD-10-CM codes with the dot, capitals, e.g. M47.816 (billability is"

@@ -26,21 +26,37 @@ from datetime import date, timedelta
 from typing import Any
 
 from .dates import add_duration, add_months, in_window
-from .facts import BlockResponse, CaseFacts, Intent, PriorProcedure, ProcedureType, Region
+from .facts import (
+    BlockResponse,
+    CaseFacts,
+    Intent,
+    PriorProcedure,
+    ProcedureType,
+    Region,
+)
 from .findings import LedgerEntry
 from .levels import LevelError, parse_level, region_of, subregion_of
 
 FACET_BLOCKS = (ProcedureType.FACET_IA, ProcedureType.MBB)
-ESI_TYPES = (ProcedureType.ESI_INTERLAMINAR, ProcedureType.ESI_TRANSFORAMINAL,
-             ProcedureType.ESI_CAUDAL)
-LIMIT_SECTION = {"facet_diagnostic": "facet", "facet_therapeutic": "facet", "rfa": "facet",
-                 "esi": "esi"}
+ESI_TYPES = (
+    ProcedureType.ESI_INTERLAMINAR,
+    ProcedureType.ESI_TRANSFORAMINAL,
+    ProcedureType.ESI_CAUDAL,
+)
+LIMIT_SECTION = {
+    "facet_diagnostic": "facet",
+    "facet_therapeutic": "facet",
+    "rfa": "facet",
+    "esi": "esi",
+}
 
 
 def category_of(procedure: ProcedureType, intent: Intent | None) -> str | None:
     """Frequency-limit category of a procedure (None for SI/TPI and other types)."""
     if procedure in FACET_BLOCKS:
-        return "facet_therapeutic" if intent is Intent.THERAPEUTIC else "facet_diagnostic"
+        return (
+            "facet_therapeutic" if intent is Intent.THERAPEUTIC else "facet_diagnostic"
+        )
     if procedure is ProcedureType.RFA:
         return "rfa"
     if procedure in ESI_TYPES:
@@ -77,13 +93,21 @@ def row_subregions(row: PriorProcedure) -> set[str]:
     return {subregion_of(lv) for lv in safe_levels(row.levels)}
 
 
-def rows_at_level(history: Iterable[PriorProcedure], level: str,
-                  types: Iterable[ProcedureType], before: date | None = None
-                  ) -> list[PriorProcedure]:
+def rows_at_level(
+    history: Iterable[PriorProcedure],
+    level: str,
+    types: Iterable[ProcedureType],
+    before: date | None = None,
+) -> list[PriorProcedure]:
     """History rows of ``types`` at ``level`` (dated before ``before`` if given), oldest first."""
     kinds = tuple(types)
-    rows = [r for r in history if r.procedure in kinds and level in safe_levels(r.levels)
-            and (before is None or r.date < before)]
+    rows = [
+        r
+        for r in history
+        if r.procedure in kinds
+        and level in safe_levels(r.levels)
+        and (before is None or r.date < before)
+    ]
     return sorted(rows, key=lambda r: r.date)
 
 
@@ -116,12 +140,18 @@ def row_relief(facts: CaseFacts, row: PriorProcedure) -> float | None:
     return rel if rel is not None else row.relief_percent
 
 
-def category_rows(history: Iterable[PriorProcedure], region: Region, category: str,
-                  subregion: str | None = None) -> list[PriorProcedure]:
+def category_rows(
+    history: Iterable[PriorProcedure],
+    region: Region,
+    category: str,
+    subregion: str | None = None,
+) -> list[PriorProcedure]:
     """History rows of one limit category touching ``region`` (or one sub-region)."""
     out = []
     for r in history:
-        if category_of(r.procedure, r.intent) != category or region not in row_regions(r):
+        if category_of(r.procedure, r.intent) != category or region not in row_regions(
+            r
+        ):
             continue
         if subregion and subregion not in row_subregions(r):
             continue
@@ -129,8 +159,9 @@ def category_rows(history: Iterable[PriorProcedure], region: Region, category: s
     return out
 
 
-def sessions_in_window(rows: Iterable[PriorProcedure], dos: date, months: int, mode: str
-                       ) -> int:
+def sessions_in_window(
+    rows: Iterable[PriorProcedure], dos: date, months: int, mode: str
+) -> int:
     """Sessions (distinct dates) in the rolling window ending on ``dos``, incl. one on ``dos``."""
     dates = {r.date for r in rows if in_window(r.date, dos, months, mode)}
     dates.add(dos)
@@ -151,7 +182,9 @@ def twelve_month_limit(limits: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _ok_on(d: date, rows: list[PriorProcedure], limits: Mapping[str, Any], mode: str) -> bool:
+def _ok_on(
+    d: date, rows: list[PriorProcedure], limits: Mapping[str, Any], mode: str
+) -> bool:
     past = [r for r in rows if r.date < d]
     for w in limits.get("windows", ()):
         if sessions_in_window(past, d, int(w["months"]), mode) > int(w["max"]):
@@ -164,16 +197,20 @@ def _ok_on(d: date, rows: list[PriorProcedure], limits: Mapping[str, Any], mode:
     return True
 
 
-def next_eligible(rows: list[PriorProcedure], dos: date, limits: Mapping[str, Any],
-                  mode: str) -> date | None:
+def next_eligible(
+    rows: list[PriorProcedure], dos: date, limits: Mapping[str, Any], mode: str
+) -> date | None:
     """Earliest date >= ``dos`` that respects every window and the minimum interval."""
     prior = [r for r in rows if r.date <= dos]
     cands = {dos}
     for r in prior:
         for w in limits.get("windows", ()):
             m = int(w["months"])
-            base = add_months(r.date, m) if mode != "days365" else r.date + timedelta(
-                days=round(365 * m / 12))
+            base = (
+                add_months(r.date, m)
+                if mode != "days365"
+                else r.date + timedelta(days=round(365 * m / 12))
+            )
             cands.update(base + timedelta(days=k) for k in range(0, 3))
         if limits.get("min_interval"):
             cands.add(add_duration(r.date, limits["min_interval"]))
@@ -183,8 +220,14 @@ def next_eligible(rows: list[PriorProcedure], dos: date, limits: Mapping[str, An
     return None
 
 
-def build_entry(facts: CaseFacts, policy_data: Mapping[str, Any], index: int, level: str,
-                region: Region, dos: date) -> LedgerEntry:
+def build_entry(
+    facts: CaseFacts,
+    policy_data: Mapping[str, Any],
+    index: int,
+    level: str,
+    region: Region,
+    dos: date,
+) -> LedgerEntry:
     """Ledger entry for the request's level ``level`` (canonical)."""
     plan = facts.procedure
     typed = facts.levels[index].prior_count
@@ -194,24 +237,36 @@ def build_entry(facts: CaseFacts, policy_data: Mapping[str, Any], index: int, le
     prior = max(history_count, typed or 0)
     notes: list[str] = []
     if typed is not None and typed > history_count:
-        notes.append(f"typed count {typed} exceeds the {history_count} dated row(s): "
-                     f"using {typed}; undated injections are not placed in the 12-month window")
+        notes.append(
+            f"typed count {typed} exceeds the {history_count} dated row(s): "
+            f"using {typed}; undated injections are not placed in the 12-month window"
+        )
     elif typed is not None and typed < history_count:
-        notes.append(f"typed count {typed} is lower than the {history_count} recorded row(s)")
+        notes.append(
+            f"typed count {typed} is lower than the {history_count} recorded row(s)"
+        )
     elif typed is None and history_count:
         notes.append("count from the recorded history")
     category = category_of(plan.type, plan.intent)
     used, limit, nxt = 0, None, None
     if category:
         mode = str(policy_data.get("rolling_window", "calendar_months"))
-        rows = [r for r in category_rows(facts.history, region, category) if r.date <= dos]
+        rows = [
+            r for r in category_rows(facts.history, region, category) if r.date <= dos
+        ]
         lims = limits_for(policy_data, category)
         used = sessions_in_window(rows, dos, 12, mode)
         limit = twelve_month_limit(lims)
         nxt = next_eligible(rows, dos, lims, mode) if lims else dos
     return LedgerEntry(
-        level=level, region=region.value, prior_count=prior, history_count=history_count,
-        typed_count=typed, last_date=hist[-1].date if hist else None,
-        sessions_used_12m=used, session_limit=limit, next_eligible_date=nxt,
+        level=level,
+        region=region.value,
+        prior_count=prior,
+        history_count=history_count,
+        typed_count=typed,
+        last_date=hist[-1].date if hist else None,
+        sessions_used_12m=used,
+        session_limit=limit,
+        next_eligible_date=nxt,
         note="; ".join(notes),
     )

@@ -117,7 +117,9 @@ def validate_levels(levels: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     canon = tuple(parse_level(x) for x in levels)
     dupes = sorted({c for c in canon if canon.count(c) > 1})
     if dupes:
-        raise LevelError(f"Level {dupes[0]} is listed twice; use one row with side bilateral.")
+        raise LevelError(
+            f"Level {dupes[0]} is listed twice; use one row with side bilateral."
+        )
     regions = {region_of(c) for c in canon}
     if len(regions) > 1:
         raise LevelError(

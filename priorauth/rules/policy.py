@@ -118,7 +118,11 @@ class Policy:
         data: Mapping[str, Any],
     ) -> Policy:
         """Build a Policy from profile fields (as stored in the fixture/model)."""
-        rev = revision_date.isoformat() if isinstance(revision_date, date) else revision_date
+        rev = (
+            revision_date.isoformat()
+            if isinstance(revision_date, date)
+            else revision_date
+        )
         return cls(
             key=key,
             kind=PayerKind(kind),
@@ -192,8 +196,12 @@ class Policy:
     def citation(self, code: str, *, state: str = "", family: str = "") -> Citation:
         """Citation for a finding of rule ``code``."""
         cfg = self.rule(code)
-        pid = self.policy_id_for(state=state, family=family) if family else self.policy_id
-        return Citation(policy_id=pid, revision=self.revision_date, source=cfg.source if cfg else "")
+        pid = (
+            self.policy_id_for(state=state, family=family) if family else self.policy_id
+        )
+        return Citation(
+            policy_id=pid, revision=self.revision_date, source=cfg.source if cfg else ""
+        )
 
 
 def weak_blockers(policy: Policy) -> list[str]:
@@ -203,6 +211,9 @@ def weak_blockers(policy: Policy) -> list[str]:
         if raw.get("evidence") in WEAK_EVIDENCE and raw.get("severity") == "blocker":
             bad.append(code)
         for part, praw in raw.get("parts", {}).items():
-            if praw.get("evidence") in WEAK_EVIDENCE and praw.get("severity") == "blocker":
+            if (
+                praw.get("evidence") in WEAK_EVIDENCE
+                and praw.get("severity") == "blocker"
+            ):
                 bad.append(f"{code}:{part}")
     return bad

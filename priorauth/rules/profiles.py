@@ -7,7 +7,9 @@ from pathlib import Path
 
 from .policy import Policy
 
-DEFAULT_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "payer_profiles.json"
+DEFAULT_FIXTURE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "payer_profiles.json"
+)
 
 
 def policy_from_fields(fields: dict) -> Policy:

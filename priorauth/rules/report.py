@@ -29,7 +29,10 @@ def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
         row["severity"] = finding.severity.value
         row["citation"]["text"] = str(finding.citation)
         findings.append(row)
-    counts = {s.value: sum(1 for f in evaluation.findings if f.severity is s) for s in Severity}
+    counts = {
+        s.value: sum(1 for f in evaluation.findings if f.severity is s)
+        for s in Severity
+    }
     return _plain(
         {
             "summary": counts,

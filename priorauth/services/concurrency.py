@@ -38,7 +38,9 @@ def _as_version(value: object) -> int:
         raise ConcurrentEditError() from None
 
 
-def auth_request_check_version(*, request: m.AuthRequest, expected_lock_version: object) -> int:
+def auth_request_check_version(
+    *, request: m.AuthRequest, expected_lock_version: object
+) -> int:
     """Claim ``expected_lock_version`` for this save and return the new version.
 
     Atomically bumps the stored counter only when it still equals the expected
@@ -57,7 +59,11 @@ def auth_request_check_version(*, request: m.AuthRequest, expected_lock_version:
 
 @transaction.atomic
 def auth_request_save_checked(
-    *, request: m.AuthRequest, formsets: Iterable[Any], user: m.User, expected_lock_version: object
+    *,
+    request: m.AuthRequest,
+    formsets: Iterable[Any],
+    user: m.User,
+    expected_lock_version: object,
 ) -> m.AuthRequest:
     """``auth_request_save`` for an existing request, refused when the form is stale.
 
@@ -69,7 +75,11 @@ def auth_request_save_checked(
     if request.pk is not None:
         if expected_lock_version is None:
             expected_lock_version = (
-                m.AuthRequest.objects.filter(pk=request.pk).values_list("lock_version", flat=True).get()
+                m.AuthRequest.objects.filter(pk=request.pk)
+                .values_list("lock_version", flat=True)
+                .get()
             )
-        auth_request_check_version(request=request, expected_lock_version=expected_lock_version)
+        auth_request_check_version(
+            request=request, expected_lock_version=expected_lock_version
+        )
     return auth_request_save(request=request, formsets=formsets, user=user)

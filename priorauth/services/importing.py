@@ -42,9 +42,19 @@ from priorauth.services.requests import (
 __all__ = ["IMPORT_ROLES", "ImportProblem", "ImportSummary", "auth_request_import"]
 
 # Every practice role may import (billing staff usually do).
-IMPORT_ROLES = frozenset({m.User.Role.BILLING, m.User.Role.PHYSICIAN, m.User.Role.ADMIN})
+IMPORT_ROLES = frozenset(
+    {m.User.Role.BILLING, m.User.Role.PHYSICIAN, m.User.Role.ADMIN}
+)
 
-_SEX = {"f": "F", "female": "F", "w": "F", "woman": "F", "m": "M", "male": "M", "man": "M"}
+_SEX = {
+    "f": "F",
+    "female": "F",
+    "w": "F",
+    "woman": "F",
+    "m": "M",
+    "male": "M",
+    "man": "M",
+}
 _REQUESTABLE = {value for value, _label in m.REQUESTABLE_PROCEDURE_CHOICES}
 _POS = {value for value, _label in m.Facility.PlaceOfService.choices}
 
@@ -59,7 +69,9 @@ class ImportProblem(RequestFormatError):
 
     def __str__(self) -> str:
         n = len(self.errors)
-        head = f"{n} problem{'s' if n != 1 else ''} stop the import (nothing was saved):"
+        head = (
+            f"{n} problem{'s' if n != 1 else ''} stop the import (nothing was saved):"
+        )
         lines = [f"  {p or '(request)'}: {msg}" for p, msg in self.errors]
         return "\n".join([head, *lines])
 
@@ -88,12 +100,22 @@ def _fits(errs: Errors, path: str, value: Any, model: type, field: str) -> None:
     """The value fits the column (text longer than the model allows is refused)."""
     max_length = model._meta.get_field(field).max_length
     if isinstance(value, str) and max_length is not None and len(value) > max_length:
-        errs.append((path, f"must be at most {max_length} characters to be stored (got {len(value)})"))
+        errs.append(
+            (
+                path,
+                f"must be at most {max_length} characters to be stored (got {len(value)})",
+            )
+        )
 
 
 def _past(errs: Errors, path: str, value: date | None, today: date) -> None:
     if value is not None and value > today:
-        errs.append((path, f"{value.isoformat()} is in the future; this is a past event, give the date it happened"))
+        errs.append(
+            (
+                path,
+                f"{value.isoformat()} is in the future; this is a past event, give the date it happened",
+            )
+        )
 
 
 def _string_problems(value: Any, path: str, errs: Errors) -> None:
@@ -105,7 +127,12 @@ def _string_problems(value: Any, path: str, errs: Errors) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                errs.append((path, "must be valid Unicode text (it has an unpaired surrogate escape)"))
+                errs.append(
+                    (
+                        path,
+                        "must be valid Unicode text (it has an unpaired surrogate escape)",
+                    )
+                )
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
             if path == "payer" and f.name == "profile_key":
@@ -122,7 +149,9 @@ def _levels_text(levels: tuple[str, ...]) -> str:
     return ", ".join(dict.fromkeys(levels))
 
 
-def _history_key(day: date, procedure: str, levels: Any) -> tuple[date, str, frozenset[str]]:
+def _history_key(
+    day: date, procedure: str, levels: Any
+) -> tuple[date, str, frozenset[str]]:
     return (day, procedure, frozenset(levels))
 
 
@@ -158,13 +187,31 @@ class _Plan:
 def _plan_payer(plan: _Plan, facts: rf.CaseFacts, errs: Errors) -> None:
     key = facts.payer.profile_key
     if not key:
-        errs.append(("payer_profile", "is required to import: the key of an active payer profile, e.g. medicare"))
-        return
-    profile = m.PayerProfile.objects.filter(key=key, is_active=True).order_by("-version").first()
-    if profile is None:
-        known = sorted(set(m.PayerProfile.objects.filter(is_active=True).values_list("key", flat=True)))
         errs.append(
-            ("payer_profile", f"no active payer profile {key!r}; active profiles: {', '.join(known) or 'none'}")
+            (
+                "payer_profile",
+                "is required to import: the key of an active payer profile, e.g. medicare",
+            )
+        )
+        return
+    profile = (
+        m.PayerProfile.objects.filter(key=key, is_active=True)
+        .order_by("-version")
+        .first()
+    )
+    if profile is None:
+        known = sorted(
+            set(
+                m.PayerProfile.objects.filter(is_active=True).values_list(
+                    "key", flat=True
+                )
+            )
+        )
+        errs.append(
+            (
+                "payer_profile",
+                f"no active payer profile {key!r}; active profiles: {', '.join(known) or 'none'}",
+            )
         )
         return
     plan.payer_profile = profile
@@ -175,14 +222,24 @@ def _plan_patient(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
     member_id = p.member_id.strip()
     ok = True
     if not member_id:
-        errs.append(("patient.member_id", "is required to import (the patient is matched on member ID and date of birth)"))
+        errs.append(
+            (
+                "patient.member_id",
+                "is required to import (the patient is matched on member ID and date of birth)",
+            )
+        )
         ok = False
     else:
         n = len(errs)
         _fits(errs, "patient.member_id", member_id, m.Patient, "member_id")
         ok = len(errs) == n
     if p.dob is None:
-        errs.append(("patient.dob", "is required to import (the patient is matched on member ID and date of birth)"))
+        errs.append(
+            (
+                "patient.dob",
+                "is required to import (the patient is matched on member ID and date of birth)",
+            )
+        )
         ok = False
     elif p.dob > today:
         _past(errs, "patient.dob", p.dob, today)
@@ -190,14 +247,23 @@ def _plan_patient(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
     if not ok:
         return
     existing = (
-        m.Patient.objects.filter(practice_id=plan.practice_id, member_id=member_id, dob=p.dob).order_by("pk").first()
+        m.Patient.objects.filter(
+            practice_id=plan.practice_id, member_id=member_id, dob=p.dob
+        )
+        .order_by("pk")
+        .first()
     )
     if existing is not None:
         plan.patient = existing
         return
     first, last = _split_name(p.name)
     if not first:
-        errs.append(("patient.name", "is required to add a new patient (no patient with this member ID and date of birth)"))
+        errs.append(
+            (
+                "patient.name",
+                "is required to add a new patient (no patient with this member ID and date of birth)",
+            )
+        )
         return
     n = len(errs)
     _fits(errs, "patient.name", first, m.Patient, "first_name")
@@ -223,28 +289,47 @@ def _plan_provider(
     if not (prov.npi or prov.name or prov.credentials):
         return None
     if not prov.npi:
-        errs.append((f"{role}.npi", "is required to import a physician (physicians are matched by NPI)"))
+        errs.append(
+            (
+                f"{role}.npi",
+                "is required to import a physician (physicians are matched by NPI)",
+            )
+        )
         return None
     try:
         v.validate_npi(prov.npi)
     except ValidationError as exc:
         errs.append((f"{role}.npi", _messages(exc)))
         return None
-    found = m.Provider.objects.filter(practice_id=plan.practice_id, npi=prov.npi).order_by("pk").first()
+    found = (
+        m.Provider.objects.filter(practice_id=plan.practice_id, npi=prov.npi)
+        .order_by("pk")
+        .first()
+    )
     if found is not None:
         return found
     if prov.npi in new:
         return new[prov.npi]
     if not prov.name.strip():
-        errs.append((f"{role}.name", f"is required to add a new physician (no physician with NPI {prov.npi} in your practice)"))
+        errs.append(
+            (
+                f"{role}.name",
+                f"is required to add a new physician (no physician with NPI {prov.npi} in your practice)",
+            )
+        )
         return None
     n = len(errs)
     _fits(errs, f"{role}.name", prov.name.strip(), m.Provider, "name")
-    _fits(errs, f"{role}.credentials", prov.credentials.strip(), m.Provider, "credentials")
+    _fits(
+        errs, f"{role}.credentials", prov.credentials.strip(), m.Provider, "credentials"
+    )
     if len(errs) != n:
         return None
     new[prov.npi] = m.Provider(
-        practice_id=plan.practice_id, name=prov.name.strip(), credentials=prov.credentials.strip(), npi=prov.npi
+        practice_id=plan.practice_id,
+        name=prov.name.strip(),
+        credentials=prov.credentials.strip(),
+        npi=prov.npi,
     )
     return new[prov.npi]
 
@@ -253,30 +338,50 @@ def _plan_facility(plan: _Plan, fac: rf.Facility, errs: Errors) -> None:
     if not (fac.npi or fac.name or fac.place_of_service):
         return
     if not fac.npi:
-        errs.append(("facility.npi", "is required to import a facility (facilities are matched by NPI)"))
+        errs.append(
+            (
+                "facility.npi",
+                "is required to import a facility (facilities are matched by NPI)",
+            )
+        )
         return
     try:
         v.validate_npi(fac.npi)
     except ValidationError as exc:
         errs.append(("facility.npi", _messages(exc)))
         return
-    found = m.Facility.objects.filter(practice_id=plan.practice_id, npi=fac.npi).order_by("pk").first()
+    found = (
+        m.Facility.objects.filter(practice_id=plan.practice_id, npi=fac.npi)
+        .order_by("pk")
+        .first()
+    )
     if found is not None:
         plan.facility = found
         return
     n = len(errs)
     if not fac.name.strip():
-        errs.append(("facility.name", f"is required to add a new facility (no facility with NPI {fac.npi} in your practice)"))
+        errs.append(
+            (
+                "facility.name",
+                f"is required to add a new facility (no facility with NPI {fac.npi} in your practice)",
+            )
+        )
     else:
         _fits(errs, "facility.name", fac.name.strip(), m.Facility, "name")
     if fac.place_of_service not in _POS:
         errs.append(
-            ("facility.place_of_service", f"must be one of {', '.join(sorted(_POS))} to add a new facility"
-             f" (got {fac.place_of_service or 'nothing'})")
+            (
+                "facility.place_of_service",
+                f"must be one of {', '.join(sorted(_POS))} to add a new facility"
+                f" (got {fac.place_of_service or 'nothing'})",
+            )
         )
     if len(errs) == n:
         plan.facility = m.Facility(
-            practice_id=plan.practice_id, name=fac.name.strip(), npi=fac.npi, place_of_service=fac.place_of_service
+            practice_id=plan.practice_id,
+            name=fac.name.strip(),
+            npi=fac.npi,
+            place_of_service=fac.place_of_service,
         )
 
 
@@ -284,8 +389,11 @@ def _plan_request(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
     proc, clin = facts.procedure, facts.clinical
     if proc.type.value not in _REQUESTABLE:
         errs.append(
-            ("procedure.type", f"{proc.type.value} cannot be requested here (it only appears as history or as"
-             " another block on the same day)")
+            (
+                "procedure.type",
+                f"{proc.type.value} cannot be requested here (it only appears as history or as"
+                " another block on the same day)",
+            )
         )
     _past(errs, "clinical.onset_date", clin.onset_date, today)
     req = m.AuthRequest(
@@ -351,11 +459,19 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
             errs.append(("levels", str(exc)))
     if len(regions) > 1:
         errs.append(
-            ("levels", f"levels {', '.join(r.level for r in facts.levels)} span two regions; one request covers"
-             " either cervical/thoracic or lumbar/sacral levels (make a second request for the other region)")
+            (
+                "levels",
+                f"levels {', '.join(r.level for r in facts.levels)} span two regions; one request covers"
+                " either cervical/thoracic or lumbar/sacral levels (make a second request for the other region)",
+            )
         )
     plan.levels = [
-        m.RequestLevel(position=i, level=row.level, side=row.side.value, prior_count=row.prior_count)
+        m.RequestLevel(
+            position=i,
+            level=row.level,
+            side=row.side.value,
+            prior_count=row.prior_count,
+        )
         for i, row in enumerate(facts.levels)
     ]
 
@@ -363,10 +479,17 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
         path = f"block_responses[{i}]"
         _past(errs, f"{path}.date", b.date, today)
         row = m.BlockResponse(
-            date=b.date, agent=b.agent, scale=b.scale, pre_score=b.pre_score, post_score=b.post_score,
+            date=b.date,
+            agent=b.agent,
+            scale=b.scale,
+            pre_score=b.pre_score,
+            post_score=b.post_score,
             # As on the intake form: computed from the scores when not typed.
-            percent_relief=b.percent_relief if b.percent_relief is not None else v.percent_relief(b.pre_score, b.post_score),
-            duration_hours=b.duration_hours, levels=_levels_text(b.levels),
+            percent_relief=b.percent_relief
+            if b.percent_relief is not None
+            else v.percent_relief(b.pre_score, b.post_score),
+            duration_hours=b.duration_hours,
+            levels=_levels_text(b.levels),
         )
         for field in ("agent", "scale", "levels"):
             _fits(errs, f"{path}.{field}", getattr(row, field), m.BlockResponse, field)
@@ -376,20 +499,35 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
         path = f"conservative_care[{i}]"
         _past(errs, f"{path}.start", c.start, today)
         if c.start and c.end and c.end < c.start:
-            errs.append((f"{path}.end", f"{c.end.isoformat()} is before the start date {c.start.isoformat()}"))
+            errs.append(
+                (
+                    f"{path}.end",
+                    f"{c.end.isoformat()} is before the start date {c.start.isoformat()}",
+                )
+            )
         row = m.ConservativeCare(
-            kind=c.kind, start=c.start, end=c.end, duration_weeks=c.duration_weeks, outcome=c.outcome
+            kind=c.kind,
+            start=c.start,
+            end=c.end,
+            duration_weeks=c.duration_weeks,
+            outcome=c.outcome,
         )
         for field in ("kind", "outcome"):
-            _fits(errs, f"{path}.{field}", getattr(row, field), m.ConservativeCare, field)
+            _fits(
+                errs, f"{path}.{field}", getattr(row, field), m.ConservativeCare, field
+            )
         plan.care.append(row)
 
     for i, s in enumerate(facts.imaging):
         path = f"imaging[{i}]"
         _past(errs, f"{path}.date", s.date, today)
         row = m.ImagingStudy(
-            modality=s.modality, date=s.date, levels=_levels_text(s.levels), findings=s.findings,
-            concordant=s.concordant, shows_hnp=s.shows_hnp,
+            modality=s.modality,
+            date=s.date,
+            levels=_levels_text(s.levels),
+            findings=s.findings,
+            concordant=s.concordant,
+            shows_hnp=s.shows_hnp,
         )
         for field in ("modality", "levels", "findings"):
             _fits(errs, f"{path}.{field}", getattr(row, field), m.ImagingStudy, field)
@@ -420,7 +558,12 @@ def _plan_history(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
         n = len(errs)
         _past(errs, f"{path}.date", h.date, today)
         if not h.levels:
-            errs.append((f"{path}.levels", "name at least one level (the ledger counts injections per level)"))
+            errs.append(
+                (
+                    f"{path}.levels",
+                    "name at least one level (the ledger counts injections per level)",
+                )
+            )
         row = m.PriorProcedure(
             date=h.date,
             procedure=h.procedure.value,
@@ -451,8 +594,19 @@ def _plan_history(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
 
 def _plan(facts: rf.CaseFacts, user: Any, today: date) -> _Plan:
     practice_id = getattr(user, "practice_id", None)
-    if practice_id is None or not getattr(user, "is_active", False) or getattr(user, "role", None) not in IMPORT_ROLES:
-        raise ImportProblem([("", "your account belongs to no practice (or may not import); nothing was imported")])
+    if (
+        practice_id is None
+        or not getattr(user, "is_active", False)
+        or getattr(user, "role", None) not in IMPORT_ROLES
+    ):
+        raise ImportProblem(
+            [
+                (
+                    "",
+                    "your account belongs to no practice (or may not import); nothing was imported",
+                )
+            ]
+        )
     errs: Errors = []
     _string_problems(facts, "", errs)
     if errs:  # text that cannot be stored: stop before any lookup
@@ -461,8 +615,12 @@ def _plan(facts: rf.CaseFacts, user: Any, today: date) -> _Plan:
     _plan_payer(plan, facts, errs)
     _plan_patient(plan, facts, errs, today)
     new_providers: dict[str, m.Provider] = {}
-    plan.ordering = _plan_provider(plan, "ordering", facts.ordering, new_providers, errs)
-    plan.rendering = _plan_provider(plan, "rendering", facts.rendering, new_providers, errs)
+    plan.ordering = _plan_provider(
+        plan, "ordering", facts.ordering, new_providers, errs
+    )
+    plan.rendering = _plan_provider(
+        plan, "rendering", facts.rendering, new_providers, errs
+    )
     _plan_facility(plan, facts.facility, errs)
     _plan_request(plan, facts, errs, today)
     _plan_rows(plan, facts, errs, today)
@@ -476,10 +634,16 @@ def _plan(facts: rf.CaseFacts, user: Any, today: date) -> _Plan:
 
 
 def _write(plan: _Plan, user: Any) -> m.AuthRequest:
-    assert plan.patient is not None and plan.request is not None and plan.payer_profile is not None
+    assert (
+        plan.patient is not None
+        and plan.request is not None
+        and plan.payer_profile is not None
+    )
     if plan.patient.pk is None:
         plan.patient.save()
-    for provider in {id(p): p for p in (plan.ordering, plan.rendering) if p is not None}.values():
+    for provider in {
+        id(p): p for p in (plan.ordering, plan.rendering) if p is not None
+    }.values():
         if provider.pk is None:
             provider.save()
     if plan.facility is not None and plan.facility.pk is None:
@@ -511,7 +675,11 @@ def _write(plan: _Plan, user: Any) -> m.AuthRequest:
 
 
 def auth_request_import(
-    *, facts: rf.CaseFacts, user: Any, http_request: Any = None, today: date | None = None
+    *,
+    facts: rf.CaseFacts,
+    user: Any,
+    http_request: Any = None,
+    today: date | None = None,
 ) -> m.AuthRequest:
     """Store a parsed JSON request as a new draft of the user's practice, then evaluate it.
 

@@ -14,7 +14,13 @@ from django.db.models import Q, QuerySet
 
 from priorauth import models as m
 
-__all__ = ["PATIENT_PICKER_LIMIT", "RECENT_PATIENTS_LIMIT", "patient_search", "patients_matching", "patients_recently_used"]
+__all__ = [
+    "PATIENT_PICKER_LIMIT",
+    "RECENT_PATIENTS_LIMIT",
+    "patient_search",
+    "patients_matching",
+    "patients_recently_used",
+]
 
 PATIENT_PICKER_LIMIT = 20
 RECENT_PATIENTS_LIMIT = 10
@@ -33,10 +39,14 @@ def patients_matching(*, practice_id: int | None, search: str) -> QuerySet[m.Pat
     by_name = Q()
     for word in words[:3]:
         by_name &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
-    return m.Patient.objects.filter(practice_id=practice_id).filter(by_name | Q(member_id__iexact=search.strip()))
+    return m.Patient.objects.filter(practice_id=practice_id).filter(
+        by_name | Q(member_id__iexact=search.strip())
+    )
 
 
-def patient_search(*, practice_id: int | None, search: str, limit: int = PATIENT_PICKER_LIMIT) -> tuple[list[m.Patient], bool]:
+def patient_search(
+    *, practice_id: int | None, search: str, limit: int = PATIENT_PICKER_LIMIT
+) -> tuple[list[m.Patient], bool]:
     """(up to ``limit`` matching patients by name, whether there were more)."""
     rows = list(
         patients_matching(practice_id=practice_id, search=search)
@@ -46,7 +56,9 @@ def patient_search(*, practice_id: int | None, search: str, limit: int = PATIENT
     return rows[:limit], len(rows) > limit
 
 
-def patients_recently_used(*, practice_id: int | None, limit: int = RECENT_PATIENTS_LIMIT) -> list[m.Patient]:
+def patients_recently_used(
+    *, practice_id: int | None, limit: int = RECENT_PATIENTS_LIMIT
+) -> list[m.Patient]:
     """The patients of the practice's most recently changed requests, newest first (two queries)."""
     ids: list[int] = []
     recent = (
@@ -61,5 +73,9 @@ def patients_recently_used(*, practice_id: int | None, limit: int = RECENT_PATIE
                 break
     if not ids:
         return []
-    by_id = m.Patient.objects.filter(practice_id=practice_id, pk__in=ids).select_related("payer_profile").in_bulk()
+    by_id = (
+        m.Patient.objects.filter(practice_id=practice_id, pk__in=ids)
+        .select_related("payer_profile")
+        .in_bulk()
+    )
     return [by_id[i] for i in ids if i in by_id]

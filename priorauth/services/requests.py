@@ -6,7 +6,6 @@ Functions are keyword-only and named <entity>_<action>.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Iterable
 from datetime import date
 
@@ -74,7 +73,9 @@ def prior_procedure_facts(row: m.PriorProcedure) -> rf.PriorProcedure:
 def _provider_facts(provider: m.Provider | None) -> rf.Provider:
     if provider is None:
         return rf.Provider()
-    return rf.Provider(name=provider.name, credentials=provider.credentials, npi=provider.npi)
+    return rf.Provider(
+        name=provider.name, credentials=provider.credentials, npi=provider.npi
+    )
 
 
 def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
@@ -97,15 +98,22 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             rfa_technique=_enum_or_none(rf.RfaTechnique, request.rfa_technique),
             injectate=request.injectate,
             other_blocks_same_day=tuple(
-                rf.ProcedureType(v) for v in request.other_blocks_same_day if v in rf.ProcedureType._value2member_map_
+                rf.ProcedureType(v)
+                for v in request.other_blocks_same_day
+                if v in rf.ProcedureType._value2member_map_
             ),
         ),
         levels=tuple(
-            rf.LevelRequest(level=lv.level, side=rf.Side(lv.side), prior_count=lv.prior_count)
+            rf.LevelRequest(
+                level=lv.level, side=rf.Side(lv.side), prior_count=lv.prior_count
+            )
             for lv in request.levels.all()
         ),
         patient=rf.Patient(
-            name=patient.full_name, dob=patient.dob, sex=patient.sex, member_id=patient.member_id
+            name=patient.full_name,
+            dob=patient.dob,
+            sex=patient.sex,
+            member_id=patient.member_id,
         ),
         payer=rf.PayerInfo(
             profile_key=request.payer_profile.key,
@@ -114,7 +122,11 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
         ),
         ordering=_provider_facts(request.ordering_provider),
         rendering=_provider_facts(request.rendering_provider),
-        facility=rf.Facility(name=facility.name, npi=facility.npi, place_of_service=facility.place_of_service)
+        facility=rf.Facility(
+            name=facility.name,
+            npi=facility.npi,
+            place_of_service=facility.place_of_service,
+        )
         if facility
         else rf.Facility(),
         block_responses=tuple(
@@ -152,7 +164,11 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
         ),
         conservative_care=tuple(
             rf.ConservativeCare(
-                kind=c.kind, start=c.start, end=c.end, duration_weeks=c.duration_weeks, outcome=c.outcome
+                kind=c.kind,
+                start=c.start,
+                end=c.end,
+                duration_weeks=c.duration_weeks,
+                outcome=c.outcome,
             )
             for c in request.conservative_care.all()
         ),
@@ -177,11 +193,25 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
 
 def auth_request_queryset_for_detail():  # type: ignore[no-untyped-def]
     return m.AuthRequest.objects.select_related(
-        "patient", "patient__payer_profile", "payer_profile", "ordering_provider", "rendering_provider", "facility"
-    ).prefetch_related("levels", "block_responses", "conservative_care", "imaging", "diagnoses", "patient__history")
+        "patient",
+        "patient__payer_profile",
+        "payer_profile",
+        "ordering_provider",
+        "rendering_provider",
+        "facility",
+    ).prefetch_related(
+        "levels",
+        "block_responses",
+        "conservative_care",
+        "imaging",
+        "diagnoses",
+        "patient__history",
+    )
 
 
-def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) -> Evaluation:
+def auth_request_evaluate(
+    *, request: m.AuthRequest, today: date | None = None
+) -> Evaluation:
     """Run the rules for a stored request and cache the counts for the worklist."""
     facts = auth_request_facts(request=request)
     policy = payer_policy_build(profile=request.payer_profile)
@@ -190,12 +220,17 @@ def auth_request_evaluate(*, request: m.AuthRequest, today: date | None = None) 
         evaluation = _signature_pending(evaluation)
     blockers = sum(1 for f in evaluation.findings if f.severity is Severity.BLOCKER)
     warnings = sum(1 for f in evaluation.findings if f.severity is Severity.WARNING)
-    if (request.blocker_count, request.warning_count) != (blockers, warnings) or request.evaluated_at is None:
+    if (request.blocker_count, request.warning_count) != (
+        blockers,
+        warnings,
+    ) or request.evaluated_at is None:
         request.blocker_count = blockers
         request.warning_count = warnings
         request.evaluated_at = timezone.now()
         m.AuthRequest.objects.filter(pk=request.pk).update(
-            blocker_count=blockers, warning_count=warnings, evaluated_at=request.evaluated_at
+            blocker_count=blockers,
+            warning_count=warnings,
+            evaluated_at=request.evaluated_at,
         )
     return evaluation
 
@@ -216,11 +251,17 @@ def _signature_pending(evaluation: Evaluation) -> Evaluation:
         else f
         for f in evaluation.findings
     )
-    return dataclasses.replace(evaluation, findings=tuple(sorted(findings, key=finding_sort_key)))
+    return dataclasses.replace(
+        evaluation, findings=tuple(sorted(findings, key=finding_sort_key))
+    )
 
 
 def history_prior_counts(
-    *, patient: m.Patient, procedure_type: str, levels: Iterable[str], on: date | None = None,
+    *,
+    patient: m.Patient,
+    procedure_type: str,
+    levels: Iterable[str],
+    on: date | None = None,
     history: tuple[rf.PriorProcedure, ...] | None = None,
 ) -> dict[str, int]:
     """Prior injections per level from the patient's recorded history.
@@ -237,7 +278,11 @@ def history_prior_counts(
     if history is None:
         history = patient_history_facts(patient=patient)
     return {
-        level: sum(1 for r in rows_at_level(history, level, kinds) if on is None or r.date <= on)
+        level: sum(
+            1
+            for r in rows_at_level(history, level, kinds)
+            if on is None or r.date <= on
+        )
         for level in set(levels)
     }
 
@@ -261,7 +306,9 @@ SIGNATURE_STEP_CODES = frozenset({"PKT-004"})
 
 
 @transaction.atomic
-def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: str = "") -> None:
+def auth_request_send_for_signature(
+    *, request: m.AuthRequest, override_reason: str = ""
+) -> None:
     """Move a draft to "ready for signature"; blockers need a recorded override reason."""
     if request.status != m.AuthRequest.Status.DRAFT:
         raise WorkflowError("Only a draft can be sent for signature.")
@@ -273,7 +320,9 @@ def auth_request_send_for_signature(*, request: m.AuthRequest, override_reason: 
     request.status = m.AuthRequest.Status.READY
     request.override_reason = override_reason.strip() if blockers else ""
     request.lock_version += 1
-    request.save(update_fields=("status", "override_reason", "lock_version", "updated_at"))
+    request.save(
+        update_fields=("status", "override_reason", "lock_version", "updated_at")
+    )
 
 
 # --------------------------------------------------------------------------- intake
@@ -290,7 +339,11 @@ def _loaded_foreign_keys(obj: m.AuthRequest) -> set[str]:
     for field in obj._meta.concrete_fields:
         if field.many_to_one and field.is_cached(obj):
             related = field.get_cached_value(obj)
-            if related is not None and related.pk is not None and related.pk == getattr(obj, field.attname):
+            if (
+                related is not None
+                and related.pk is not None
+                and related.pk == getattr(obj, field.attname)
+            ):
                 names.add(field.name)
     return names
 
@@ -333,7 +386,9 @@ def _formset_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ign
 
 
 @transaction.atomic
-def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.User) -> m.AuthRequest:  # type: ignore[type-arg]
+def auth_request_save(
+    *, request: m.AuthRequest, formsets: Iterable, user: m.User
+) -> m.AuthRequest:  # type: ignore[type-arg]
     """Save a request and its row formsets (already validated), then fill derived values.
 
     - ``practice`` and ``created_by`` come from the user, never from the form.
@@ -352,14 +407,18 @@ def auth_request_save(*, request: m.AuthRequest, formsets: Iterable, user: m.Use
         request.created_by = user
     elif request.is_locked:
         raise WorkflowError("This request is signed; editing it needs a new revision.")
-    request.full_clean(exclude={"practice", "created_by"} | _loaded_foreign_keys(request))
+    request.full_clean(
+        exclude={"practice", "created_by"} | _loaded_foreign_keys(request)
+    )
     request.save()
     for formset in formsets:
         _formset_save_rows(formset, request=request)
     return request
 
 
-def _fill_prior_counts(*, request: m.AuthRequest, levels: Iterable[m.RequestLevel]) -> list[m.RequestLevel]:
+def _fill_prior_counts(
+    *, request: m.AuthRequest, levels: Iterable[m.RequestLevel]
+) -> list[m.RequestLevel]:
     """Set empty prior counts on ``levels`` from history (not saved); return the rows set."""
     empty = [row for row in levels if row.prior_count is None]
     if not empty:
@@ -368,8 +427,11 @@ def _fill_prior_counts(*, request: m.AuthRequest, levels: Iterable[m.RequestLeve
     if not history:
         return []
     counts = history_prior_counts(
-        patient=request.patient, procedure_type=request.procedure_type,
-        levels=[row.level for row in empty], on=request.date_of_service, history=history,
+        patient=request.patient,
+        procedure_type=request.procedure_type,
+        levels=[row.level for row in empty],
+        on=request.date_of_service,
+        history=history,
     )
     for row in empty:
         row.prior_count = counts.get(row.level, 0)
@@ -379,7 +441,8 @@ def _fill_prior_counts(*, request: m.AuthRequest, levels: Iterable[m.RequestLeve
 def auth_request_fill_prior_counts(*, request: m.AuthRequest) -> list[str]:
     """Fill empty prior counts from history; return the levels filled."""
     filled = _fill_prior_counts(
-        request=request, levels=m.RequestLevel.objects.filter(request=request, prior_count__isnull=True)
+        request=request,
+        levels=m.RequestLevel.objects.filter(request=request, prior_count__isnull=True),
     )
     if filled:
         m.RequestLevel.objects.bulk_update(filled, ["prior_count"])
@@ -402,7 +465,9 @@ def request_status_counts(*, practice_id: int | None) -> dict[str, int]:
     return counts
 
 
-def findings_grouped(*, evaluation: Evaluation) -> list[tuple[str, list[tuple[str, list]]]]:  # type: ignore[type-arg]
+def findings_grouped(
+    *, evaluation: Evaluation
+) -> list[tuple[str, list[tuple[str, list]]]]:  # type: ignore[type-arg]
     """Findings grouped by severity (blockers first), then level ("" = whole request)."""
     from priorauth.rules.levels import level_sort_key
 
@@ -411,8 +476,17 @@ def findings_grouped(*, evaluation: Evaluation) -> list[tuple[str, list[tuple[st
         of_severity = [f for f in evaluation.findings if f.severity is severity]
         if not of_severity:
             continue
-        levels = sorted({f.level or "" for f in of_severity}, key=lambda lv: (lv != "", level_sort_key(lv) if lv else 0))
+        levels = sorted(
+            {f.level or "" for f in of_severity},
+            key=lambda lv: (lv != "", level_sort_key(lv) if lv else 0),
+        )
         groups.append(
-            (severity.value, [(lv, [f for f in of_severity if (f.level or "") == lv]) for lv in levels])
+            (
+                severity.value,
+                [
+                    (lv, [f for f in of_severity if (f.level or "") == lv])
+                    for lv in levels
+                ],
+            )
         )
     return groups

@@ -36,28 +36,63 @@ from priorauth.services.requests import (
 )
 
 __all__ = [
-    "auth_request_new_revision", "auth_request_packet_context", "auth_request_render_pdf",
-    "auth_request_sign", "signed_document_for_user", "signer_identity",
+    "auth_request_new_revision",
+    "auth_request_packet_context",
+    "auth_request_render_pdf",
+    "auth_request_sign",
+    "signed_document_for_user",
+    "signer_identity",
 ]
 
 PACKET_TEMPLATE = "pdf/packet.html"
-CHILD_RELATIONS = ("levels", "block_responses", "conservative_care", "imaging", "diagnoses")
-NOT_COPIED = frozenset({
-    "id", "status", "revision", "previous_revision", "lock_version", "created_at", "updated_at",
-    "created_by", "override_reason", "submitted_on", "submission_channel", "payer_reference",
-    "authorization_number", "valid_from", "valid_to", "approved_units", "denial_reason", "pend_reason",
-    "blocker_count", "warning_count", "evaluated_at",
-})
+CHILD_RELATIONS = (
+    "levels",
+    "block_responses",
+    "conservative_care",
+    "imaging",
+    "diagnoses",
+)
+NOT_COPIED = frozenset(
+    {
+        "id",
+        "status",
+        "revision",
+        "previous_revision",
+        "lock_version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "override_reason",
+        "submitted_on",
+        "submission_channel",
+        "payer_reference",
+        "authorization_number",
+        "valid_from",
+        "valid_to",
+        "approved_units",
+        "denial_reason",
+        "pend_reason",
+        "blocker_count",
+        "warning_count",
+        "evaluated_at",
+    }
+)
 
 
 def _check_practice(*, request: m.AuthRequest, user: m.User) -> None:
-    if not user.is_authenticated or user.practice_id is None or user.practice_id != request.practice_id:
+    if (
+        not user.is_authenticated
+        or user.practice_id is None
+        or user.practice_id != request.practice_id
+    ):
         raise PermissionDenied("This request belongs to another practice.")
 
 
 def _fresh(request: m.AuthRequest) -> m.AuthRequest:
     """The request with every relation the packet reads, in a fixed number of queries."""
-    return auth_request_queryset_for_detail().select_related("practice").get(pk=request.pk)
+    return (
+        auth_request_queryset_for_detail().select_related("practice").get(pk=request.pk)
+    )
 
 
 def _is_loaded_for_packet(request: m.AuthRequest) -> bool:
@@ -74,7 +109,10 @@ def _is_loaded_for_packet(request: m.AuthRequest) -> bool:
 
 
 def auth_request_packet_context(
-    *, request: m.AuthRequest, signature: packet.SignatureInfo | None = None, facts: CaseFacts | None = None
+    *,
+    request: m.AuthRequest,
+    signature: packet.SignatureInfo | None = None,
+    facts: CaseFacts | None = None,
 ) -> dict[str, object]:
     facts = facts or auth_request_facts(request=request)
     if signature is not None:
@@ -97,7 +135,9 @@ def auth_request_packet_context(
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     """The unsigned packet, watermarked DRAFT on every page."""
     _check_practice(request=request, user=user)
-    if not _is_loaded_for_packet(request):  # the PDF view already loaded it so: no second load
+    if not _is_loaded_for_packet(
+        request
+    ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
     return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
 
@@ -105,25 +145,37 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
 def signer_identity(*, user: m.User) -> signing.SignerIdentity:
     """Printed name, credentials and NPI: from the user, completed by their provider row."""
     provider = getattr(user, "provider", None)
-    name = user.get_full_name().strip() or (provider.name if provider else "") or user.get_username()
+    name = (
+        user.get_full_name().strip()
+        or (provider.name if provider else "")
+        or user.get_username()
+    )
     if provider is not None and provider.name:
         name = provider.name
     credentials = user.credentials or (provider.credentials if provider else "")
     npi = user.npi or (provider.npi if provider else "")
     practice = user.practice
     return signing.SignerIdentity(
-        user_id=user.pk, practice_id=user.practice_id or 0, printed_name=name, credentials=credentials,
-        npi=npi, organization=practice.name if practice else "",
+        user_id=user.pk,
+        practice_id=user.practice_id or 0,
+        printed_name=name,
+        credentials=credentials,
+        npi=npi,
+        organization=practice.name if practice else "",
     )
 
 
 def snapshot_sha256(facts: CaseFacts) -> str:
     """Hash of the request as signed (canonical JSON of its facts)."""
-    data = json.dumps(dump_request(facts), sort_keys=True, separators=(",", ":"), default=str)
+    data = json.dumps(
+        dump_request(facts), sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def auth_request_sign(*, request: m.AuthRequest, user: m.User, password: str) -> m.SignedDocument:
+def auth_request_sign(
+    *, request: m.AuthRequest, user: m.User, password: str
+) -> m.SignedDocument:
     """Sign the packet as ``user``; see the module docstring for the guarantees."""
     _check_practice(request=request, user=user)
     if not user.is_physician:
@@ -135,25 +187,45 @@ def auth_request_sign(*, request: m.AuthRequest, user: m.User, password: str) ->
         raise WorkflowError("Only a request that is ready for signature can be signed.")
     identity = signer_identity(user=user)
     if not (identity.credentials and identity.npi):
-        raise WorkflowError("Your user profile needs credentials and an NPI before you can sign.")
-    signing.issue_physician_certificate(identity)  # no-op when a current certificate exists
+        raise WorkflowError(
+            "Your user profile needs credentials and an NPI before you can sign."
+        )
+    signing.issue_physician_certificate(
+        identity
+    )  # no-op when a current certificate exists
 
     signed_at = datetime.now(UTC).replace(microsecond=0)
     signature = packet.SignatureInfo(
-        printed_name=identity.printed_name, credentials=identity.credentials, npi=identity.npi,
-        signed_at=signed_at, meaning=packet.ATTESTATION,
+        printed_name=identity.printed_name,
+        credentials=identity.credentials,
+        npi=identity.npi,
+        signed_at=signed_at,
+        meaning=packet.ATTESTATION,
     )
     facts = auth_request_facts(request=request)
-    unsigned = pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request, signature=signature, facts=facts))
-    signed = signing.sign_pdf(unsigned, identity, reason="Physician attestation of medical necessity")
+    unsigned = pdf.render_pdf(
+        PACKET_TEMPLATE,
+        auth_request_packet_context(request=request, signature=signature, facts=facts),
+    )
+    signed = signing.sign_pdf(
+        unsigned, identity, reason="Physician attestation of medical necessity"
+    )
     expected_version = request.lock_version
 
     with transaction.atomic():
         claimed = m.AuthRequest.objects.filter(
-            pk=request.pk, status=m.AuthRequest.Status.READY, lock_version=expected_version
-        ).update(status=m.AuthRequest.Status.SIGNED, lock_version=expected_version + 1, updated_at=timezone.now())
+            pk=request.pk,
+            status=m.AuthRequest.Status.READY,
+            lock_version=expected_version,
+        ).update(
+            status=m.AuthRequest.Status.SIGNED,
+            lock_version=expected_version + 1,
+            updated_at=timezone.now(),
+        )
         if claimed != 1:
-            raise WorkflowError("The request changed while it was being signed; review it and sign again.")
+            raise WorkflowError(
+                "The request changed while it was being signed; review it and sign again."
+            )
         document = m.SignedDocument.objects.create(
             request=request,
             revision=request.revision,
@@ -182,8 +254,14 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
     with transaction.atomic():
         source = m.AuthRequest.objects.select_for_update().get(pk=request.pk)
         if not source.is_locked:
-            raise WorkflowError("Only a signed request needs a new revision; edit this one directly.")
-        existing = m.AuthRequest.objects.filter(previous_revision=source).order_by("-revision").first()
+            raise WorkflowError(
+                "Only a signed request needs a new revision; edit this one directly."
+            )
+        existing = (
+            m.AuthRequest.objects.filter(previous_revision=source)
+            .order_by("-revision")
+            .first()
+        )
         if existing is not None:
             return existing
         values = {
@@ -192,8 +270,11 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
             if f.name not in NOT_COPIED and f.attname not in NOT_COPIED
         }
         copy = m.AuthRequest.objects.create(
-            **values, status=m.AuthRequest.Status.DRAFT, revision=source.revision + 1,
-            previous_revision=source, created_by=user,
+            **values,
+            status=m.AuthRequest.Status.DRAFT,
+            revision=source.revision + 1,
+            previous_revision=source,
+            created_by=user,
         )
         for relation in CHILD_RELATIONS:
             manager = getattr(source, relation)
@@ -210,7 +291,9 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
     return copy
 
 
-def signed_document_for_user(*, user: m.User, request_pk: int, document_pk: int) -> m.SignedDocument:
+def signed_document_for_user(
+    *, user: m.User, request_pk: int, document_pk: int
+) -> m.SignedDocument:
     """A stored signed PDF, only through the user's practice (DoesNotExist otherwise)."""
     return m.SignedDocument.objects.select_related("request").get(
         pk=document_pk, request_id=request_pk, request__practice_id=user.practice_id

@@ -19,7 +19,11 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth.services.requests import ALLOWED_TRANSITIONS, WorkflowError
 
-__all__ = ["SUBMISSION_CHANNELS", "auth_request_record_decision", "auth_request_record_submission"]
+__all__ = [
+    "SUBMISSION_CHANNELS",
+    "auth_request_record_decision",
+    "auth_request_record_submission",
+]
 
 SUBMISSION_CHANNELS = [
     ("portal", "Payer portal"),
@@ -32,7 +36,11 @@ DECISIONS = ("approved", "denied", "pended")
 
 
 def _check(*, request: m.AuthRequest, user: m.User, to: str) -> None:
-    if not user.is_authenticated or user.practice_id is None or user.practice_id != request.practice_id:
+    if (
+        not user.is_authenticated
+        or user.practice_id is None
+        or user.practice_id != request.practice_id
+    ):
         raise PermissionDenied("This request belongs to another practice.")
     if to not in ALLOWED_TRANSITIONS.get(request.status, set()):
         raise WorkflowError(
@@ -44,9 +52,9 @@ def _check(*, request: m.AuthRequest, user: m.User, to: str) -> None:
 def _claim(*, request: m.AuthRequest, fields: dict[str, object]) -> None:
     """Write the new status only if nobody changed the request meanwhile."""
     expected = request.lock_version
-    claimed = m.AuthRequest.objects.filter(pk=request.pk, status=request.status, lock_version=expected).update(
-        **fields, lock_version=expected + 1, updated_at=timezone.now()
-    )
+    claimed = m.AuthRequest.objects.filter(
+        pk=request.pk, status=request.status, lock_version=expected
+    ).update(**fields, lock_version=expected + 1, updated_at=timezone.now())
     if claimed != 1:
         raise WorkflowError("The request changed meanwhile; reload it and try again.")
     for name, value in fields.items():
@@ -56,15 +64,24 @@ def _claim(*, request: m.AuthRequest, fields: dict[str, object]) -> None:
 
 @transaction.atomic
 def auth_request_record_submission(
-    *, request: m.AuthRequest, user: m.User, submitted_on: date, channel: str, payer_reference: str = ""
+    *,
+    request: m.AuthRequest,
+    user: m.User,
+    submitted_on: date,
+    channel: str,
+    payer_reference: str = "",
 ) -> m.AuthRequest:
     """Record that the signed packet went to the payer (signed or pended -> submitted)."""
     _check(request=request, user=user, to=m.AuthRequest.Status.SUBMITTED)
     errors: dict[str, ValidationError] = {}
     if submitted_on > timezone.localdate():
-        errors["submitted_on"] = ValidationError("The submission date is in the future.", code="future_date")
+        errors["submitted_on"] = ValidationError(
+            "The submission date is in the future.", code="future_date"
+        )
     if channel not in dict(SUBMISSION_CHANNELS):
-        errors["channel"] = ValidationError("Choose how it was sent.", code="invalid_channel")
+        errors["channel"] = ValidationError(
+            "Choose how it was sent.", code="invalid_channel"
+        )
     if errors:
         raise ValidationError(errors)
     _claim(
@@ -98,7 +115,13 @@ def auth_request_record_decision(
     optional); denied needs the reason; pended needs what the payer asked for.
     """
     if decision not in DECISIONS:
-        raise ValidationError({"decision": ValidationError("Choose the payer's decision.", code="invalid_decision")})
+        raise ValidationError(
+            {
+                "decision": ValidationError(
+                    "Choose the payer's decision.", code="invalid_decision"
+                )
+            }
+        )
     _check(request=request, user=user, to=decision)
     errors: dict[str, ValidationError] = {}
     fields: dict[str, object] = {"status": decision}
@@ -108,24 +131,38 @@ def auth_request_record_decision(
                 "Enter the authorization number.", code="required"
             )
         if valid_from is None:
-            errors["valid_from"] = ValidationError("Enter the first valid date.", code="required")
+            errors["valid_from"] = ValidationError(
+                "Enter the first valid date.", code="required"
+            )
         if valid_to is None:
-            errors["valid_to"] = ValidationError("Enter the last valid date.", code="required")
+            errors["valid_to"] = ValidationError(
+                "Enter the last valid date.", code="required"
+            )
         if valid_from and valid_to and valid_to < valid_from:
-            errors["valid_to"] = ValidationError("Valid to is before valid from.", code="end_before_start")
+            errors["valid_to"] = ValidationError(
+                "Valid to is before valid from.", code="end_before_start"
+            )
         if approved_units is not None and approved_units < 1:
-            errors["approved_units"] = ValidationError("Units must be at least 1.", code="invalid_units")
+            errors["approved_units"] = ValidationError(
+                "Units must be at least 1.", code="invalid_units"
+            )
         fields.update(
-            authorization_number=authorization_number.strip(), valid_from=valid_from, valid_to=valid_to,
+            authorization_number=authorization_number.strip(),
+            valid_from=valid_from,
+            valid_to=valid_to,
             approved_units=approved_units,
         )
     elif decision == "denied":
         if not denial_reason.strip():
-            errors["denial_reason"] = ValidationError("Enter the payer's reason.", code="required")
+            errors["denial_reason"] = ValidationError(
+                "Enter the payer's reason.", code="required"
+            )
         fields["denial_reason"] = denial_reason.strip()
     else:
         if not pend_reason.strip():
-            errors["pend_reason"] = ValidationError("Enter what the payer asked for.", code="required")
+            errors["pend_reason"] = ValidationError(
+                "Enter what the payer asked for.", code="required"
+            )
         fields["pend_reason"] = pend_reason.strip()
     if errors:
         raise ValidationError(errors)

@@ -18,7 +18,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from priorauth import models as m
 from priorauth.services.patients import patients_matching
 
-__all__ = ["EXPIRY_WARNING_DAYS", "WorklistFilters", "auth_request_worklist", "authorization_expiry"]
+__all__ = [
+    "EXPIRY_WARNING_DAYS",
+    "WorklistFilters",
+    "auth_request_worklist",
+    "authorization_expiry",
+]
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -66,7 +71,12 @@ def auth_request_worklist(
     rows = (
         rows.select_related("patient", "payer_profile", "rendering_provider")
         .prefetch_related(
-            Prefetch("levels", queryset=m.RequestLevel.objects.only("id", "request_id", "level", "side", "position"))
+            Prefetch(
+                "levels",
+                queryset=m.RequestLevel.objects.only(
+                    "id", "request_id", "level", "side", "position"
+                ),
+            )
         )
         .order_by("-updated_at", "-pk")
     )
@@ -74,7 +84,7 @@ def auth_request_worklist(
 
 
 def authorization_expiry(*, valid_to: date | None, today: date) -> str:
-    """"expired", "expiring" (within 30 days) or "" for an authorization's last valid date."""
+    """ "expired", "expiring" (within 30 days) or "" for an authorization's last valid date."""
     if valid_to is None:
         return ""
     if valid_to < today:

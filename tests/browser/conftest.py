@@ -34,7 +34,9 @@ def _chromium_path() -> str:
     if not Path(path).exists() and not shutil.which(path):
         if os.environ.get("PRIORAUTH_SKIP_BROWSER") == "1":
             pytest.skip("browser tests skipped on request (PRIORAUTH_SKIP_BROWSER=1)")
-        pytest.fail(f"chromium not found at {path}: run `make test` (installs Debian's chromium)")
+        pytest.fail(
+            f"chromium not found at {path}: run `make test` (installs Debian's chromium)"
+        )
     return path
 
 
@@ -44,14 +46,18 @@ def browser():
 
     path = _chromium_path()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        browser = pw.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -17,13 +17,23 @@ from .conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parents[2] / "priorauth" / "static" / "priorauth" / "vendor" / "axe" / "axe.min.js"
+AXE = (
+    Path(__file__).resolve().parents[2]
+    / "priorauth"
+    / "static"
+    / "priorauth"
+    / "vendor"
+    / "axe"
+    / "axe.min.js"
+)
 BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture
 def axe_page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -39,7 +49,11 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
         }"""
     )
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result if v["impact"] in BLOCKING]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+        for v in result
+        if v["impact"] in BLOCKING
+    ]
 
 
 @pytest.fixture
@@ -48,17 +62,33 @@ def request_with_findings(practice, patient, provider, facility, billing_user): 
 
     from priorauth import services
 
-    m.PriorProcedure.objects.create(patient=patient, date=date.today() - timedelta(days=90), procedure="mbb",
-                                    intent="diagnostic", levels="L4-L5", side="left", relief_percent=85)
+    m.PriorProcedure.objects.create(
+        patient=patient,
+        date=date.today() - timedelta(days=90),
+        procedure="mbb",
+        intent="diagnostic",
+        levels="L4-L5",
+        side="left",
+        relief_percent=85,
+    )
     req = m.AuthRequest.objects.create(
-        practice=practice, patient=patient, payer_profile=patient.payer_profile, procedure_type="mbb",
-        intent="diagnostic", date_of_service=date.today() + timedelta(days=10), rendering_provider=provider,
-        ordering_provider=provider, facility=facility, created_by=billing_user,
+        practice=practice,
+        patient=patient,
+        payer_profile=patient.payer_profile,
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=date.today() + timedelta(days=10),
+        rendering_provider=provider,
+        ordering_provider=provider,
+        facility=facility,
+        created_by=billing_user,
     )
     m.RequestLevel.objects.create(request=req, level="L4-L5", side="left")
     m.Diagnosis.objects.create(request=req, code="M47.816")
     services.auth_request_fill_prior_counts(request=req)
-    services.auth_request_evaluate(request=services.auth_request_queryset_for_detail().get(pk=req.pk))
+    services.auth_request_evaluate(
+        request=services.auth_request_queryset_for_detail().get(pk=req.pk)
+    )
     return req
 
 
@@ -68,7 +98,9 @@ def test_the_login_page_has_no_serious_violations(axe_page, live_server, shoot):
     assert axe_violations(axe_page) == []
 
 
-def test_billing_pages_have_no_serious_violations(axe_page, live_server, shoot, billing_user, request_with_findings, patient):
+def test_billing_pages_have_no_serious_violations(
+    axe_page, live_server, shoot, billing_user, request_with_findings, patient
+):
     req = request_with_findings
     login(axe_page, live_server, billing_user.username, PASSWORD)
     pages = {
@@ -103,7 +135,9 @@ def test_billing_pages_have_no_serious_violations(axe_page, live_server, shoot, 
     assert not bad, "\n".join(bad)
 
 
-def test_signing_and_payer_pages_have_no_serious_violations(axe_page, live_server, physician_user, request_with_findings):
+def test_signing_and_payer_pages_have_no_serious_violations(
+    axe_page, live_server, physician_user, request_with_findings
+):
     req = request_with_findings
     m.AuthRequest.objects.filter(pk=req.pk).update(status="ready")
     login(axe_page, live_server, physician_user.username, PASSWORD)
@@ -116,16 +150,25 @@ def test_signing_and_payer_pages_have_no_serious_violations(axe_page, live_serve
     m.AuthRequest.objects.filter(pk=req.pk).update(status="submitted")
     axe_page.goto(f"{live_server.url}/requests/{req.pk}/decision/")
     problems["decision"] = axe_violations(axe_page)
-    axe_page.get_by_role("button", name="Record decision").click()  # empty: field errors shown
+    axe_page.get_by_role(
+        "button", name="Record decision"
+    ).click()  # empty: field errors shown
     problems["decision-errors"] = axe_violations(axe_page)
     bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
     assert not bad, "\n".join(bad)
 
 
-def test_every_visible_form_field_has_a_label(axe_page, live_server, billing_user, request_with_findings):
+def test_every_visible_form_field_has_a_label(
+    axe_page, live_server, billing_user, request_with_findings
+):
     login(axe_page, live_server, billing_user.username, PASSWORD)
-    paths = ("/", "/requests/new/", f"/requests/new/?patient={request_with_findings.patient_id}",
-             f"/requests/{request_with_findings.pk}/edit/", f"/requests/{request_with_findings.pk}/")
+    paths = (
+        "/",
+        "/requests/new/",
+        f"/requests/new/?patient={request_with_findings.patient_id}",
+        f"/requests/{request_with_findings.pk}/edit/",
+        f"/requests/{request_with_findings.pk}/",
+    )
     for path in paths:
         axe_page.goto(f"{live_server.url}{path}")
         unlabeled = axe_page.evaluate(

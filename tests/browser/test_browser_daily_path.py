@@ -30,8 +30,15 @@ def returning_patient(patient):  # type: ignore[no-untyped-def]
     """Two diagnostic MBBs at L4-L5 in the last 12 months."""
     for days_ago in (120, 60):
         m.PriorProcedure.objects.create(
-            patient=patient, date=TODAY - timedelta(days=days_ago), procedure="mbb", intent="diagnostic",
-            levels="L4-L5", side="bilateral", relief_percent=85, relief_duration_hours=4, scale="NRS",
+            patient=patient,
+            date=TODAY - timedelta(days=days_ago),
+            procedure="mbb",
+            intent="diagnostic",
+            levels="L4-L5",
+            side="bilateral",
+            relief_percent=85,
+            relief_duration_hours=4,
+            scale="NRS",
         )
     return patient
 
@@ -48,7 +55,9 @@ def logout(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def codes(page) -> list[str]:  # type: ignore[no-untyped-def]
-    return page.locator("#findings [data-code]").evaluate_all("els => els.map(e => e.dataset.code)")
+    return page.locator("#findings [data-code]").evaluate_all(
+        "els => els.map(e => e.dataset.code)"
+    )
 
 
 def download(page, trigger, tmp_path: Path, name: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -60,8 +69,17 @@ def download(page, trigger, tmp_path: Path, name: str) -> bytes:  # type: ignore
 
 
 def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story, told in order
-    page, live_server, shoot, tmp_path, billing_user, physician_user, outsider_user,
-    returning_patient, provider, facility, practice_keys,
+    page,
+    live_server,
+    shoot,
+    tmp_path,
+    billing_user,
+    physician_user,
+    outsider_user,
+    returning_patient,
+    provider,
+    facility,
+    practice_keys,
 ):
     # 1. Billing logs in and starts a request from the worklist.
     login(page, live_server, billing_user.username, PASSWORD)
@@ -79,8 +97,11 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     assert "Synthetic, Sam" in page.locator("#id_patient").inner_text()
     # The payer comes from the patient (by name: in a long run ids differ between processes' views).
     payer = page.locator("#id_payer_profile")
-    assert payer.evaluate("el => el.options[el.selectedIndex].text").startswith(returning_patient.payer_profile.name), (
-        payer.input_value(), returning_patient.payer_profile_id,
+    assert payer.evaluate("el => el.options[el.selectedIndex].text").startswith(
+        returning_patient.payer_profile.name
+    ), (
+        payer.input_value(),
+        returning_patient.payer_profile_id,
         payer.evaluate("el => Array.from(el.options).map(o => o.value)"),
     )
     page.locator("#id_procedure_type").select_option("mbb")
@@ -97,7 +118,9 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     levels.nth(0).locator("select").select_option("bilateral")
     levels.nth(0).locator("[data-level]").dispatch_event("change")
     count = levels.nth(0).locator("[data-prior-count]")
-    page.wait_for_function("() => document.querySelector('[data-prior-count]').value === '2'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-prior-count]').value === '2'"
+    )
     assert count.get_attribute("title") == "Filled from the patient's recorded history"
     page.get_by_role("button", name="Add level").click()
     assert levels.count() == 2
@@ -122,9 +145,14 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
 
     # 4. Fix a gap from its finding: the link focuses the field; after saving it is gone.
     page.locator('#findings [data-code="FAC-001"] a.finding-fix').click()
-    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'id_onset_date'")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'id_onset_date'"
+    )
     page.keyboard.type(f"{(TODAY - timedelta(days=200)):%m%d%Y}", delay=40)
-    assert page.locator("#id_onset_date").input_value() == (TODAY - timedelta(days=200)).isoformat()
+    assert (
+        page.locator("#id_onset_date").input_value()
+        == (TODAY - timedelta(days=200)).isoformat()
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Save and check").click()
     assert "FAC-001" not in codes(page) and "DVT-001" in codes(page)
@@ -132,13 +160,17 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
 
     # 5. Summary page: the draft PDF downloads.
     page.get_by_role("link", name="Back to summary").click()
-    data = download(page, page.get_by_role("link", name="Draft PDF"), tmp_path, "draft.pdf")
+    data = download(
+        page, page.get_by_role("link", name="Draft PDF"), tmp_path, "draft.pdf"
+    )
     assert data.startswith(b"%PDF")
     shoot(page, "06-summary")
 
     # 6. Blockers remain: send for signature with an override reason.
     assert page.locator("#findings [data-severity=blocker]").count() == 1
-    page.get_by_label("Override reason").fill("Conservative care notes are faxed separately.")
+    page.get_by_label("Override reason").fill(
+        "Conservative care notes are faxed separately."
+    )
     page.get_by_role("button", name="Send with override").click()
     page.get_by_text("Sent for signature").wait_for()
     assert m.AuthRequest.objects.get(pk=request_id).status == "ready"
@@ -150,7 +182,9 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     page.get_by_role("link", name=str(request_id), exact=True).click()
     page.get_by_role("link", name="Review and sign").click()
     assert page.get_by_text("DVT-001").first.is_visible()
-    assert page.get_by_text("Conservative care notes are faxed separately.").is_visible()
+    assert page.get_by_text(
+        "Conservative care notes are faxed separately."
+    ).is_visible()
     shoot(page, "08-physician-review")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_label("I have reviewed the packet").check()
@@ -158,7 +192,12 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     page.get_by_text("Signed. The signed packet is stored").wait_for(timeout=60_000)
     assert m.AuthRequest.objects.get(pk=request_id).status == "signed"
     assert page.locator(".status-signed").inner_text() == "Signed"
-    signed = download(page, page.get_by_role("link", name="Signed PDF, revision 1"), tmp_path, "signed.pdf")
+    signed = download(
+        page,
+        page.get_by_role("link", name="Signed PDF, revision 1"),
+        tmp_path,
+        "signed.pdf",
+    )
     assert signed.startswith(b"%PDF") and b"/ByteRange" in signed
     shoot(page, "09-signed")
     logout(page)
@@ -182,7 +221,11 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     page.get_by_role("button", name="Record decision").click()
     page.get_by_text("Decision recorded: approved").wait_for()
     saved = m.AuthRequest.objects.get(pk=request_id)
-    assert (saved.status, saved.authorization_number, saved.approved_units) == ("approved", "AUTH-99812", 2)
+    assert (saved.status, saved.authorization_number, saved.approved_units) == (
+        "approved",
+        "AUTH-99812",
+        2,
+    )
     assert saved.valid_to == DOS + timedelta(days=11)
     shoot(page, "12-approved")
     page.get_by_role("link", name="Worklist").click()
@@ -199,7 +242,11 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     assert page.locator("table.worklist tbody").inner_text().startswith("No requests")
     assert returning_patient.member_id not in page.url
     shoot(page, "14-outsider-worklist")
-    for path in (f"/requests/{request_id}/", f"/requests/{request_id}/edit/", f"/requests/{request_id}/sign/"):
+    for path in (
+        f"/requests/{request_id}/",
+        f"/requests/{request_id}/edit/",
+        f"/requests/{request_id}/sign/",
+    ):
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 404, path
     shoot(page, "15-outsider-404")

@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def focused_id(page) -> str:  # type: ignore[no-untyped-def]
-    return page.evaluate("() => document.activeElement ? document.activeElement.id : ''")
+    return page.evaluate(
+        "() => document.activeElement ? document.activeElement.id : ''"
+    )
 
 
 def tab_to(page, element_id: str, limit: int = 120) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +29,9 @@ def tab_to(page, element_id: str, limit: int = 120) -> None:  # type: ignore[no-
     raise AssertionError(f"#{element_id} not reachable with Tab")
 
 
-def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_server, shoot, billing_user, patient, provider):
+def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(
+    page, live_server, shoot, billing_user, patient, provider
+):
     login(page, live_server, billing_user.username, PASSWORD)
     # The patient picker with the keyboard: type a search, Enter, then follow the patient's link.
     page.goto(f"{live_server.url}/requests/new/")
@@ -36,14 +40,19 @@ def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_se
     page.keyboard.press("Enter")
     page.get_by_role("link", name="Synthetic, Sam").wait_for()
     for _ in range(30):
-        if page.evaluate("() => (document.activeElement.textContent || '').trim()") == "Synthetic, Sam":
+        if (
+            page.evaluate("() => (document.activeElement.textContent || '').trim()")
+            == "Synthetic, Sam"
+        ):
             break
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/requests/new/?patient={patient.pk}")
     page.wait_for_load_state("load")
     assert "Synthetic, Sam" in page.locator("#id_patient").inner_text()
-    assert page.locator("#id_payer_profile").input_value() == str(patient.payer_profile_id)  # from the patient
+    assert page.locator("#id_payer_profile").input_value() == str(
+        patient.payer_profile_id
+    )  # from the patient
     tab_to(page, "id_procedure_type")
     page.keyboard.type("Medial branch b")
     assert page.locator("#id_procedure_type").input_value() == "mbb"
@@ -74,17 +83,28 @@ def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(page, live_se
     tab_to(page, "id_diagnoses-0-code")
     page.keyboard.type("M47.816")
     shoot(page, "keyboard-filled")
-    page.keyboard.press("Enter")  # implicit submission: the first submit button, "Save and check"
+    page.keyboard.press(
+        "Enter"
+    )  # implicit submission: the first submit button, "Save and check"
     page.wait_for_url("**/edit/")
     shoot(page, "keyboard-saved")
     saved = m.AuthRequest.objects.get()
-    assert (saved.procedure_type, saved.intent, saved.date_of_service) == ("mbb", "diagnostic", dos)
+    assert (saved.procedure_type, saved.intent, saved.date_of_service) == (
+        "mbb",
+        "diagnostic",
+        dos,
+    )
     assert saved.other_causes_excluded is True
-    assert [(lv.level, lv.side) for lv in saved.levels.all()] == [("L4-L5", "bilateral"), ("L5-S1", "bilateral")]
+    assert [(lv.level, lv.side) for lv in saved.levels.all()] == [
+        ("L4-L5", "bilateral"),
+        ("L5-S1", "bilateral"),
+    ]
     assert [d.code for d in saved.diagnoses.all()] == ["M47.816"]
 
 
-def test_a_failed_save_keeps_everything_typed(page, live_server, shoot, billing_user, patient, provider):
+def test_a_failed_save_keeps_everything_typed(
+    page, live_server, shoot, billing_user, patient, provider
+):
     login(page, live_server, billing_user.username, PASSWORD)
     page.goto(f"{live_server.url}/requests/new/?patient={patient.pk}")
     page.locator("#id_procedure_type").select_option("mbb")
@@ -93,7 +113,9 @@ def test_a_failed_save_keeps_everything_typed(page, live_server, shoot, billing_
     page.locator("#id_rendering_provider").select_option(str(provider.pk))
     future = (date.today() + timedelta(days=30)).isoformat()
     page.locator("#id_onset_date").fill(future)  # invalid: onset in the future
-    page.locator("#id_functional_impairment").fill("Cannot stand more than 10 minutes; stopped gardening.")
+    page.locator("#id_functional_impairment").fill(
+        "Cannot stand more than 10 minutes; stopped gardening."
+    )
     page.locator("#id_levels-0-level").fill("L4-L5")
     page.locator("#id_levels-0-side").select_option("left")
     page.get_by_role("button", name="Add level").click()
@@ -111,26 +133,40 @@ def test_a_failed_save_keeps_everything_typed(page, live_server, shoot, billing_
     shoot(page, "failed-save")
     assert m.AuthRequest.objects.count() == 0
     expected = {
-        "input[name=patient]": str(patient.pk), "#id_procedure_type": "mbb", "#id_intent": "diagnostic",
-        "#id_date_of_service": "2026-12-20", "#id_rendering_provider": str(provider.pk), "#id_onset_date": future,
+        "input[name=patient]": str(patient.pk),
+        "#id_procedure_type": "mbb",
+        "#id_intent": "diagnostic",
+        "#id_date_of_service": "2026-12-20",
+        "#id_rendering_provider": str(provider.pk),
+        "#id_onset_date": future,
         "#id_functional_impairment": "Cannot stand more than 10 minutes; stopped gardening.",
-        "#id_levels-0-level": "L4-L5", "#id_levels-0-side": "left", "#id_levels-1-level": "L9-L7",
-        "#id_block_responses-0-agent": "lidocaine 2%", "#id_block_responses-0-pre_score": "8",
-        "#id_block_responses-0-post_score": "2", "#id_conservative_care-0-kind": "physical_therapy",
-        "#id_conservative_care-0-outcome": "failed after 6 weeks", "#id_diagnoses-0-code": "M47.816",
+        "#id_levels-0-level": "L4-L5",
+        "#id_levels-0-side": "left",
+        "#id_levels-1-level": "L9-L7",
+        "#id_block_responses-0-agent": "lidocaine 2%",
+        "#id_block_responses-0-pre_score": "8",
+        "#id_block_responses-0-post_score": "2",
+        "#id_conservative_care-0-kind": "physical_therapy",
+        "#id_conservative_care-0-outcome": "failed after 6 weeks",
+        "#id_diagnoses-0-code": "M47.816",
     }
     for selector, value in expected.items():
         assert page.locator(selector).input_value() == value, selector
-    assert page.locator("#id_onset_date").get_attribute("aria-invalid") == "true" or page.locator(
-        "#id_onset_date.is-invalid"
-    ).count() == 1
+    assert (
+        page.locator("#id_onset_date").get_attribute("aria-invalid") == "true"
+        or page.locator("#id_onset_date.is-invalid").count() == 1
+    )
     assert page.locator("#id_levels-1-level").get_attribute("aria-invalid") == "true"
     # Fixing the two errors saves it, with every row.
-    page.locator("#id_onset_date").fill((date.today() - timedelta(days=200)).isoformat())
+    page.locator("#id_onset_date").fill(
+        (date.today() - timedelta(days=200)).isoformat()
+    )
     page.locator("#id_levels-1-level").fill("L5-S1")
     page.locator("#id_levels-1-side").select_option("left")
     page.get_by_role("button", name="Save and check").click()
     page.wait_for_url("**/edit/")
     saved = m.AuthRequest.objects.get()
-    assert saved.levels.count() == 2 and saved.block_responses.get().percent_relief == 75
+    assert (
+        saved.levels.count() == 2 and saved.block_responses.get().percent_relief == 75
+    )
     assert saved.conservative_care.get().outcome == "failed after 6 weeks"

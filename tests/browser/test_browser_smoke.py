@@ -16,6 +16,11 @@ def test_it_logs_in_and_lands_on_the_worklist(page, live_server, billing_user, s
 
 def test_pages_load_nothing_from_other_hosts(page, live_server, billing_user):
     outside = []
-    page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda req: outside.append(req.url)
+        if not req.url.startswith(live_server.url)
+        else None,
+    )
     login(page, live_server, billing_user.username, PASSWORD)
     assert outside == []

@@ -18,16 +18,27 @@ class Command(BaseCommand):
     help = "Create the practice certificate authority used to issue physician signing certificates."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        parser.add_argument("--practice", type=int, action="append", help="practice id (repeatable); default: all")
+        parser.add_argument(
+            "--practice",
+            type=int,
+            action="append",
+            help="practice id (repeatable); default: all",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         ids = options.get("practice")
         if isinstance(ids, int | str):  # call_command(practice=3)
             ids = [int(ids)]
-        practices = m.Practice.objects.all() if not ids else m.Practice.objects.filter(pk__in=ids)
+        practices = (
+            m.Practice.objects.all()
+            if not ids
+            else m.Practice.objects.filter(pk__in=ids)
+        )
         if ids and practices.count() != len(set(ids)):  # type: ignore[arg-type]
             raise CommandError(f"--practice: unknown practice id in {ids}")
         for practice in practices:
-            path, created = signing.create_practice_ca(practice_id=practice.pk, practice_name=practice.name)
+            path, created = signing.create_practice_ca(
+                practice_id=practice.pk, practice_name=practice.name
+            )
             verb = "created" if created else "exists"
             self.stdout.write(f"practice {practice.pk}: CA {verb} ({path})")

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.rules import evaluate
 from priorauth.management.request_files import load_request_file
+from priorauth.rules import evaluate
 from priorauth.rules.profiles import load_fixture_policies
 from priorauth.rules.report import evaluation_to_dict
 
@@ -28,12 +28,18 @@ class Command(BaseCommand):
     help = "Evaluate a request JSON file (or a stored request) and print the findings as JSON."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        parser.add_argument("file", nargs="?", help="request JSON file (see docs/request-format.md)")
+        parser.add_argument(
+            "file", nargs="?", help="request JSON file (see docs/request-format.md)"
+        )
         parser.add_argument("--request", type=int, help="id of a stored request")
-        parser.add_argument("--user", help="username whose practice may read the stored request")
+        parser.add_argument(
+            "--user", help="username whose practice may read the stored request"
+        )
         parser.add_argument("--today", help="evaluate as of this date (YYYY-MM-DD)")
         parser.add_argument(
-            "--db-profiles", action="store_true", help="use the payer profiles stored in the database"
+            "--db-profiles",
+            action="store_true",
+            help="use the payer profiles stored in the database",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -44,7 +50,9 @@ class Command(BaseCommand):
             self.db_profiles = bool(options.get("db_profiles"))
             result = self._file(Path(str(options["file"])), today)
         else:
-            raise CommandError("Give a request JSON file, or --request ID --user USERNAME.")
+            raise CommandError(
+                "Give a request JSON file, or --request ID --user USERNAME."
+            )
         self.stdout.write(json.dumps(result, indent=2))
 
     def _today(self, raw: object):  # type: ignore[no-untyped-def]
@@ -65,22 +73,40 @@ class Command(BaseCommand):
 
     def _policy_for(self, key: str):  # type: ignore[no-untyped-def]
         if self.db_profiles:
-            profile = m.PayerProfile.objects.filter(key=key, is_active=True).order_by("-version").first()
+            profile = (
+                m.PayerProfile.objects.filter(key=key, is_active=True)
+                .order_by("-version")
+                .first()
+            )
             if profile is None:
-                raise CommandError(f"payer_profile: no active payer profile {key!r} in the database")
+                raise CommandError(
+                    f"payer_profile: no active payer profile {key!r} in the database"
+                )
             return services.payer_policy_build(profile=profile)
-        policies = load_fixture_policies(Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json")
+        policies = load_fixture_policies(
+            Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
+        )
         if key not in policies:
-            raise CommandError(f"payer.profile_key: unknown payer profile {key!r}; known: {', '.join(sorted(policies))}")
+            raise CommandError(
+                f"payer.profile_key: unknown payer profile {key!r}; known: {', '.join(sorted(policies))}"
+            )
         return policies[key]
 
     def _stored(self, pk: int, username: object, today):  # type: ignore[no-untyped-def]
         if not username:
-            raise CommandError("--request needs --user: requests are read through a user's practice.")
+            raise CommandError(
+                "--request needs --user: requests are read through a user's practice."
+            )
         user = m.User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"--user: no active user {username!r}")
-        request = services.auth_request_queryset_for_detail().filter(pk=pk, practice_id=user.practice_id).first()
+        request = (
+            services.auth_request_queryset_for_detail()
+            .filter(pk=pk, practice_id=user.practice_id)
+            .first()
+        )
         if request is None:
             raise CommandError(f"--request: no request {pk} in {username}'s practice")
-        return evaluation_to_dict(services.auth_request_evaluate(request=request, today=today))
+        return evaluation_to_dict(
+            services.auth_request_evaluate(request=request, today=today)
+        )

@@ -24,7 +24,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("file", help="request JSON file")
-        parser.add_argument("--user", required=True, help="username; the request goes to this user's practice")
+        parser.add_argument(
+            "--user",
+            required=True,
+            help="username; the request goes to this user's practice",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         username = str(options["user"])
@@ -32,13 +36,17 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"--user: no active user {username!r}")
         if user.practice_id is None or user.role not in services.IMPORT_ROLES:
-            raise CommandError(f"--user: {username!r} belongs to no practice; requests are imported into a practice")
+            raise CommandError(
+                f"--user: {username!r} belongs to no practice; requests are imported into a practice"
+            )
         path = Path(str(options["file"]))
         facts = load_request_file(path)
         try:
             obj = services.auth_request_import(facts=facts, user=user)
         except RequestFormatError as exc:  # services.ImportProblem
-            raise CommandError(format_problems(path, "cannot be imported (nothing was saved)", exc)) from None
+            raise CommandError(
+                format_problems(path, "cannot be imported (nothing was saved)", exc)
+            ) from None
         s = obj.import_summary  # type: ignore[attr-defined]
         self.stdout.write(
             f"Imported request {obj.pk} (patient {s.patient_id}, {'new' if s.patient_created else 'existing'}; "

@@ -21,7 +21,10 @@ class Command(BaseCommand):
         call_command("loaddata", str(FIXTURES / "payer_profiles.json"), verbosity=0)
         call_command("loaddata", str(FIXTURES / "demo.json"), verbosity=0)
         commands = get_commands()
-        if "create_practice_ca" in commands and "issue_physician_certificate" in commands:
+        if (
+            "create_practice_ca" in commands
+            and "issue_physician_certificate" in commands
+        ):
             for practice in m.Practice.objects.all():
                 call_command("create_practice_ca", practice=practice.pk, verbosity=0)
             for user in m.User.objects.filter(role=m.User.Role.PHYSICIAN):

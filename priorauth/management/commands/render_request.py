@@ -14,14 +14,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import packet, pdf
-from priorauth.rules import evaluate
 from priorauth.management.request_files import load_request_file
+from priorauth.rules import evaluate
 from priorauth.rules.profiles import load_fixture_policies
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
 
 
-def render_file(path: Path, *, today: date | None = None, practice: packet.PracticeInfo | None = None) -> bytes:
+def render_file(
+    path: Path,
+    *,
+    today: date | None = None,
+    practice: packet.PracticeInfo | None = None,
+) -> bytes:
     """Request JSON -> draft PDF bytes (no database)."""
     facts = load_request_file(path)
     policies = load_fixture_policies(FIXTURE)
@@ -29,7 +34,9 @@ def render_file(path: Path, *, today: date | None = None, practice: packet.Pract
     if policy is None:
         raise CommandError(f"{path}: unknown payer profile {facts.payer.profile_key!r}")
     evaluation = evaluate(facts, policy, today=today or date.today())
-    context = packet.build_packet_context(facts=facts, evaluation=evaluation, policy=policy, practice=practice)
+    context = packet.build_packet_context(
+        facts=facts, evaluation=evaluation, policy=policy, practice=practice
+    )
     return pdf.render_pdf("pdf/packet.html", context)
 
 

@@ -14,7 +14,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..dates import add_duration, describe
-from ..facts import CaseFacts, ConservativeCare, Intent, PriorProcedure, ProcedureType, Region
+from ..facts import (
+    CaseFacts,
+    ConservativeCare,
+    Intent,
+    PriorProcedure,
+    ProcedureType,
+    Region,
+)
 from ..findings import CodeLine, Finding, LedgerEntry
 from ..ledger import FACET_BLOCKS, row_relief, rows_at_level
 from ..policy import Policy
@@ -55,8 +62,17 @@ class Ctx:
         """A figure from policy data."""
         return self.policy.get(section, key, default)
 
-    def finding(self, facts: CaseFacts, code: str, message: str, *, level: str | None = None,
-                field: str = "", detail: str = "", part: str | None = None) -> Finding:
+    def finding(
+        self,
+        facts: CaseFacts,
+        code: str,
+        message: str,
+        *,
+        level: str | None = None,
+        field: str = "",
+        detail: str = "",
+        part: str | None = None,
+    ) -> Finding:
         """A Finding for ``code`` with severity, citation and evidence from the profile."""
         cfg = self.policy.rule(code)
         assert cfg is not None, code
@@ -66,8 +82,15 @@ class Ctx:
         elif facts.procedure.type.is_facet_family:
             family = "facet"
         citation = self.policy.citation(code, state=facts.payer.state, family=family)
-        return Finding(code=code, severity=cfg.part_severity(part), message=message,
-                       citation=citation, level=level, field=field, detail=detail)
+        return Finding(
+            code=code,
+            severity=cfg.part_severity(part),
+            message=message,
+            citation=citation,
+            level=level,
+            field=field,
+            detail=detail,
+        )
 
     def level_field(self, level: str, attr: str = "level") -> str:
         """Dotted path of a requested level's attribute, e.g. ``levels[0].prior_count``."""
@@ -75,6 +98,7 @@ class Ctx:
 
 
 # ---- small shared helpers -------------------------------------------------
+
 
 def is_facet_block(facts: CaseFacts) -> bool:
     return facts.procedure.type in FACET_BLOCKS
@@ -100,18 +124,25 @@ def is_repeat_rfa(facts: CaseFacts, ctx: Ctx, level: str) -> bool:
     """Repeat RFA: intent says so, or an RFA is on file at the level."""
     if not is_rfa(facts) or facts.procedure.intent is Intent.FIRST:
         return False
-    return facts.procedure.intent is Intent.REPEAT or bool(prior_rfas(facts, ctx, level))
+    return facts.procedure.intent is Intent.REPEAT or bool(
+        prior_rfas(facts, ctx, level)
+    )
 
 
-def diagnostic_blocks(facts: CaseFacts, ctx: Ctx, level: str,
-                      types: tuple[ProcedureType, ...] = FACET_BLOCKS) -> list[PriorProcedure]:
+def diagnostic_blocks(
+    facts: CaseFacts,
+    ctx: Ctx,
+    level: str,
+    types: tuple[ProcedureType, ...] = FACET_BLOCKS,
+) -> list[PriorProcedure]:
     """Prior diagnostic (or unlabelled) blocks of ``types`` at a level, oldest first."""
     rows = rows_at_level(facts.history, level, types, before=ctx.dos)
     return [r for r in rows if r.intent in (Intent.DIAGNOSTIC, None)]
 
 
-def qualifying(facts: CaseFacts, rows: list[PriorProcedure], minimum: float
-               ) -> list[PriorProcedure]:
+def qualifying(
+    facts: CaseFacts, rows: list[PriorProcedure], minimum: float
+) -> list[PriorProcedure]:
     """Rows whose relief is at least ``minimum`` percent."""
     out = []
     for r in rows:
@@ -131,8 +162,18 @@ def lasted(start: date, days: float | None, spec: dict | Any) -> bool:
 def is_failed(care: ConservativeCare) -> bool:
     """Conservative care whose outcome documents failure, intolerance or partial effect."""
     out = care.outcome.lower()
-    return any(w in out for w in ("fail", "intoler", "partial", "inadequate", "no relief",
-                                  "not effective", "ineffective"))
+    return any(
+        w in out
+        for w in (
+            "fail",
+            "intoler",
+            "partial",
+            "inadequate",
+            "no relief",
+            "not effective",
+            "ineffective",
+        )
+    )
 
 
 def care_days(care: ConservativeCare, dos: date) -> float | None:

@@ -13,19 +13,32 @@ from ..dates import window_start
 from ..facts import CaseFacts, Intent, ProcedureType
 from ..findings import Finding
 from ..ledger import FACET_BLOCKS, rows_at_level
-from .common import (Ctx, diagnostic_blocks, fmt_dates, is_diagnostic_block, is_facet_block,
-                     is_therapeutic_block, qualifying, rule)
+from .common import (
+    Ctx,
+    diagnostic_blocks,
+    fmt_dates,
+    is_diagnostic_block,
+    is_facet_block,
+    is_therapeutic_block,
+    qualifying,
+    rule,
+)
 
-JUSTIFY = ("What would justify it: the earlier blocks were negative and different levels are "
-           "being tested; a documented reason RFA is not possible (then bill it as therapeutic); "
-           "or a plan for RFA.")
+JUSTIFY = (
+    "What would justify it: the earlier blocks were negative and different levels are "
+    "being tested; a documented reason RFA is not possible (then bill it as therapeutic); "
+    "or a plan for RFA."
+)
 
 
 def _blocks_in_window(facts: CaseFacts, ctx: Ctx, level: str) -> tuple[int, list]:
     months = int(ctx.fig("facet", "dvt_window_months", 12))
     start = window_start(ctx.dos, months, ctx.policy.rolling_window)
-    rows = [r for r in rows_at_level(facts.history, level, FACET_BLOCKS, before=ctx.dos)
-            if r.date >= start]
+    rows = [
+        r
+        for r in rows_at_level(facts.history, level, FACET_BLOCKS, before=ctx.dos)
+        if r.date >= start
+    ]
     entry = ctx.ledger.get(level)
     undated = max(0, (entry.typed_count or 0) - entry.history_count) if entry else 0
     return len(rows) + undated, rows
@@ -42,14 +55,19 @@ def dvt_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         if count < need:
             continue
         dates = fmt_dates(rows) or "undated"
-        out.append(ctx.finding(
-            facts, "DVT-001",
-            f"{count} facet blocks are already on file at {level} in the last 12 months "
-            f"({dates}). A further block there is usually treated as therapeutic: it must meet "
-            "the therapeutic criteria (incl. why RFA is not possible) and counts toward the "
-            f"4-per-year therapeutic limit. {JUSTIFY}",
-            level=level, field=ctx.level_field(level, "prior_count"),
-            detail=f"prior blocks at {level}: {count} ({dates})"))
+        out.append(
+            ctx.finding(
+                facts,
+                "DVT-001",
+                f"{count} facet blocks are already on file at {level} in the last 12 months "
+                f"({dates}). A further block there is usually treated as therapeutic: it must meet "
+                "the therapeutic criteria (incl. why RFA is not possible) and counts toward the "
+                f"4-per-year therapeutic limit. {JUSTIFY}",
+                level=level,
+                field=ctx.level_field(level, "prior_count"),
+                detail=f"prior blocks at {level}: {count} ({dates})",
+            )
+        )
     return out
 
 
@@ -60,14 +78,24 @@ def dvt_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     need = ctx.fig("facet", "rfa_prereq_relief_min", 80)
     out = []
     for level in ctx.levels:
-        good = qualifying(facts, diagnostic_blocks(facts, ctx, level, (ProcedureType.MBB,)), need)
-        if len(good) >= 2 and not (is_therapeutic_block(facts)
-                                   and facts.clinical.rfa_contraindication.strip()):
-            out.append(ctx.finding(
-                facts, "DVT-002", f"The diagnosis at {level} is confirmed by two >= {need} % MBBs "
-                f"({fmt_dates(good)}). The expected next step is RFA. Another injection needs a "
-                "documented reason RFA is not possible.", level=level,
-                field="clinical.rfa_contraindication", detail=f"qualifying MBBs {fmt_dates(good)}"))
+        good = qualifying(
+            facts, diagnostic_blocks(facts, ctx, level, (ProcedureType.MBB,)), need
+        )
+        if len(good) >= 2 and not (
+            is_therapeutic_block(facts) and facts.clinical.rfa_contraindication.strip()
+        ):
+            out.append(
+                ctx.finding(
+                    facts,
+                    "DVT-002",
+                    f"The diagnosis at {level} is confirmed by two >= {need} % MBBs "
+                    f"({fmt_dates(good)}). The expected next step is RFA. Another injection needs a "
+                    "documented reason RFA is not possible.",
+                    level=level,
+                    field="clinical.rfa_contraindication",
+                    detail=f"qualifying MBBs {fmt_dates(good)}",
+                )
+            )
     return out
 
 
@@ -80,37 +108,67 @@ def dvt_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         entry = ctx.ledger.get(level)
         if entry and entry.prior_count >= 2:
             rows = rows_at_level(facts.history, level, FACET_BLOCKS, before=ctx.dos)
-            out.append(ctx.finding(
-                facts, "DVT-003", f"Aetna treats repeat injections at the same levels as "
-                f"investigational and will not cover them: {entry.prior_count} prior facet "
-                f"injections at {level} ({fmt_dates(rows) or 'undated'}).", level=level,
-                field=ctx.level_field(level, "prior_count"),
-                detail=f"prior count {entry.prior_count}"))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "DVT-003",
+                    f"Aetna treats repeat injections at the same levels as "
+                    f"investigational and will not cover them: {entry.prior_count} prior facet "
+                    f"injections at {level} ({fmt_dates(rows) or 'undated'}).",
+                    level=level,
+                    field=ctx.level_field(level, "prior_count"),
+                    detail=f"prior count {entry.prior_count}",
+                )
+            )
     return out
 
 
 @rule("DVT-004")
 def dvt_004(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if is_diagnostic_block(facts) and not facts.clinical.rfa_planned:
-        return [ctx.finding(facts, "DVT-004", "Aetna covers diagnostic facet blocks only when RF "
-                            "neurolysis is being considered. State the RFA plan.",
-                            field="clinical.rfa_planned")]
+        return [
+            ctx.finding(
+                facts,
+                "DVT-004",
+                "Aetna covers diagnostic facet blocks only when RF "
+                "neurolysis is being considered. State the RFA plan.",
+                field="clinical.rfa_planned",
+            )
+        ]
     return []
 
 
 @rule("DVT-005")
 def dvt_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    if is_therapeutic_block(facts) and ctx.fig("facet", "therapeutic_investigational", False):
-        return [ctx.finding(facts, "DVT-005", "This payer considers therapeutic facet and medial "
-                            "branch injections investigational.", field="procedure.intent")]
+    if is_therapeutic_block(facts) and ctx.fig(
+        "facet", "therapeutic_investigational", False
+    ):
+        return [
+            ctx.finding(
+                facts,
+                "DVT-005",
+                "This payer considers therapeutic facet and medial "
+                "branch injections investigational.",
+                field="procedure.intent",
+            )
+        ]
     return []
 
 
 @rule("DVT-006")
 def dvt_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     p = facts.procedure
-    if p.type is ProcedureType.MBB and p.intent in (Intent.DIAGNOSTIC, None) \
-            and not facts.clinical.rfa_planned:
-        return [ctx.finding(facts, "DVT-006", "Carelon limits MBBs to patients being considered "
-                            "for RFA.", field="clinical.rfa_planned")]
+    if (
+        p.type is ProcedureType.MBB
+        and p.intent in (Intent.DIAGNOSTIC, None)
+        and not facts.clinical.rfa_planned
+    ):
+        return [
+            ctx.finding(
+                facts,
+                "DVT-006",
+                "Carelon limits MBBs to patients being considered for RFA.",
+                field="clinical.rfa_planned",
+            )
+        ]
     return []

@@ -15,27 +15,52 @@ from .common import Ctx, rule
 @rule("PKT-001")
 def pkt_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     p = facts.patient
-    missing = [f for f, v in (("patient.name", p.name.strip()), ("patient.dob", p.dob),
-                              ("patient.member_id", p.member_id.strip())) if not v]
+    missing = [
+        f
+        for f, v in (
+            ("patient.name", p.name.strip()),
+            ("patient.dob", p.dob),
+            ("patient.member_id", p.member_id.strip()),
+        )
+        if not v
+    ]
     if not missing:
         return []
-    return [ctx.finding(facts, "PKT-001", "Add patient name, date of birth and member ID. "
-                        "Payers need two identifiers on every page.", field=missing[0],
-                        detail="missing: " + ", ".join(missing))]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-001",
+            "Add patient name, date of birth and member ID. "
+            "Payers need two identifiers on every page.",
+            field=missing[0],
+            detail="missing: " + ", ".join(missing),
+        )
+    ]
 
 
 @rule("PKT-002")
 def pkt_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    checks = (("ordering.name", facts.ordering.name), ("ordering.npi", facts.ordering.npi),
-              ("rendering.name", facts.rendering.name), ("rendering.npi", facts.rendering.npi),
-              ("facility.name", facts.facility.name),
-              ("facility.place_of_service", facts.facility.place_of_service))
+    checks = (
+        ("ordering.name", facts.ordering.name),
+        ("ordering.npi", facts.ordering.npi),
+        ("rendering.name", facts.rendering.name),
+        ("rendering.npi", facts.rendering.npi),
+        ("facility.name", facts.facility.name),
+        ("facility.place_of_service", facts.facility.place_of_service),
+    )
     missing = [f for f, v in checks if not str(v).strip()]
     if not missing:
         return []
-    return [ctx.finding(facts, "PKT-002", "Add ordering and rendering provider name and NPI, "
-                        "and the facility and site of service.", field=missing[0],
-                        detail="missing: " + ", ".join(missing))]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-002",
+            "Add ordering and rendering provider name and NPI, "
+            "and the facility and site of service.",
+            field=missing[0],
+            detail="missing: " + ", ".join(missing),
+        )
+    ]
 
 
 @rule("PKT-003")
@@ -56,17 +81,30 @@ def pkt_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         gaps.append(("procedure.date_of_service", "no planned date of service"))
     if not gaps:
         return []
-    return [ctx.finding(facts, "PKT-003", "Each requested procedure needs CPT, level(s), side "
-                        "(RT/LT/50) and a diagnosis code.", field=gaps[0][0],
-                        detail="; ".join(g[1] for g in gaps))]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-003",
+            "Each requested procedure needs CPT, level(s), side "
+            "(RT/LT/50) and a diagnosis code.",
+            field=gaps[0][0],
+            detail="; ".join(g[1] for g in gaps),
+        )
+    ]
 
 
 @rule("PKT-004")
 def pkt_004(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if facts.signed:
         return []
-    return [ctx.finding(facts, "PKT-004", "The physician must sign and date the letter of "
-                        "medical necessity.", field="signed")]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-004",
+            "The physician must sign and date the letter of medical necessity.",
+            field="signed",
+        )
+    ]
 
 
 def _imaging_covers(img_levels: tuple[str, ...], level: str) -> bool:
@@ -84,25 +122,49 @@ def _imaging_covers(img_levels: tuple[str, ...], level: str) -> bool:
 @rule("PKT-005")
 def pkt_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     out = []
-    good = [(i, im) for i, im in enumerate(facts.imaging) if im.date and im.findings.strip()]
+    good = [
+        (i, im) for i, im in enumerate(facts.imaging) if im.date and im.findings.strip()
+    ]
     for level in ctx.levels:
         if not any(_imaging_covers(im.levels, level) for _, im in good):
-            out.append(ctx.finding(facts, "PKT-005", "Attach the dated imaging report and state "
-                                   f"the findings at {level}.", level=level, field="imaging",
-                                   detail="no dated imaging with findings at this level"))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "PKT-005",
+                    "Attach the dated imaging report and state "
+                    f"the findings at {level}.",
+                    level=level,
+                    field="imaging",
+                    detail="no dated imaging with findings at this level",
+                )
+            )
     return out
 
 
 @rule("PKT-006")
 def pkt_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
-    bad = [i for i, c in enumerate(facts.conservative_care)
-           if not ((c.start and c.end) or c.duration_weeks is not None
-                   or (c.start and not c.end)) or not c.outcome.strip()]
+    bad = [
+        i
+        for i, c in enumerate(facts.conservative_care)
+        if not (
+            (c.start and c.end)
+            or c.duration_weeks is not None
+            or (c.start and not c.end)
+        )
+        or not c.outcome.strip()
+    ]
     if not bad:
         return []
-    return [ctx.finding(facts, "PKT-006", "List each conservative treatment with start/end dates "
-                        "(or duration) and outcome.", field=f"conservative_care[{bad[0]}]",
-                        detail=f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} incomplete")]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-006",
+            "List each conservative treatment with start/end dates "
+            "(or duration) and outcome.",
+            field=f"conservative_care[{bad[0]}]",
+            detail=f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} incomplete",
+        )
+    ]
 
 
 @rule("PKT-007")
@@ -116,11 +178,17 @@ def pkt_007(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
             bad.append(i)
     if not bad:
         return []
-    return [ctx.finding(facts, "PKT-007", "For each prior injection, enter % relief, how long it "
-                        "lasted and the scale used. Payers deny repeats without this.",
-                        field=f"history[{bad[0]}]",
-                        detail="incomplete rows: " + ", ".join(
-                            facts.history[i].date.isoformat() for i in bad))]
+    return [
+        ctx.finding(
+            facts,
+            "PKT-007",
+            "For each prior injection, enter % relief, how long it "
+            "lasted and the scale used. Payers deny repeats without this.",
+            field=f"history[{bad[0]}]",
+            detail="incomplete rows: "
+            + ", ".join(facts.history[i].date.isoformat() for i in bad),
+        )
+    ]
 
 
 def _is_original_medicare(ctx: Ctx) -> bool:
@@ -134,11 +202,22 @@ def pkt_008(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         return []
     start, end = _d.fromisoformat(w["start"]), _d.fromisoformat(w["end"])
     cpts = {cl.cpt for cl in ctx.code_lines} & set(w.get("cpt", ()))
-    if facts.payer.state.upper() in w.get("states", ()) and cpts and start <= ctx.dos <= end:
-        return [ctx.finding(facts, "PKT-008", "This ESI falls under the CMS WISeR model: get "
-                            f"prior authorization (valid {w.get('valid_days', 120)} days) or "
-                            "expect pre-payment review.", field="payer.state",
-                            detail=f"state {facts.payer.state.upper()}, CPT {', '.join(sorted(cpts))}")]
+    if (
+        facts.payer.state.upper() in w.get("states", ())
+        and cpts
+        and start <= ctx.dos <= end
+    ):
+        return [
+            ctx.finding(
+                facts,
+                "PKT-008",
+                "This ESI falls under the CMS WISeR model: get "
+                f"prior authorization (valid {w.get('valid_days', 120)} days) or "
+                "expect pre-payment review.",
+                field="payer.state",
+                detail=f"state {facts.payer.state.upper()}, CPT {', '.join(sorted(cpts))}",
+            )
+        ]
     return []
 
 
@@ -151,10 +230,17 @@ def pkt_009(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     pos = facts.facility.place_of_service.strip()
     hopd = ctx.policy.get("medicare", "hopd_pos", ())
     if _is_original_medicare(ctx) and _facet_cpt(ctx) and pos and pos not in hopd:
-        return [ctx.finding(facts, "PKT-009", "Facet injections and RFA outside a hospital "
-                            "outpatient department need no Medicare prior authorization (they are "
-                            "not in WISeR), but the LCD criteria still apply on review.",
-                            field="facility.place_of_service", detail=f"POS {pos}")]
+        return [
+            ctx.finding(
+                facts,
+                "PKT-009",
+                "Facet injections and RFA outside a hospital "
+                "outpatient department need no Medicare prior authorization (they are "
+                "not in WISeR), but the LCD criteria still apply on review.",
+                field="facility.place_of_service",
+                detail=f"POS {pos}",
+            )
+        ]
     return []
 
 
@@ -164,12 +250,20 @@ def pkt_010(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     pos = facts.facility.place_of_service.strip()
     if not (_is_original_medicare(ctx) and opd and _facet_cpt(ctx)):
         return []
-    if pos in ctx.policy.get("medicare", "hopd_pos", ()) and ctx.dos >= _d.fromisoformat(
-            opd["start"]):
-        return [ctx.finding(facts, "PKT-010", "Hospital outpatient facet procedures are under the "
-                            "Medicare OPD prior authorization program: request a provisional "
-                            "affirmation (UTN) before the procedure.",
-                            field="facility.place_of_service", detail=f"POS {pos}")]
+    if pos in ctx.policy.get(
+        "medicare", "hopd_pos", ()
+    ) and ctx.dos >= _d.fromisoformat(opd["start"]):
+        return [
+            ctx.finding(
+                facts,
+                "PKT-010",
+                "Hospital outpatient facet procedures are under the "
+                "Medicare OPD prior authorization program: request a provisional "
+                "affirmation (UTN) before the procedure.",
+                field="facility.place_of_service",
+                detail=f"POS {pos}",
+            )
+        ]
     return []
 
 
@@ -178,11 +272,17 @@ def led_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     out = []
     for level, entry in ctx.ledger.items():
         if entry.typed_count is not None and entry.typed_count < entry.history_count:
-            out.append(ctx.finding(
-                facts, "LED-001", f"The typed prior count at {level} ({entry.typed_count}) is "
-                f"lower than the recorded history ({entry.history_count}). Correct the count.",
-                level=level, field=ctx.level_field(level, "prior_count"),
-                detail=f"typed {entry.typed_count}, history {entry.history_count}"))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "LED-001",
+                    f"The typed prior count at {level} ({entry.typed_count}) is "
+                    f"lower than the recorded history ({entry.history_count}). Correct the count.",
+                    level=level,
+                    field=ctx.level_field(level, "prior_count"),
+                    detail=f"typed {entry.typed_count}, history {entry.history_count}",
+                )
+            )
     return out
 
 
@@ -195,10 +295,16 @@ def led_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         if comp is None or br.percent_relief is None:
             continue
         if abs(comp - br.percent_relief) > tol:
-            out.append(ctx.finding(
-                facts, "LED-002", f"The typed relief ({br.percent_relief:g} %) disagrees with the "
-                f"pre/post scores ({br.pre_score:g} -> {br.post_score:g} = {comp:g} %). "
-                "Correct one of them.", field=f"block_responses[{i}].percent_relief",
-                detail=f"typed {br.percent_relief:g} %, computed {comp:g} %"))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "LED-002",
+                    f"The typed relief ({br.percent_relief:g} %) disagrees with the "
+                    f"pre/post scores ({br.pre_score:g} -> {br.post_score:g} = {comp:g} %). "
+                    "Correct one of them.",
+                    field=f"block_responses[{i}].percent_relief",
+                    detail=f"typed {br.percent_relief:g} %, computed {comp:g} %",
+                )
+            )
             break  # one finding per request (rule IDs are unique per level)
     return out

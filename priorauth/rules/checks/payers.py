@@ -18,9 +18,23 @@ from ..dates import add_duration, duration_days_before
 from ..facts import CaseFacts, ProcedureType
 from ..findings import Finding
 from ..ledger import category_rows, limits_for, sessions_in_window
-from .common import (Ctx, diagnostic_blocks, dur, failed_care_days, fmt_dates, is_diagnostic_block,
-                     is_facet_block, is_repeat_rfa, is_rfa, lasted, meets_duration, prior_rfas, qualifying, rule,
-                     side_levels)
+from .common import (
+    Ctx,
+    diagnostic_blocks,
+    dur,
+    failed_care_days,
+    fmt_dates,
+    is_diagnostic_block,
+    is_facet_block,
+    is_repeat_rfa,
+    is_rfa,
+    lasted,
+    meets_duration,
+    prior_rfas,
+    qualifying,
+    rule,
+    side_levels,
+)
 from .esi import is_esi, prior_esis
 
 
@@ -35,6 +49,7 @@ def _region_rows(facts: CaseFacts, ctx: Ctx, category: str):
 
 # ---- Aetna -----------------------------------------------------------------
 
+
 @rule("AET-001")
 def aet_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if not facts.procedure.type.is_facet_family:
@@ -48,9 +63,16 @@ def aet_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         gaps.append(("conservative_care", f"conservative therapy < {dur(care)}"))
     if not gaps:
         return []
-    return [ctx.finding(facts, "AET-001", f"Aetna requires >= {dur(pain)} of limiting pain after "
-                        f">= {dur(care)} of conservative therapy.", field=gaps[0][0],
-                        detail="; ".join(g[1] for g in gaps))]
+    return [
+        ctx.finding(
+            facts,
+            "AET-001",
+            f"Aetna requires >= {dur(pain)} of limiting pain after "
+            f">= {dur(care)} of conservative therapy.",
+            field=gaps[0][0],
+            detail="; ".join(g[1] for g in gaps),
+        )
+    ]
 
 
 @rule("AET-002")
@@ -58,9 +80,16 @@ def aet_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     limit = ctx.fig("facet", "max_levels_per_session")
     if is_facet_block(facts) or is_rfa(facts):
         if limit is not None and len(ctx.levels) > limit:
-            return [ctx.finding(facts, "AET-002", f"Aetna allows at most {limit} facet levels per "
-                                "session.", level=ctx.levels[limit], field="levels",
-                                detail=f"{len(ctx.levels)} levels requested")]
+            return [
+                ctx.finding(
+                    facts,
+                    "AET-002",
+                    f"Aetna allows at most {limit} facet levels per session.",
+                    level=ctx.levels[limit],
+                    field="levels",
+                    detail=f"{len(ctx.levels)} levels requested",
+                )
+            ]
     return []
 
 
@@ -68,7 +97,11 @@ def aet_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 def aet_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if facts.procedure.type is not ProcedureType.ESI_TRANSFORAMINAL:
         return []
-    prior = [r for r in prior_esis(facts, ctx) if r.procedure is ProcedureType.ESI_TRANSFORAMINAL]
+    prior = [
+        r
+        for r in prior_esis(facts, ctx)
+        if r.procedure is ProcedureType.ESI_TRANSFORAMINAL
+    ]
     if not prior:
         return []
     last = prior[-1]
@@ -77,33 +110,56 @@ def aet_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     k = int(ctx.fig("esi", "aetna_repeat_criteria_min", 2))
     met = 0
     if lasted(last.date, last.relief_duration_days, spec):
-        met = sum((last.relief_percent is not None and last.relief_percent >= need,
-                   bool(last.function_improved), bool(last.medication_reduced)))
+        met = sum(
+            (
+                last.relief_percent is not None and last.relief_percent >= need,
+                bool(last.function_improved),
+                bool(last.medication_reduced),
+            )
+        )
     if met >= k:
         return []
-    return [ctx.finding(facts, "AET-003", f"Aetna needs at least two of: >= {need} % relief, "
-                        f"better function, less medication, lasting >= {dur(spec)} after the "
-                        "prior TFESI.", field="history",
-                        detail=f"prior TFESI {last.date.isoformat()}: {met} of 3 met")]
+    return [
+        ctx.finding(
+            facts,
+            "AET-003",
+            f"Aetna needs at least two of: >= {need} % relief, "
+            f"better function, less medication, lasting >= {dur(spec)} after the "
+            "prior TFESI.",
+            field="history",
+            detail=f"prior TFESI {last.date.isoformat()}: {met} of 3 met",
+        )
+    ]
 
 
 # ---- eviCore ---------------------------------------------------------------
+
 
 @rule("EVI-001")
 def evi_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if not is_rfa(facts):
         return []
     need = ctx.fig("facet", "rfa_prereq_relief_min", 80)
-    types = tuple(ProcedureType(t) for t in ctx.fig("facet", "rfa_prereq_types", ("mbb",)))
+    types = tuple(
+        ProcedureType(t) for t in ctx.fig("facet", "rfa_prereq_types", ("mbb",))
+    )
     out = []
     for level in ctx.levels:
         if is_repeat_rfa(facts, ctx, level):
             continue
         good = qualifying(facts, diagnostic_blocks(facts, ctx, level, types), need)
         if len(good) < 2:
-            out.append(ctx.finding(facts, "EVI-001", "eviCore requires two sequential diagnostic "
-                                   f"blocks with >= {need} % relief before RFA.", level=level,
-                                   field="history", detail=f"{len(good)} qualifying at {level}"))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "EVI-001",
+                    "eviCore requires two sequential diagnostic "
+                    f"blocks with >= {need} % relief before RFA.",
+                    level=level,
+                    field="history",
+                    detail=f"{len(good)} qualifying at {level}",
+                )
+            )
     return out
 
 
@@ -128,10 +184,18 @@ def evi_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         if not meets_duration(last.date, ctx.dos, gap):
             bad.append(f"last RFA {last.date.isoformat()} < {dur(gap)} ago")
         if bad:
-            out.append(ctx.finding(facts, "EVI-002", f"eviCore: repeat RFA needs >= {need} % "
-                                   f"relief for >= {dur(spec)} and >= {dur(gap)} since the last "
-                                   "procedure.", level=level, field="history",
-                                   detail="; ".join(bad)))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "EVI-002",
+                    f"eviCore: repeat RFA needs >= {need} % "
+                    f"relief for >= {dur(spec)} and >= {dur(gap)} since the last "
+                    "procedure.",
+                    level=level,
+                    field="history",
+                    detail="; ".join(bad),
+                )
+            )
     return out
 
 
@@ -143,8 +207,12 @@ def evi_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     per_side = ctx.fig("facet", "max_rfa_levels_per_side")
     bad = []
     for w in lims.get("windows", ()):
-        used = sessions_in_window(_region_rows(facts, ctx, "rfa"), ctx.dos, int(w["months"]),
-                                  ctx.policy.rolling_window)
+        used = sessions_in_window(
+            _region_rows(facts, ctx, "rfa"),
+            ctx.dos,
+            int(w["months"]),
+            ctx.policy.rolling_window,
+        )
         if used > int(w["max"]):
             bad.append(f"{used} RFA sessions in {w['months']} months (max {w['max']})")
     sides = side_levels(facts, ctx)
@@ -152,8 +220,15 @@ def evi_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         bad.append(f"levels per side {sides} (max {per_side})")
     if not bad:
         return []
-    return [ctx.finding(facts, "EVI-003", "eviCore limits: 2 RFA per 12 months; 3 contiguous "
-                        "levels per side.", field="levels", detail="; ".join(bad))]
+    return [
+        ctx.finding(
+            facts,
+            "EVI-003",
+            "eviCore limits: 2 RFA per 12 months; 3 contiguous levels per side.",
+            field="levels",
+            detail="; ".join(bad),
+        )
+    ]
 
 
 @rule("EVI-004")
@@ -162,13 +237,21 @@ def evi_004(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         return []
     c = facts.clinical
     stenosis_only = c.neurogenic_claudication and not c.radiculopathy
-    spec = ctx.fig("esi", "conservative_min_stenosis" if stenosis_only else "conservative_min")
+    spec = ctx.fig(
+        "esi", "conservative_min_stenosis" if stenosis_only else "conservative_min"
+    )
     days = failed_care_days(facts, ctx.dos)
     if spec and days < duration_days_before(ctx.dos, spec):
-        return [ctx.finding(facts, "EVI-004", "eviCore requires >= 6 weeks of conservative care "
-                            "for radiculopathy (>= 4 weeks for stenosis).",
-                            field="conservative_care",
-                            detail=f"{days / 7:.1f} weeks documented (needs {dur(spec)})")]
+        return [
+            ctx.finding(
+                facts,
+                "EVI-004",
+                "eviCore requires >= 6 weeks of conservative care "
+                "for radiculopathy (>= 4 weeks for stenosis).",
+                field="conservative_care",
+                detail=f"{days / 7:.1f} weeks documented (needs {dur(spec)})",
+            )
+        ]
     return []
 
 
@@ -178,7 +261,9 @@ def _esi_limit_breaches(facts: CaseFacts, ctx: Ctx) -> list[str]:
     rows = _region_rows(facts, ctx, "esi")
     bad = []
     for w in lims.get("windows", ()):
-        used = sessions_in_window(rows, ctx.dos, int(w["months"]), ctx.policy.rolling_window)
+        used = sessions_in_window(
+            rows, ctx.dos, int(w["months"]), ctx.policy.rolling_window
+        )
         if used > int(w["max"]):
             bad.append(f"{used} ESIs in {w['months']} months (max {w['max']})")
     gap = lims.get("min_interval")
@@ -195,14 +280,26 @@ def evi_005(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     bad = _esi_limit_breaches(facts, ctx)
     if not bad:
         return []
-    return [ctx.finding(facts, "EVI-005", "eviCore limits: 3 ESIs per 6 months, 4 per 12 months, "
-                        "at least 14 days apart.", field="procedure.date_of_service",
-                        detail="; ".join(bad))]
+    return [
+        ctx.finding(
+            facts,
+            "EVI-005",
+            "eviCore limits: 3 ESIs per 6 months, 4 per 12 months, "
+            "at least 14 days apart.",
+            field="procedure.date_of_service",
+            detail="; ".join(bad),
+        )
+    ]
 
 
-def _newest(facts: CaseFacts, modalities: tuple[str, ...], hnp: bool = False) -> date | None:
-    dates = [im.date for im in facts.imaging if im.date and im.modality.lower() in modalities
-             and (im.shows_hnp or not hnp)]
+def _newest(
+    facts: CaseFacts, modalities: tuple[str, ...], hnp: bool = False
+) -> date | None:
+    dates = [
+        im.date
+        for im in facts.imaging
+        if im.date and im.modality.lower() in modalities and (im.shows_hnp or not hnp)
+    ]
     return max(dates) if dates else None
 
 
@@ -213,13 +310,20 @@ def evi_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         return []
     newest = _newest(facts, ("mri", "ct", "emg", "ct_myelogram", "myelogram"))
     if newest is None or add_duration(newest, spec) < ctx.dos:
-        return [ctx.finding(facts, "EVI-006", f"eviCore expects MRI/CT (or EMG) within "
-                            f"{dur(spec)}.", field="imaging",
-                            detail=f"newest study {newest.isoformat() if newest else 'none'}")]
+        return [
+            ctx.finding(
+                facts,
+                "EVI-006",
+                f"eviCore expects MRI/CT (or EMG) within {dur(spec)}.",
+                field="imaging",
+                detail=f"newest study {newest.isoformat() if newest else 'none'}",
+            )
+        ]
     return []
 
 
 # ---- Carelon ---------------------------------------------------------------
+
 
 @rule("CAR-001")
 def car_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
@@ -231,17 +335,28 @@ def car_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     rows = _region_rows(facts, ctx, "facet_diagnostic")
     bad = []
     for w in lims.get("windows", ()):
-        used = sessions_in_window(rows, ctx.dos, int(w["months"]), ctx.policy.rolling_window)
+        used = sessions_in_window(
+            rows, ctx.dos, int(w["months"]), ctx.policy.rolling_window
+        )
         if used > int(w["max"]):
-            bad.append(f"{used} diagnostic sessions in {w['months']} months (max {w['max']})")
+            bad.append(
+                f"{used} diagnostic sessions in {w['months']} months (max {w['max']})"
+            )
     sides = side_levels(facts, ctx)
     if per_side is not None and max(sides.values()) > per_side:
         bad.append(f"levels per side {sides} (max {per_side})")
     if not bad:
         return []
-    return [ctx.finding(facts, "CAR-001", "Carelon: max 4 diagnostic MBB sessions per 12 months "
-                        "and 2 levels per side per session.", field="levels",
-                        detail="; ".join(bad))]
+    return [
+        ctx.finding(
+            facts,
+            "CAR-001",
+            "Carelon: max 4 diagnostic MBB sessions per 12 months "
+            "and 2 levels per side per session.",
+            field="levels",
+            detail="; ".join(bad),
+        )
+    ]
 
 
 @rule("CAR-002")
@@ -252,15 +367,24 @@ def car_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     bad = []
     rows = prior_esis(facts, ctx)
     if rows and not lasted(rows[-1].date, rows[-1].relief_duration_days, spec):
-        bad.append(f"last ESI {rows[-1].date.isoformat()} helped "
-                   f"{rows[-1].relief_duration_days or 'unknown'} days")
+        bad.append(
+            f"last ESI {rows[-1].date.isoformat()} helped "
+            f"{rows[-1].relief_duration_days or 'unknown'} days"
+        )
     if len(ctx.regions) > 1:
         bad.append(f"{len(ctx.regions)} regions on one date of service")
     if not bad:
         return []
-    return [ctx.finding(facts, "CAR-002", "Carelon: a repeat ESI needs 3 months of benefit from "
-                        "the last one; one region per date of service.", field="history",
-                        detail="; ".join(bad))]
+    return [
+        ctx.finding(
+            facts,
+            "CAR-002",
+            "Carelon: a repeat ESI needs 3 months of benefit from "
+            "the last one; one region per date of service.",
+            field="history",
+            detail="; ".join(bad),
+        )
+    ]
 
 
 @rule("CAR-003")
@@ -270,13 +394,21 @@ def car_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         return []
     newest = _newest(facts, ("mri", "ct", "ct_myelogram", "myelogram"), hnp=True)
     if newest is None or add_duration(newest, spec) < ctx.dos:
-        return [ctx.finding(facts, "CAR-003", "Carelon expects imaging showing the disc "
-                            f"herniation within {dur(spec)}.", field="imaging",
-                            detail=f"newest HNP study {newest.isoformat() if newest else 'undated'}")]
+        return [
+            ctx.finding(
+                facts,
+                "CAR-003",
+                "Carelon expects imaging showing the disc "
+                f"herniation within {dur(spec)}.",
+                field="imaging",
+                detail=f"newest HNP study {newest.isoformat() if newest else 'undated'}",
+            )
+        ]
     return []
 
 
 # ---- BCBS / TRICARE-style and BCBS MA --------------------------------------
+
 
 @rule("BCB-001")
 def bcb_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
@@ -290,21 +422,40 @@ def bcb_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     for level in ctx.levels:
         notes = []
         blocks = diagnostic_blocks(facts, ctx, level)
-        between = [b for b in qualifying(facts, blocks, low)
-                   if b not in qualifying(facts, blocks, medicare_figure)]
+        between = [
+            b
+            for b in qualifying(facts, blocks, low)
+            if b not in qualifying(facts, blocks, medicare_figure)
+        ]
         if between:
-            notes.append(f"blocks {fmt_dates(between)} qualify only at the {low} % threshold")
-        rfas = [r for r in prior_rfas(facts, ctx, level)
-                if r.side is None or r.side.value == "bilateral"
-                or r.side is facts.levels[ctx.level_index[level]].side
-                or facts.levels[ctx.level_index[level]].side.value == "bilateral"]
+            notes.append(
+                f"blocks {fmt_dates(between)} qualify only at the {low} % threshold"
+            )
+        rfas = [
+            r
+            for r in prior_rfas(facts, ctx, level)
+            if r.side is None
+            or r.side.value == "bilateral"
+            or r.side is facts.levels[ctx.level_index[level]].side
+            or facts.levels[ctx.level_index[level]].side.value == "bilateral"
+        ]
         if rfas and not meets_duration(rfas[-1].date, ctx.dos, gap):
-            notes.append(f"prior RF {rfas[-1].date.isoformat()} is less than {dur(gap)} ago")
+            notes.append(
+                f"prior RF {rfas[-1].date.isoformat()} is less than {dur(gap)} ago"
+            )
         if notes:
-            out.append(ctx.finding(facts, "BCB-001", "This payer uses a 50 % diagnostic-block "
-                                   "threshold and needs >= 6 months between RF treatments per "
-                                   "side and level.", level=level, field="history",
-                                   detail="; ".join(notes)))
+            out.append(
+                ctx.finding(
+                    facts,
+                    "BCB-001",
+                    "This payer uses a 50 % diagnostic-block "
+                    "threshold and needs >= 6 months between RF treatments per "
+                    "side and level.",
+                    level=level,
+                    field="history",
+                    detail="; ".join(notes),
+                )
+            )
     return out
 
 
@@ -315,6 +466,12 @@ def bma_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     bad = _esi_limit_breaches(facts, ctx)
     if not bad:
         return []
-    return [ctx.finding(facts, "BMA-001", "BCBS MA: ESIs at least 30 days apart, at most 6 per "
-                        "12 months.", field="procedure.date_of_service", detail="; ".join(bad))]
-
+    return [
+        ctx.finding(
+            facts,
+            "BMA-001",
+            "BCBS MA: ESIs at least 30 days apart, at most 6 per 12 months.",
+            field="procedure.date_of_service",
+            detail="; ".join(bad),
+        )
+    ]

@@ -1,5 +1,5 @@
 """Check that `make run` serves a working app: the demo billing user signs in,
-sees the worklist and a demo request, and opens the new-request form.
+sees the worklist and a demo request, and opens the new-request form for a patient.
 
     python scripts/smoke_run.py http://127.0.0.1:8000
 Exits non-zero with a message on the first thing that does not work.
@@ -58,8 +58,10 @@ def main(base: str) -> int:
     checks.append(
         ("the headline DVT-001 finding on demo request 2", "DVT-001" in detail)
     )
-    create = opener.open(f"{base}/requests/new/").read().decode()
-    checks.append(("the new-request form", 'name="procedure_type"' in create))
+    picker = opener.open(f"{base}/requests/new/").read().decode()
+    checks.append(("the new-request patient picker", 'id="patient-search"' in picker))
+    create = opener.open(f"{base}/requests/new/?patient=1").read().decode()
+    checks.append(("the new-request form for demo patient 1", 'name="procedure_type"' in create))
     failed = [name for name, ok in checks if not ok]
     for name, ok in checks:
         print(f"smoke: {'ok  ' if ok else 'FAIL'} {name}")

@@ -677,18 +677,18 @@ def test_cli_bad_file_lists_the_problems_and_fails(
     assert counts() == before
 
 
-def test_cli_exits_non_zero(billing_user, payer_profiles, tmp_path, capsys):
-    from django.core.management import execute_from_command_line
+def test_cli_exits_non_zero(billing_user, payer_profiles, tmp_path):
+    # call_command, not execute_from_command_line: the latter closes every DB
+    # connection on exit (the test's own, on PostgreSQL). A CommandError is what
+    # run_from_argv turns into exit status 1.
+    from django.core.management import CommandError, call_command
 
     path = tmp_path / "bad.json"
     path.write_text("{not json")
     before = counts()
-    with pytest.raises(SystemExit) as exc:
-        execute_from_command_line(
-            ["manage.py", "import_request", str(path), "--user", billing_user.username]
-        )
-    assert exc.value.code != 0
-    assert "not valid JSON" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="not valid JSON") as exc:
+        call_command("import_request", str(path), "--user", billing_user.username)
+    assert exc.value.returncode != 0
     assert counts() == before
 
 

@@ -33,6 +33,26 @@ def _enum_or_none(enum_cls: type, value: str | None):  # type: ignore[no-untyped
         return None
 
 
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "SIGNATURE_STEP_CODES",
+    "WorkflowError",
+    "auth_request_evaluate",
+    "auth_request_facts",
+    "auth_request_fill_prior_counts",
+    "auth_request_queryset_for_detail",
+    "auth_request_save",
+    "auth_request_send_for_signature",
+    "findings_grouped",
+    "history_prior_counts",
+    "patient_has_history",
+    "patient_history_facts",
+    "payer_policy_build",
+    "prior_procedure_facts",
+    "request_status_counts",
+]
+
+
 def payer_policy_build(*, profile: m.PayerProfile) -> Policy:
     """Turn a stored, versioned payer profile into the rules engine's Policy."""
     return Policy.from_data(

@@ -8,6 +8,8 @@ input id (``id_levels-0-prior_count``) with ``field_anchor``.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Any
 
@@ -127,6 +129,28 @@ class _KnownChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class _SharedRowsIterator(forms.models.ModelChoiceIterator):
+    """Choices from rows loaded once and shared by several fields of one form.
+
+    The ordering and rendering provider selects list the same providers: rendering
+    the form reads them with one query, not one per field. ``field.shared_rows`` is
+    a callable returning the (cached) rows; validation still goes through the
+    field's queryset (``_KnownChoiceField.to_python``).
+    """
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.shared_rows():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.shared_rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.shared_rows())
+
+
 class AuthRequestForm(forms.ModelForm):
     """Header, procedure and clinical facts of one request.
 
@@ -227,8 +251,13 @@ class AuthRequestForm(forms.ModelForm):
             is_active=True
         )
         self.fields["payer_profile"].required = False
+        providers = m.Provider.objects.filter(practice=practice)
+        shared_providers = functools.cache(lambda: list(providers))
         for name in ("ordering_provider", "rendering_provider"):
-            self.fields[name].queryset = m.Provider.objects.filter(practice=practice)
+            field = self.fields[name]
+            field.iterator = _SharedRowsIterator
+            field.shared_rows = shared_providers
+            field.queryset = providers
         self.fields["facility"].queryset = m.Facility.objects.filter(practice=practice)
         for name in (
             "payer_profile",

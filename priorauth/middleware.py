@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 CSP = "; ".join(
     [
@@ -45,9 +46,18 @@ class SecurityHeadersMiddleware:
 
 
 class SessionLifetimeMiddleware:
-    """Log out sessions older than SESSION_ABSOLUTE_SECONDS, however active."""
+    """Log out sessions older than SESSION_ABSOLUTE_SECONDS, however active, and slide
+    the idle window.
+
+    Sliding: the session is marked modified (so Django saves it with a fresh expiry
+    of SESSION_COOKIE_AGE) when SESSION_REFRESH_SECONDS have passed since the last
+    refresh. Between refreshes a page view writes nothing to the session table, so
+    the idle timeout is SESSION_COOKIE_AGE minus at most SESSION_REFRESH_SECONDS
+    after the last request: shorter, never longer, than configured.
+    """
 
     key = "pa_login_at"
+    refreshed_key = "pa_refreshed_at"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -61,4 +71,12 @@ class SessionLifetimeMiddleware:
             elif now - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(settings.LOGIN_URL)
+            # timezone.now(), like the session backend's expiry arithmetic.
+            clock = timezone.now().timestamp()
+            refreshed = request.session.get(self.refreshed_key)
+            if (
+                refreshed is None
+                or not 0 <= clock - float(refreshed) < settings.SESSION_REFRESH_SECONDS
+            ):
+                request.session[self.refreshed_key] = clock
         return self.get_response(request)

@@ -4,6 +4,8 @@
   a token in this session before any other view (all views can show PHI).
   Users without a device are not asked; the admin site asks everyone.
 * Deactivating a user ends every session they hold.
+* ``PracticeModelBackend``: Django's model backend, loading the signed-in user
+  with their practice in the same query (every page shows and scopes by it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
@@ -31,6 +35,20 @@ OTP_EXEMPT_URL_NAMES = frozenset(
         "admin:logout",
     }
 )
+
+
+class PracticeModelBackend(ModelBackend):
+    """``ModelBackend`` whose per-request user load also brings the practice."""
+
+    def get_user(self, user_id: Any) -> Any:
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("practice").get(
+                pk=user_id
+            )
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 def user_needs_otp(user: Any) -> bool:

@@ -159,7 +159,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "priorauth.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "priorauth.security.PracticeModelBackend",  # ModelBackend + the user's practice
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -189,8 +189,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 
 # Sessions: 15 minutes idle, 8 hours absolute (enforced in middleware).
+# The idle window slides on activity, but the session row is rewritten at most once
+# per SESSION_REFRESH_SECONDS (priorauth.middleware.SessionLifetimeMiddleware), not on
+# every page view: a session then ends between 14 and 15 minutes after the last
+# request, never later, and a GET does not have to take SQLite's write lock for it.
 SESSION_COOKIE_AGE = envint("PRIORAUTH_SESSION_IDLE_SECONDS", 15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = envint("PRIORAUTH_SESSION_REFRESH_SECONDS", 60)
+SESSION_SAVE_EVERY_REQUEST = False
+if not 0 < SESSION_REFRESH_SECONDS <= SESSION_COOKIE_AGE // 2:
+    raise ImproperlyConfigured(
+        "PRIORAUTH_SESSION_REFRESH_SECONDS must be above 0 and at most half of "
+        "PRIORAUTH_SESSION_IDLE_SECONDS"
+    )
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = envint("PRIORAUTH_SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -63,11 +63,13 @@ def _practice_id(request: HttpRequest) -> int | None:
     return getattr(request.user, "practice_id", None)
 
 
-def _get_request_for_user(request: HttpRequest, pk: int) -> m.AuthRequest:
+def _get_request_for_user(
+    request: HttpRequest, pk: int, *, signed_documents: bool = True
+) -> m.AuthRequest:
     try:
-        return services.auth_request_queryset_for_detail().get(
-            pk=pk, practice_id=_practice_id(request)
-        )
+        return services.auth_request_queryset_for_detail(
+            signed_documents=signed_documents
+        ).get(pk=pk, practice_id=_practice_id(request))
     except m.AuthRequest.DoesNotExist:
         raise Http404("No such request") from None
 
@@ -227,7 +229,7 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
 
 
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_user(request, pk)
+    obj = _get_request_for_user(request, pk, signed_documents=False)
     if obj.is_locked:
         messages.error(
             request,
@@ -297,7 +299,11 @@ def _request_form_page(
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
         # valid parts onto obj and its rows): the findings are those of the stored request.
-        stored = obj if data is None else _get_request_for_user(request, obj.pk)
+        stored = (
+            obj
+            if data is None
+            else _get_request_for_user(request, obj.pk, signed_documents=False)
+        )
         ctx.update(_findings_context(stored))
     return render(request, "priorauth/request_form.html", ctx)
 
@@ -309,7 +315,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "send_form": pa_forms.SendForSignatureForm(),
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
-        "signed_documents": obj.signed_documents.defer("pdf"),
+        "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
         **_findings_context(obj),
     }
     return render(request, "priorauth/request_detail.html", ctx)

@@ -186,10 +186,7 @@ def test_request_pages_same_queries_for_1_and_25_rows(
         results.append(_count(client_billing, url))
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
     assert total_1 == total_25, "\n".join(s[:150] for s in sql_25)
-    if page == "pa-request-detail":
-        assert own_25 <= GET_PAGE_BUDGET + 1, "\n".join(
-            sql_25
-        )  # +1: the signed-document check
+    assert own_25 <= GET_PAGE_BUDGET, "\n".join(s[:150] for s in sql_25)
 
 
 @pytest.mark.pdf
@@ -378,7 +375,7 @@ def test_request_page_same_queries_for_1_and_25_patients(
     results.append(_count(client_billing, url))
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
     assert total_1 == total_25, "\n".join(s[:150] for s in sql_25)
-    assert own_25 <= GET_PAGE_BUDGET + (3 if page == "edit" else 0), "\n".join(
+    assert own_25 <= GET_PAGE_BUDGET, "\n".join(
         s[:150] for s in sql_25
     )
     html = client_billing.get(url).content.decode()

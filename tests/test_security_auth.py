@@ -138,6 +138,67 @@ def test_activity_inside_the_idle_window_keeps_the_session(
         assert client.get(url).status_code == 200
 
 
+def _session_writes(client, url):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+    ]
+
+
+def test_page_views_write_the_session_at_most_once_a_refresh_period(
+    client, billing_user, monkeypatch, settings
+):
+    """The idle window slides without a session-table write on every page view."""
+    assert settings.SESSION_REFRESH_SECONDS == 60
+    _login(client, "billie")
+    url = reverse("pa-worklist")
+    real_now = timezone.now
+    key = client.cookies["sessionid"].value
+
+    def at(seconds: float) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=seconds))
+
+    at(5)
+    _session_writes(client, url)  # first view after login may store the refresh mark
+    expiry = Session.objects.get(session_key=key).expire_date
+    for seconds in (10, 30, 50):  # within 60 s of the last refresh: no write
+        at(seconds)
+        assert _session_writes(client, url) == []
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    at(70)  # 65 s after the last refresh: one write, the window slides
+    assert len(_session_writes(client, url)) == 1
+    new_expiry = Session.objects.get(session_key=key).expire_date
+    assert new_expiry - expiry >= timedelta(seconds=60)
+    assert new_expiry - (real_now() + timedelta(seconds=70)) <= timedelta(minutes=15)
+
+
+def test_idle_session_never_outlives_fifteen_minutes_after_the_last_request(
+    client, billing_user, monkeypatch
+):
+    """With refreshes throttled, the last request may not slide the window: the
+    session then ends earlier than 15 idle minutes (never later)."""
+    _login(client, "billie")
+    url = reverse("pa-worklist")
+    real_now = timezone.now
+    for seconds in (0, 59):  # the 59 s view does not refresh
+        monkeypatch.setattr(
+            timezone, "now", lambda s=seconds: real_now() + timedelta(seconds=s)
+        )
+        assert client.get(url).status_code == 200
+    monkeypatch.setattr(
+        timezone, "now", lambda: real_now() + timedelta(seconds=59 + 15 * 60 + 1)
+    )
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse(LOGIN))
+
+
 def test_absolute_lifetime_ends_an_active_session(client, billing_user):
     _login(client, "billie")
     url = reverse("pa-worklist")

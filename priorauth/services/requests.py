@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from priorauth import models as m
@@ -205,13 +207,30 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
         ),
         diagnoses=tuple(d.code for d in request.diagnoses.all()),
         history=patient_history_facts(patient=patient),
-        signed=request.signed_documents.filter(revision=request.revision).exists()
-        if request.pk
-        else False,
+        signed=_current_revision_signed(request),
     )
 
 
-def auth_request_queryset_for_detail():  # type: ignore[no-untyped-def]
+def auth_request_queryset_for_detail(*, signed_documents: bool = True):  # type: ignore[no-untyped-def]
+    """A request with everything its pages, facts and packet read, one query per list.
+
+    ``signed_documents``: also prefetch the signed documents (newest first, without
+    the PDF bytes), which the detail page lists and ``auth_request_facts`` reads for
+    ``signed``. The edit page leaves them out: only an unlocked request is edited,
+    and an unlocked request is never signed (signing locks it).
+    """
+    lookups: list[Any] = [
+        "levels",
+        "block_responses",
+        "conservative_care",
+        "imaging",
+        "diagnoses",
+        "patient__history",
+    ]
+    if signed_documents:
+        lookups.append(
+            Prefetch("signed_documents", queryset=m.SignedDocument.objects.defer("pdf"))
+        )
     return m.AuthRequest.objects.select_related(
         "patient",
         "patient__payer_profile",
@@ -219,14 +238,22 @@ def auth_request_queryset_for_detail():  # type: ignore[no-untyped-def]
         "ordering_provider",
         "rendering_provider",
         "facility",
-    ).prefetch_related(
-        "levels",
-        "block_responses",
-        "conservative_care",
-        "imaging",
-        "diagnoses",
-        "patient__history",
-    )
+    ).prefetch_related(*lookups)
+
+
+def _current_revision_signed(request: m.AuthRequest) -> bool:
+    """Whether the request's current revision has a signed document.
+
+    Signing locks the request in the same transaction that stores the document and
+    a new revision starts unlocked, so an unlocked request needs no query. Otherwise
+    the prefetched documents answer when they were loaded, a query when not.
+    """
+    if request.pk is None or not request.is_locked:
+        return False
+    cache = getattr(request, "_prefetched_objects_cache", {})
+    if "signed_documents" in cache:
+        return any(d.revision == request.revision for d in cache["signed_documents"])
+    return request.signed_documents.filter(revision=request.revision).exists()
 
 
 def auth_request_evaluate(

@@ -125,6 +125,19 @@ def _stylesheet() -> weasyprint.CSS:
     )
 
 
+_WARM_HTML = (
+    "<!doctype html><html><head><title>warm-up</title></head>"
+    "<body><h1>Warm-up</h1><p>Text <strong>bold</strong></p>"
+    "<table><tr><th>a</th><td>1</td></tr></table></body></html>"
+)
+
+
+def warm() -> None:
+    """Parse print.css, load the fonts and render one tiny page (Pango and HarfBuzz
+    caches), so the first real render in this process is not the slow one."""
+    html_to_pdf(_WARM_HTML)
+
+
 def stylesheets() -> list[weasyprint.CSS]:
     """The only stylesheets a render uses (CSS objects, never paths or URLs)."""
     return [_stylesheet()]

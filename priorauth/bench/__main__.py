@@ -5,7 +5,9 @@ the checkout's db.sqlite3):
 
 * seed     N requests / H history rows / P practices (reused when present; --reseed)
 * rules    evaluate() per request, facts built beforehand (no DB time)
-* pdf      the standard demo packet: warm optimized renders vs naive renders, and a cold first render
+* pdf      the standard demo packet: warm optimized renders vs naive in-process renders and vs
+           single-call CLI renders in fresh processes; a cold first render; RSS over 500 renders;
+           the median against this machine's stored baseline (--save/--check-pdf-baseline, P2)
 * queries  queries per page (worklist, detail, edit, save, PDF) at each scale
 * http     gunicorn (production settings) + locust, 25 users, bounded time, at each scale
 
@@ -34,6 +36,28 @@ from priorauth.bench.common import (
 )
 
 STEPS = ("rules", "pdf", "queries", "http")
+PDF_BASELINE = VAR / "pdf-baseline.json"
+PDF_REGRESSION_LIMIT = 1.25  # quality.md P2: at most +25 % against the stored median
+
+
+def pdf_baseline_compare(pdf_result: dict, this_machine: dict) -> dict | None:
+    """This run's optimized median against the stored one of the same machine."""
+    if not PDF_BASELINE.exists():
+        return None
+    stored = json.loads(PDF_BASELINE.read_text())
+    same = {k: stored["machine"].get(k) for k in ("cpu_model", "nproc")} == {
+        k: this_machine.get(k) for k in ("cpu_model", "nproc")
+    }
+    median = pdf_result["optimized"]["median_ms"]
+    ratio = median / stored["median_ms"]
+    return {
+        "stored_median_ms": stored["median_ms"],
+        "stored_at": stored["stored_at"],
+        "median_ms": median,
+        "ratio": round(ratio, 3),
+        "same_machine": same,
+        "regressed": same and ratio > PDF_REGRESSION_LIMIT,
+    }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -109,6 +133,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--rules-sample", type=int, default=2000)
     p.add_argument("--pdf-renders", type=int, default=40)
+    p.add_argument(
+        "--pdf-single-calls",
+        type=int,
+        default=15,
+        help="single-call baseline: CLI renders in fresh processes (0 skips)",
+    )
+    p.add_argument(
+        "--pdf-rss-renders",
+        type=int,
+        default=500,
+        help="consecutive renders for the RSS-growth check, P5 (0 skips)",
+    )
+    p.add_argument(
+        "--save-pdf-baseline",
+        action="store_true",
+        help=f"store this run's optimized PDF median as the machine's baseline ({PDF_BASELINE.name})",
+    )
+    p.add_argument(
+        "--check-pdf-baseline",
+        action="store_true",
+        help="exit with status 3 when the optimized PDF median is more than 25 %% above "
+        "the stored baseline of this machine (P2)",
+    )
     return p.parse_args(argv)
 
 
@@ -157,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     for n_requests, n_history in scales:
         if not ({"queries", "http"} & set(steps)) and n_requests != args.requests:
             continue
+        if not ({"rules", "queries", "http"} & set(steps)):
+            continue  # the pdf step uses the demo database only
         label = db_label(
             database_url=args.database_url,
             requests=n_requests,
@@ -237,10 +286,29 @@ def main(argv: list[str] | None = None) -> None:
         env = django_env(database_url="", label="demo")
         results["pdf"] = run_step(
             "priorauth.bench.pdf_bench",
-            ["--renders", str(args.pdf_renders)],
+            [
+                "--renders",
+                str(args.pdf_renders),
+                "--single-call-renders",
+                str(args.pdf_single_calls),
+                "--rss-renders",
+                str(args.pdf_rss_renders),
+            ],
             env,
-            timeout=1800,
+            timeout=3600,
         )
+        results["pdf"]["baseline"] = pdf_baseline_compare(
+            results["pdf"], results["machine"]
+        )
+        if args.save_pdf_baseline:
+            write_json(
+                PDF_BASELINE,
+                {
+                    "median_ms": results["pdf"]["optimized"]["median_ms"],
+                    "machine": results["machine"],
+                    "stored_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+            )
         print(
             f"  pdf: {json.dumps({k: v for k, v in results['pdf'].items() if k != 'notes'})}",
             flush=True,
@@ -256,6 +324,18 @@ def main(argv: list[str] | None = None) -> None:
     (VAR / f"summary-{stamp}.md").write_text(md)
     print("\n" + md)
     print(f"results: {out}")
+    baseline = (results.get("pdf") or {}).get("baseline")
+    if args.check_pdf_baseline:
+        if baseline is None or not baseline["same_machine"]:
+            raise SystemExit(
+                f"no PDF baseline for this machine: run once with --save-pdf-baseline ({PDF_BASELINE})"
+            )
+        if baseline["regressed"]:
+            print(
+                f"PDF render regression: median {baseline['median_ms']} ms is "
+                f"{baseline['ratio']:.0%} of the stored {baseline['stored_median_ms']} ms (limit 125 %)"
+            )
+            raise SystemExit(3)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,15 @@ HTML (templates/pdf/packet.html) are built once; then only HTML -> PDF is timed.
 * naive: what a first-time caller writes: a fresh ``weasyprint.HTML(string=...)``
   and ``write_pdf`` with the same print.css parsed again and a new
   FontConfiguration (so @font-face fonts are loaded again) on every call.
+  The strict, like-for-like baseline: only what a long-lived renderer keeps
+  (parsed CSS, loaded fonts) differs.
+* single call: one ``weasyprint`` command per packet in a fresh process
+  (``python -m weasyprint -s print.css -u <assets> packet.html out.pdf``), the
+  way a script or a shelled-out renderer produces one PDF: interpreter and
+  library start-up, fonts and CSS, then the same layout. The quality.md P1
+  reference figures are of this kind ("1-page CLI ... incl. start-up").
+* RSS over ``--rss-renders`` consecutive optimized renders (quality.md P5: growth
+  at most 50 MB over 500).
 
 Both run in the same process, interleaved after 3 warm-ups each, so machine
 noise hits both alike. ``--cold`` (run in a fresh process by the main step)
@@ -94,7 +103,35 @@ def naive_render(html: str) -> bytes:
     ).write_pdf(stylesheets=[css], font_config=font_config, **pdf.write_options())
 
 
-def cold(out: Path) -> None:
+def single_call_render(html_file: Path, out_file: Path) -> float:
+    """Seconds for one CLI render in a fresh process (the naive single call)."""
+    from priorauth import pdf
+
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "weasyprint",
+            "--stylesheet",
+            str(pdf.PRINT_CSS),
+            "--base-url",
+            pdf.BASE_URL,
+            str(html_file),
+            str(out_file),
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def cold(out: Path, *, warm: bool = True) -> None:
+    """First renders in a fresh process; ``warm``: after the worker warm-up, as in a
+    WSGI worker (priorauth/warmup.py), else with nothing loaded before."""
     t0 = time.perf_counter()
     django_setup()
     ensure_demo_db()
@@ -102,6 +139,11 @@ def cold(out: Path) -> None:
 
     html, _ = demo_packet_html()
     t1 = time.perf_counter()
+    if warm:
+        from priorauth.warmup import warm_worker
+
+        warm_timings = warm_worker()
+    tw = time.perf_counter()
     first = pdf.html_to_pdf(html)
     t2 = time.perf_counter()
     pdf.html_to_pdf(html)
@@ -110,7 +152,9 @@ def cold(out: Path) -> None:
         out,
         {
             "startup_and_html_s": round(t1 - t0, 3),
-            "first_render_ms": round((t2 - t1) * 1000, 1),
+            "worker_warm_up_ms": round((tw - t1) * 1000, 1) if warm else None,
+            "worker_warm_up": warm_timings if warm else None,
+            "first_render_ms": round((t2 - tw) * 1000, 1),
             "second_render_ms": round((t3 - t2) * 1000, 1),
             "bytes": len(first),
         },
@@ -131,11 +175,24 @@ def _pages(data: bytes) -> int | None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--renders", type=int, default=40)
+    parser.add_argument(
+        "--single-call-renders",
+        type=int,
+        default=15,
+        help="CLI renders in a fresh process each (the single-call baseline); 0 skips them",
+    )
+    parser.add_argument(
+        "--rss-renders",
+        type=int,
+        default=500,
+        help="consecutive optimized renders for the memory check (P5); 0 skips it",
+    )
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--no-warm", action="store_true", help="(with --cold) skip the worker warm-up")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.cold:
-        cold(Path(args.out))
+        cold(Path(args.out), warm=not args.no_warm)
         return
 
     # Cold first: a fresh process (imports, Django set-up, fonts) before this one warms anything.
@@ -157,6 +214,22 @@ def main(argv: list[str] | None = None) -> None:
 
     cold_result = json.loads(cold_out.read_text())
     cold_out.unlink()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "priorauth.bench.pdf_bench",
+            "--cold",
+            "--no-warm",
+            "--out",
+            str(cold_out),
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    cold_result["without_warm_up"] = json.loads(cold_out.read_text())
+    cold_out.unlink()
 
     django_setup()
     ensure_demo_db()
@@ -169,6 +242,12 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # bench extra not installed
         proc = None
     html, about = demo_packet_html()
+    # This process is set up like a WSGI worker (priorauth/wsgi.py): per-process
+    # caches loaded and the start-up heap frozen. The naive renders share the
+    # process, so they benefit from the frozen heap too (like for like).
+    from priorauth.warmup import warm_worker
+
+    warm_worker()
     for _ in range(3):
         pdf.html_to_pdf(html)
         naive_render(html)
@@ -188,6 +267,50 @@ def main(argv: list[str] | None = None) -> None:
     gc.collect()
     rss_after = proc.memory_info().rss if proc else 0
     opt, nai = summary_ms(optimized), summary_ms(naive)
+
+    # The single-call baseline, interleaved with optimized renders of the same HTML.
+    single, single_opt = [], []
+    if args.single_call_renders > 0:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="pdf-bench-") as tmp:
+            html_file = Path(tmp) / "packet.html"
+            html_file.write_text(html, encoding="utf-8")
+            out_file = Path(tmp) / "packet.pdf"
+            single_call_render(html_file, out_file)  # warm the OS file cache
+            single_pages = None
+            for _ in range(args.single_call_renders):
+                single.append(single_call_render(html_file, out_file))
+                t0 = time.perf_counter()
+                pdf.html_to_pdf(html)
+                single_opt.append(time.perf_counter() - t0)
+            single_pages = _pages(out_file.read_bytes())
+    single_result = None
+    if single:
+        sc, so = summary_ms(single), summary_ms(single_opt)
+        single_result = {
+            "single_call": sc,
+            "optimized_interleaved": so,
+            "ratio_median": round(so["median_ms"] / sc["median_ms"], 3),
+            "pages": single_pages,
+        }
+
+    # P5: memory over many consecutive renders in one process.
+    rss_long = None
+    if proc and args.rss_renders > 0:
+        gc.collect()
+        before = proc.memory_info().rss
+        samples = []
+        for i in range(args.rss_renders):
+            pdf.html_to_pdf(html)
+            if (i + 1) % max(1, args.rss_renders // 5) == 0:
+                samples.append(round((proc.memory_info().rss - before) / 1e6, 1))
+        gc.collect()
+        rss_long = {
+            "renders": args.rss_renders,
+            "growth_mb": round((proc.memory_info().rss - before) / 1e6, 1),
+            "growth_mb_by_fifth": samples,
+        }
     write_json(
         Path(args.out),
         {
@@ -202,8 +325,11 @@ def main(argv: list[str] | None = None) -> None:
             "cold": cold_result,
             "rss_growth_mb": round((rss_after - rss_before) / 1e6, 1) if proc else None,
             "renders_each": args.renders,
+            "single_call": single_result,
+            "rss_long": rss_long,
             "notes": "optimized = priorauth.pdf.html_to_pdf (CSS + FontConfiguration cached per process); "
-            "naive = fresh HTML + CSS + FontConfiguration per call",
+            "naive = fresh HTML + CSS + FontConfiguration per call; "
+            "single call = `python -m weasyprint` in a fresh process per render",
         },
     )
 

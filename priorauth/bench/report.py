@@ -49,12 +49,41 @@ def markdown(r: dict) -> str:
             f"{p['naive']['p95_ms']} | {p['naive']['min_ms']} | {p['naive']['max_ms']} |",
             "",
             f"Ratio optimized/naive: median **{p['ratio_median']:.0%}**, p95 {p['ratio_p95']:.0%} (target median ≤ 60 %). "
-            f"Cold: first render in a fresh process {p['cold']['first_render_ms']} ms, second "
-            f"{p['cold']['second_render_ms']} ms (start-up incl. Django set-up and HTML "
-            f"{p['cold']['startup_and_html_s']} s). RSS growth over {2 * p['renders_each']} renders: "
-            f"{p['rss_growth_mb']} MB.",
+            f"Cold: first render in a fresh process after the worker warm-up "
+            f"({p['cold'].get('worker_warm_up_ms')} ms at worker start) {p['cold']['first_render_ms']} ms, second "
+            f"{p['cold']['second_render_ms']} ms; without the warm-up: first "
+            f"{(p['cold'].get('without_warm_up') or {}).get('first_render_ms')} ms, second "
+            f"{(p['cold'].get('without_warm_up') or {}).get('second_render_ms')} ms "
+            f"(start-up incl. Django set-up and HTML {p['cold']['startup_and_html_s']} s). "
+            f"RSS growth over {2 * p['renders_each']} renders: {p['rss_growth_mb']} MB.",
             "",
         ]
+        sc = p.get("single_call")
+        if sc:
+            out += [
+                f"Single-call baseline (`python -m weasyprint` in a fresh process per render, "
+                f"{sc['pages']} pages): median {sc['single_call']['median_ms']} ms, p95 "
+                f"{sc['single_call']['p95_ms']} ms (n {sc['single_call']['n']}); optimized renders "
+                f"interleaved with them: median {sc['optimized_interleaved']['median_ms']} ms. "
+                f"Ratio optimized/single call: median **{sc['ratio_median']:.0%}** (target ≤ 60 %).",
+                "",
+            ]
+        rl = p.get("rss_long")
+        if rl:
+            out += [
+                f"P5 memory: RSS growth over {rl['renders']} consecutive renders **{rl['growth_mb']} MB** "
+                f"(after each fifth: {', '.join(str(x) for x in rl['growth_mb_by_fifth'])} MB; limit 50 MB).",
+                "",
+            ]
+        bl = p.get("baseline")
+        if bl:
+            out += [
+                f"P2 regression guard: median {bl['median_ms']} ms = {bl['ratio']:.0%} of the stored "
+                f"baseline {bl['stored_median_ms']} ms ({bl['stored_at']}; "
+                f"{'same machine' if bl['same_machine'] else 'another machine: not comparable'}); "
+                f"limit 125 %: {'**regressed**' if bl['regressed'] else 'ok'}.",
+                "",
+            ]
     for n, s in r["scales"].items():
         seed = s.get("seed", {})
         counts = seed.get("counts", {})

@@ -41,6 +41,12 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
 
     from priorauth import models as m
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
+    from priorauth.security import PracticeModelBackend
+
+    # The session names the backend that loads the user, as a real login would.
+    BACKEND_PATH = f"{PracticeModelBackend.__module__}.{PracticeModelBackend.__name__}"
+    if BACKEND_PATH not in settings.AUTHENTICATION_BACKENDS:
+        raise SystemExit(f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS")
 
     practices = list(
         m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk")
@@ -65,7 +71,7 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
             user.save()
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = BACKEND_PATH
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store["pa_login_at"] = _time.time()
         store.set_expiry(settings.SESSION_COOKIE_AGE)

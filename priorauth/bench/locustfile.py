@@ -8,8 +8,14 @@ over plain http, so every request carries an explicit Cookie header (session
 key, which Django keeps across saves, and a CSRF secret of the user's own) and
 the client's cookie jar is emptied after each response.
 
-Mix (weights): worklist 4, request detail 4, edit form + save 2, and PDF 1 only
-with --pdf-in-load (a CPU-bound render holds its worker's GIL). Think time between tasks: PRIORAUTH_BENCH_THINK ("1-4" s).
+Mix (weights): worklist 4, request detail 4, edit form + save 2. With --pdf-in-load
+the P9 mix instead: worklist 3, detail 2, edit form + save 2, PDF 1, i.e. 70 % page
+views (an edit is a page view and a save), 20 % saves, 10 % PDFs. Think time
+between tasks: PRIORAUTH_BENCH_THINK ("1-4" s).
+
+Exit code (the quitting hook): 1 when any request failed, 2 when a latency target
+of quality.md P6-P8 is missed (p95: pages 250 ms, save 400 ms, PDF 2 s; p99 pages
+800 ms; any PDF over 10 s), else 0. The orchestrator records it either way.
 """
 
 from __future__ import annotations
@@ -30,6 +36,20 @@ PLAN = json.loads(open(os.environ["PRIORAUTH_BENCH_PLAN"]).read())
 _low, _high = (
     float(x) for x in os.environ.get("PRIORAUTH_BENCH_THINK", "1-4").split("-")
 )
+_P9 = bool(PLAN.get("pdf_in_load"))
+WEIGHTS = (
+    {"worklist": 3, "detail": 2, "edit_and_save": 2, "pdf": 1}
+    if _P9
+    else {"worklist": 4, "detail": 4, "edit_and_save": 2, "pdf": 1}
+)
+# quality.md P6-P8, in ms: (percentile, limit) per request name.
+TARGETS = {
+    "worklist": ((0.95, 250), (0.99, 800)),
+    "detail": ((0.95, 250), (0.99, 800)),
+    "edit form": ((0.95, 250), (0.99, 800)),
+    "save": ((0.95, 400),),
+    "pdf": ((0.95, 2000), (1.0, 10000)),
+}
 _slots = itertools.count()
 _lock = threading.Lock()
 
@@ -61,7 +81,7 @@ class BillingStaff(FastHttpUser):
             where = resp.headers.get("Location", "") if resp.headers else ""
             resp.failure(f"HTTP {resp.status_code} {where}".strip())
 
-    @task(4)
+    @task(WEIGHTS["worklist"])
     def worklist(self) -> None:
         page = self.rng.choice(("", "", "", "?page=2", "?status=draft"))
         with self.client.get(
@@ -73,7 +93,7 @@ class BillingStaff(FastHttpUser):
         ) as r:
             self._check(r)
 
-    @task(4)
+    @task(WEIGHTS["detail"])
     def detail(self) -> None:
         pk = self.rng.choice(self.slot["detail_ids"])
         with self.client.get(
@@ -85,7 +105,7 @@ class BillingStaff(FastHttpUser):
         ) as r:
             self._check(r)
 
-    @task(2)
+    @task(WEIGHTS["edit_and_save"])
     def edit_and_save(self) -> None:
         if not self.slot["edit_ids"] or not PLAN.get("save_in_load", True):
             return
@@ -132,7 +152,7 @@ class BillingStaff(FastHttpUser):
             else:
                 self._check(r, expect=(302, 303))
 
-    @task(1)
+    @task(WEIGHTS["pdf"])
     def pdf(self) -> None:
         if not PLAN.get("pdf_url") or not PLAN.get("pdf_in_load"):
             return
@@ -155,6 +175,24 @@ def _urlencode(fields: list[tuple[str, str]]) -> str:
 
 @events.quitting.add_listener
 def _exit_code(environment, **_kw) -> None:  # type: ignore[no-untyped-def]
-    # Any failed request makes locust exit 1; the orchestrator reports the counts either way.
+    # Failures first (1), then missed latency targets (2); the orchestrator reports
+    # the counts and figures either way.
     if environment.stats.total.fail_ratio > 0:
         environment.process_exit_code = 1
+        return
+    missed = missed_targets(environment.stats)
+    if missed:
+        print("latency targets missed: " + "; ".join(missed))
+        environment.process_exit_code = 2
+
+
+def missed_targets(stats) -> list[str]:  # type: ignore[no-untyped-def]
+    missed = []
+    for entry in stats.entries.values():
+        for pct, limit in TARGETS.get(entry.name, ()):
+            if not entry.num_requests:
+                continue
+            got = entry.get_response_time_percentile(pct)
+            if got > limit:
+                missed.append(f"{entry.name} p{round(pct * 100)} {got:.0f} ms > {limit} ms")
+    return missed

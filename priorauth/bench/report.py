@@ -131,7 +131,9 @@ def markdown(r: dict) -> str:
                 "",
                 f"Errors: {sum(f['count'] for f in h['failures'])} failed requests, "
                 f"{h['server_5xx']} server 5xx, {h['database_is_locked']} 'database is locked', "
-                f"{h['tracebacks']} tracebacks in the gunicorn log.",
+                f"{h['tracebacks']} tracebacks in the gunicorn log. Locust exit code "
+                f"{h.get('locust_exit')} (0 all targets met, 1 failed requests, 2 a P6-P8 "
+                "latency target missed).",
             ]
             for f in h["failures"][:10]:
                 out.append(f"- {f['endpoint']}: {f['count']} x {f['error']}")

@@ -239,6 +239,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Write transactions at least this long are logged as warnings (quality.md P11).
+PRIORAUTH_SLOW_TRANSACTION_MS = envint("PRIORAUTH_SLOW_TRANSACTION_MS", 50)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

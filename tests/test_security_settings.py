@@ -57,6 +57,20 @@ def test_production_refuses_a_missing_or_weak_secret_key():
         assert "PRIORAUTH_SECRET_KEY" in result.stderr
 
 
+def test_session_refresh_period_must_be_shorter_than_half_the_idle_timeout():
+    for value in ("0", "451", "-5"):
+        result = _run(
+            [sys.executable, "manage.py", "check"],
+            PRIORAUTH_SESSION_REFRESH_SECONDS=value,
+        )
+        assert result.returncode != 0, value
+        assert "PRIORAUTH_SESSION_REFRESH_SECONDS" in result.stderr
+    ok = _run(
+        [sys.executable, "manage.py", "check"], PRIORAUTH_SESSION_REFRESH_SECONDS="450"
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
 @pytest.fixture(scope="module")
 def production_settings() -> dict[str, object]:
     script = (

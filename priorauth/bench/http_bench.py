@@ -18,6 +18,7 @@ import argparse
 import csv
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -221,7 +222,8 @@ def run(
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             gunicorn,
-            env=env,
+            # Every save transaction's duration goes to the log (P11).
+            env=dict(env, PRIORAUTH_SLOW_TRANSACTION_MS="0"),
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -300,7 +302,29 @@ def run(
         "server_5xx": status_5xx,
         "database_is_locked": log_text.count("database is locked"),
         "tracebacks": log_text.count("Traceback (most recent call last)"),
+        "save_transactions": _transaction_summary(log_text),
         "gunicorn_log": str(log_path.relative_to(ROOT)),
+    }
+
+
+_TX = re.compile(r"transaction request save took ([0-9.]+) ms")
+
+
+def _transaction_summary(log_text: str) -> dict[str, object] | None:
+    """P11: save transaction durations (BEGIN to COMMIT, lock wait included)."""
+    values = sorted(float(v) for v in _TX.findall(log_text))
+    if not values:
+        return None
+
+    def pct(p: float) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))], 1)
+
+    return {
+        "n": len(values),
+        "p50_ms": pct(0.5),
+        "p95_ms": pct(0.95),
+        "max_ms": round(values[-1], 1),
+        "over_5s_busy_timeout": sum(1 for v in values if v >= 5000),
     }
 
 

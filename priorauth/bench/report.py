@@ -135,6 +135,13 @@ def markdown(r: dict) -> str:
                 f"{h.get('locust_exit')} (0 all targets met, 1 failed requests, 2 a P6-P8 "
                 "latency target missed).",
             ]
+            tx = h.get("save_transactions")
+            if tx:
+                out.append(
+                    f"Save transactions (P11, BEGIN to COMMIT incl. waiting for the write lock, from "
+                    f"the gunicorn log): n {tx['n']}, median {tx['p50_ms']} ms, p95 **{tx['p95_ms']} ms**, "
+                    f"max {tx['max_ms']} ms; {tx['over_5s_busy_timeout']} reached the 5 s busy timeout."
+                )
             for f in h["failures"][:10]:
                 out.append(f"- {f['endpoint']}: {f['count']} x {f['error']}")
             out += [""]

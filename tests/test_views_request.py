@@ -636,3 +636,27 @@ def test_another_practices_patients_never_show_in_the_patient_search(
     ).content.decode()
     assert f"/patients/{patient.pk}/" not in html
     assert "No patient of the practice matches" in html
+
+
+def test_both_provider_selects_list_the_practices_providers_and_keep_each_choice(
+    client_billing, practice, patient, provider, facility, other_practice
+):
+    """The two provider selects share one query's rows; each keeps its own choice and
+    neither offers another practice's provider."""
+    import re
+
+    second = m.Provider.objects.create(
+        practice=practice, name="Lee Second", credentials="DO", npi="1245319599"
+    )
+    m.Provider.objects.create(
+        practice=other_practice, name="Not Ours", credentials="MD", npi="1003000126"
+    )
+    obj = make_request(client_billing, patient, provider, facility)
+    m.AuthRequest.objects.filter(pk=obj.pk).update(rendering_provider=second)
+    html = client_billing.get(reverse("pa-request-edit", args=[obj.pk])).content.decode()
+    for name, chosen in (("ordering_provider", provider), ("rendering_provider", second)):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
+        assert select, name
+        options = re.findall(r'<option value="(\d+)"( selected)?', select.group(0))
+        assert {int(pk) for pk, _ in options} == {provider.pk, second.pk}, name
+        assert [int(pk) for pk, sel in options if sel] == [chosen.pk], name

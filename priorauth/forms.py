@@ -173,6 +173,7 @@ class AuthRequestForm(forms.ModelForm):
             "payer_profile",
             "plan_name",
             "state_of_service",
+            "county_of_service",
             "ordering_provider",
             "rendering_provider",
             "facility",
@@ -209,8 +210,13 @@ class AuthRequestForm(forms.ModelForm):
             "state_of_service": forms.TextInput(
                 attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}
             ),
+            "county_of_service": forms.TextInput(attrs={"autocomplete": "off"}),
         }
-        help_texts = {"payer_profile": "Defaults to the patient's payer."}
+        help_texts = {
+            "payer_profile": "Defaults to the patient's payer.",
+            "county_of_service": "Virginia only: Arlington, Fairfax, Falls Church and "
+            "Alexandria are Medicare jurisdiction JL (Novitas), the rest of the state JM.",
+        }
         field_classes = dict.fromkeys(
             ("payer_profile", "ordering_provider", "rendering_provider", "facility"),
             _KnownChoiceField,
@@ -218,6 +224,7 @@ class AuthRequestForm(forms.ModelForm):
         labels = {
             "rfa_technique": "RFA technique",
             "state_of_service": "State of service",
+            "county_of_service": "County or city of service",
         }
 
     def __init__(
@@ -297,8 +304,9 @@ class AuthRequestForm(forms.ModelForm):
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("plan_name"), css_class="col-md-8"),
-                    Div(Field("state_of_service"), css_class="col-md-4"),
+                    Div(Field("plan_name"), css_class="col-md-6"),
+                    Div(Field("state_of_service"), css_class="col-md-2"),
+                    Div(Field("county_of_service"), css_class="col-md-4"),
                     css_class=row,
                 ),
                 Div(
@@ -376,6 +384,9 @@ class AuthRequestForm(forms.ModelForm):
             ),
         )
         return helper
+
+    def clean_county_of_service(self) -> str:
+        return " ".join((self.cleaned_data.get("county_of_service") or "").split())
 
     def clean_state_of_service(self) -> str:
         value = (self.cleaned_data.get("state_of_service") or "").strip().upper()
@@ -861,6 +872,7 @@ _FIELD_ALIASES = {
     "payer.profile_key": "payer_profile",
     "payer.plan_name": "plan_name",
     "payer.state": "state_of_service",
+    "payer.county": "county_of_service",
     "ordering": "ordering_provider",
     "rendering": "rendering_provider",
     "facility": "facility",

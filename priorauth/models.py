@@ -276,6 +276,11 @@ class AuthRequest(models.Model):
     state_of_service = models.CharField(
         max_length=2, blank=True, help_text="Two-letter state"
     )
+    county_of_service = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="County or independent city; decides the Medicare MAC in Virginia",
+    )
     ordering_provider = models.ForeignKey(
         Provider,
         null=True,

@@ -520,7 +520,10 @@ def ev_rfa_contra(f: rf.CaseFacts, e: Evaluation) -> str | None:
 def ev_pos(f: rf.CaseFacts, e: Evaluation) -> str | None:
     pos = POS_WORDS.get(f.facility.place_of_service, f.facility.place_of_service)
     dos = fmt_date(f.procedure.date_of_service) or "not scheduled"
-    return f"Place of service {pos or 'not stated'}; state {f.payer.state or 'not stated'}; date of service {dos}"
+    place = f.payer.state or "not stated"
+    if f.payer.county:
+        place = f"{place} ({f.payer.county})"
+    return f"Place of service {pos or 'not stated'}; state {place}; date of service {dos}"
 
 
 def ev_prior_rfa(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -1351,8 +1354,10 @@ def criterion_text(c: Criterion, policy: Policy) -> str:
     )
 
 
-def citation_text(policy: Policy, code: str, family: str, state: str) -> str:
-    return str(policy.citation(code, state=state, family=family))
+def citation_text(
+    policy: Policy, code: str, family: str, state: str, county: str = ""
+) -> str:
+    return str(policy.citation(code, state=state, family=family, county=county))
 
 
 def family_of(facts: rf.CaseFacts) -> str:
@@ -1390,7 +1395,9 @@ def build_crosswalk(
         if not findings and not (policy.enabled(c.code) and c.applies(facts)):
             continue
         text = criterion_text(c, policy)
-        citation = citation_text(policy, c.code, c.family or family_of(facts), state)
+        citation = citation_text(
+            policy, c.code, c.family or family_of(facts), state, facts.payer.county
+        )
         if not findings and c.when is not None and not c.when(facts, policy):
             reason = c.na(facts) if callable(c.na) else c.na
             rows.append(
@@ -1612,7 +1619,7 @@ def letter_paragraphs(
 
     out.append(
         f"The criteria cross-walk in this packet maps each criterion of {policy.name} "
-        f"({policy.policy_id_for(state=f.payer.state, family=family_of(f))}) to the documentation. Based on the history, examination, imaging and "
+        f"({policy.policy_id_for(state=f.payer.state, family=family_of(f), county=f.payer.county)}) to the documentation. Based on the history, examination, imaging and "
         "response to prior treatment, I consider this procedure medically necessary for this patient."
     )
     return out
@@ -1790,8 +1797,11 @@ def build_packet_context(
             "name": policy.name,
             "plan": facts.payer.plan_name,
             "state": facts.payer.state,
+            "county": facts.payer.county,
             "policy_id": policy.policy_id_for(
-                state=facts.payer.state, family=family_of(facts)
+                state=facts.payer.state,
+                family=family_of(facts),
+                county=facts.payer.county,
             ),
             "revision": policy.revision_date,
         },

@@ -1250,3 +1250,50 @@ def test_repeat_rfa_without_a_prior_rfa_on_file_is_flagged():
 def test_an_esi_more_than_12_months_ago_starts_a_new_series():
     old = R(base_esi_case(), history=esis([date(2025, 11, 1)], relief=20))
     assert "ESI-006" not in codes(old, "medicare")
+
+
+# Virginia is split (payer-rules 1.1): Arlington and Fairfax counties and the cities of
+# Fairfax, Falls Church and Alexandria are JL (Novitas: facet L34892, ESI L36920); the
+# rest of Virginia is JM (Palmetto: facet L38765, ESI L38994).
+@pytest.mark.parametrize(
+    ("state", "county", "facet_lcd", "esi_lcd"),
+    [
+        ("VA", "Arlington County", "L34892", "L36920"),
+        ("VA", "Fairfax County", "L34892", "L36920"),
+        ("VA", "City of Fairfax", "L34892", "L36920"),
+        ("VA", "Fairfax city", "L34892", "L36920"),
+        ("VA", "falls church", "L34892", "L36920"),
+        ("VA", "Alexandria", "L34892", "L36920"),
+        ("VA", "Richmond city", "L38765", "L38994"),
+        ("VA", "Loudoun County", "L38765", "L38994"),  # borders Fairfax, still JM
+        ("VA", "", "L38765", "L38994"),  # not given: the state's jurisdiction
+        ("MD", "Arlington County", "L34892", "L36920"),  # JL state, county irrelevant
+        ("NC", "Alexandria", "L38765", "L38994"),  # only Virginia is split
+        ("AZ", "Fairfax County", "L38803", None),
+    ],
+)
+def test_medicare_citation_follows_the_virginia_county_split(
+    state, county, facet_lcd, esi_lcd
+):
+    facet = R(base_facet_case(), payer=R(base_facet_case().payer, state=state, county=county))
+    f = codes(wc(facet, other_causes_excluded=False), "medicare")["FAC-005"]
+    assert facet_lcd in f.citation.policy_id
+    if esi_lcd:
+        esi = R(base_esi_case(), payer=R(base_esi_case().payer, state=state, county=county))
+        e = codes(wp(esi, sedation=Sedation.MAC), "medicare")["ESI-014"]
+        assert esi_lcd in e.citation.policy_id
+    # Medicare Advantage follows the same LCDs.
+    ma = codes(wc(facet, other_causes_excluded=False), "medicare_advantage").get("FAC-005")
+    if ma is not None:
+        assert facet_lcd in ma.citation.policy_id
+
+
+def test_locality_names_are_matched_without_county_or_city_words():
+    from priorauth.rules.policy import locality_key
+
+    assert locality_key("City of Falls Church") == "falls church"
+    assert locality_key("  Fairfax County ") == "fairfax"
+    assert locality_key("Alexandria city") == "alexandria"
+    assert locality_key("Arlington Co.") == "arlington"
+    assert locality_key("Prince William Cnty") == "prince william"
+    assert locality_key("") == ""

@@ -960,3 +960,16 @@ def test_the_example_in_the_format_doc_parses():
     facts = loads_request(block)
     assert facts.procedure.type is F.ProcedureType.MBB
     assert len(facts.history) == 2
+
+
+def test_payer_county_parses_round_trips_and_is_bounded():
+    data = _example(BASE)
+    data["payer"] = {**data.get("payer", {}), "state": "VA", "county": "Fairfax County"}
+    facts = parse_request(data)
+    assert (facts.payer.state, facts.payer.county) == ("VA", "Fairfax County")
+    assert dump_request(facts)["payer"]["county"] == "Fairfax County"
+    assert parse_request(dump_request(facts)) == facts
+    data["payer"]["county"] = "x" * 81
+    assert [p for p, _ in _errors(data)] == ["payer.county"]
+    data["payer"]["county"] = 7
+    assert [p for p, _ in _errors(data)] == ["payer.county"]

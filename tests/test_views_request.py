@@ -660,3 +660,25 @@ def test_both_provider_selects_list_the_practices_providers_and_keep_each_choice
         options = re.findall(r'<option value="(\d+)"( selected)?', select.group(0))
         assert {int(pk) for pk, _ in options} == {provider.pk, second.pk}, name
         assert [int(pk) for pk, sel in options if sel] == [chosen.pk], name
+
+
+def test_county_of_service_is_saved_shown_and_picks_the_virginia_mac(
+    client_billing, patient, provider, facility
+):
+    obj = make_request(
+        client_billing,
+        patient,
+        provider,
+        facility,
+        state_of_service="va",
+        county_of_service="  Arlington   County ",
+    )
+    assert (obj.state_of_service, obj.county_of_service) == ("VA", "Arlington County")
+    html = client_billing.get(reverse("pa-request-detail", args=[obj.pk])).content.decode()
+    assert "state VA (Arlington County)" in html
+    assert "L34892" in html and "L38765" not in html  # Novitas (JL), not Palmetto (JM)
+    edit = client_billing.get(reverse("pa-request-edit", args=[obj.pk])).content.decode()
+    assert 'name="county_of_service"' in edit and 'value="Arlington County"' in edit
+    m.AuthRequest.objects.filter(pk=obj.pk).update(county_of_service="Roanoke")
+    html = client_billing.get(reverse("pa-request-detail", args=[obj.pk])).content.decode()
+    assert "L38765" in html and "L34892" not in html

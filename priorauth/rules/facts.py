@@ -146,6 +146,10 @@ class PayerInfo:
     profile_key: str = ""  # which payer profile (Policy.key) applies
     plan_name: str = ""
     state: str = ""  # two-letter state of service (Medicare MAC / WISeR)
+    # County or independent city of service. Only Virginia needs it: Arlington and
+    # Fairfax counties and the cities of Fairfax, Falls Church and Alexandria are
+    # Medicare jurisdiction JL, the rest of the state JM (payer-rules 1.1).
+    county: str = ""
 
 
 @dataclass(frozen=True)

@@ -658,6 +658,13 @@ _PAYER = _Obj(
             pattern=r"[A-Z]{2}",
             expect="a two-letter state code in capitals, e.g. AZ",
         ),
+        "county": _Str(
+            "County or independent city of service. Needed in Virginia only: Arlington"
+            " and Fairfax counties and the cities of Fairfax, Falls Church and"
+            " Alexandria are Medicare jurisdiction JL (Novitas), the rest of the state"
+            " JM (Palmetto).",
+            80,
+        ),
     },
     hints={"profile_key": 'the profile goes in the top-level key "payer_profile"'},
 )

@@ -47,6 +47,8 @@ Code holds only the logic; every figure the checks use is read from
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -176,32 +178,67 @@ class Policy:
         return self.kind in (PayerKind.MEDICARE, PayerKind.MEDICARE_ADVANTAGE)
 
     # -- citations -------------------------------------------------------
-    def jurisdiction(self, state: str) -> Mapping[str, Any] | None:
-        """MAC jurisdiction row for a state of service (Medicare tables 1.1/2.1)."""
+    def jurisdiction(self, state: str, county: str = "") -> Mapping[str, Any] | None:
+        """MAC jurisdiction row for a state (and, where a state is split, the county or
+        independent city) of service (Medicare tables 1.1/2.1).
+
+        ``medicare.locality_jurisdiction`` lists the split states' exceptions, e.g.
+        ``{"VA": {"JL": ["arlington", "fairfax", "falls church", "alexandria"]}}``:
+        a county or city whose name (without "County", "City", "city of") is listed
+        belongs to that jurisdiction; any other, or none given, to the state's.
+        """
         med = self.data.get("medicare", {})
-        jur = med.get("state_jurisdiction", {}).get((state or "").upper())
+        st = (state or "").upper()
+        jur = med.get("state_jurisdiction", {}).get(st)
+        place = locality_key(county)
+        if place:
+            for other, places in med.get("locality_jurisdiction", {}).get(st, {}).items():
+                if place in {locality_key(p) for p in places}:
+                    jur = other
+                    break
         if jur is None:
             return None
         row = med.get("jurisdictions", {}).get(jur)
         return MappingProxyType({"jurisdiction": jur, **row}) if row else None
 
-    def policy_id_for(self, *, state: str, family: str) -> str:
+    def is_split_state(self, state: str) -> bool:
+        """Whether the MAC jurisdiction of ``state`` depends on the county or city."""
+        med = self.data.get("medicare", {})
+        return bool(med.get("locality_jurisdiction", {}).get((state or "").upper()))
+
+    def policy_id_for(self, *, state: str, family: str, county: str = "") -> str:
         """Policy ID to cite: the MAC's facet or ESI LCD for Medicare, else the profile's."""
         if self.uses_medicare_lcd:
-            row = self.jurisdiction(state)
+            row = self.jurisdiction(state, county)
             if row and row.get(family):
                 return str(row[family])
         return self.policy_id
 
-    def citation(self, code: str, *, state: str = "", family: str = "") -> Citation:
+    def citation(
+        self, code: str, *, state: str = "", family: str = "", county: str = ""
+    ) -> Citation:
         """Citation for a finding of rule ``code``."""
         cfg = self.rule(code)
         pid = (
-            self.policy_id_for(state=state, family=family) if family else self.policy_id
+            self.policy_id_for(state=state, family=family, county=county)
+            if family
+            else self.policy_id
         )
         return Citation(
             policy_id=pid, revision=self.revision_date, source=cfg.source if cfg else ""
         )
+
+
+def locality_key(name: str) -> str:
+    """A county or independent city name reduced for matching: lower case, without
+    "county" ("co.", "cnty"), "city", "city of" and punctuation ("City of Fairfax" ->
+    "fairfax")."""
+    words = re.sub(r"[^a-z ]+", " ", (name or "").lower()).split()
+    if words[:2] == ["city", "of"]:
+        words = words[2:]
+    while words and words[-1] in ("county", "city", "co", "cnty"):
+        words = words[:-1]
+    return " ".join(words)
 
 
 def weak_blockers(policy: Policy) -> list[str]:

@@ -400,6 +400,7 @@ def _plan_request(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
         practice_id=plan.practice_id,
         plan_name=facts.payer.plan_name,
         state_of_service=facts.payer.state,
+        county_of_service=facts.payer.county,
         procedure_type=proc.type.value,
         intent=proc.intent.value if proc.intent else "",
         date_of_service=proc.date_of_service,
@@ -434,6 +435,7 @@ def _plan_request(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
     paths = {
         "plan_name": "payer.plan_name",
         "state_of_service": "payer.state",
+        "county_of_service": "payer.county",
         "contrast_contraindication": "procedure.contrast_contraindication",
         "sedation_justification": "procedure.sedation_justification",
         "injectate": "procedure.injectate",

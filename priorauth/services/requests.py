@@ -141,6 +141,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             profile_key=request.payer_profile.key,
             plan_name=request.plan_name,
             state=request.state_of_service,
+            county=request.county_of_service,
         ),
         ordering=_provider_facts(request.ordering_provider),
         rendering=_provider_facts(request.rendering_provider),

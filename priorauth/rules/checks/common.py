@@ -81,7 +81,9 @@ class Ctx:
             family = "esi"
         elif facts.procedure.type.is_facet_family:
             family = "facet"
-        citation = self.policy.citation(code, state=facts.payer.state, family=family)
+        citation = self.policy.citation(
+            code, state=facts.payer.state, family=family, county=facts.payer.county
+        )
         return Finding(
             code=code,
             severity=cfg.part_severity(part),

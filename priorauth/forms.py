@@ -9,7 +9,6 @@ input id (``id_levels-0-prior_count``) with ``field_anchor``.
 from __future__ import annotations
 
 import functools
-
 import re
 from typing import Any
 

@@ -36,7 +36,9 @@ class SignForm(forms.Form):
 def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
     try:
         return (
-            services.auth_request_queryset_for_detail()
+            # The packet needs no signed-document list: ``signed`` is derived
+            # (an unlocked request is never signed, a locked one asks once).
+            services.auth_request_queryset_for_detail(signed_documents=False)
             .select_related("practice")
             .get(pk=pk, practice_id=getattr(request.user, "practice_id", None))
         )

@@ -161,6 +161,25 @@ def cold(out: Path, *, warm: bool = True) -> None:
     )
 
 
+def _cold_in_fresh_process(out: Path, *, warm: bool) -> dict:
+    """Run ``cold`` in a new interpreter and return what it measured."""
+    import json
+
+    cold_out = out.with_suffix(".cold.json")
+    subprocess.run(
+        [sys.executable, "-m", "priorauth.bench.pdf_bench", "--cold"]
+        + ([] if warm else ["--no-warm"])
+        + ["--out", str(cold_out)],
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    try:
+        return json.loads(cold_out.read_text())
+    finally:
+        cold_out.unlink()
+
+
 def _pages(data: bytes) -> int | None:
     try:
         import io
@@ -195,41 +214,10 @@ def main(argv: list[str] | None = None) -> None:
         cold(Path(args.out), warm=not args.no_warm)
         return
 
-    # Cold first: a fresh process (imports, Django set-up, fonts) before this one warms anything.
-    cold_out = Path(args.out).with_suffix(".cold.json")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "priorauth.bench.pdf_bench",
-            "--cold",
-            "--out",
-            str(cold_out),
-        ],
-        check=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    import json
-
-    cold_result = json.loads(cold_out.read_text())
-    cold_out.unlink()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "priorauth.bench.pdf_bench",
-            "--cold",
-            "--no-warm",
-            "--out",
-            str(cold_out),
-        ],
-        check=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    cold_result["without_warm_up"] = json.loads(cold_out.read_text())
-    cold_out.unlink()
+    # Cold first: fresh processes (imports, Django set-up, fonts) before this one warms
+    # anything; with the worker warm-up, as a WSGI worker starts, and without it.
+    cold_result = _cold_in_fresh_process(Path(args.out), warm=True)
+    cold_result["without_warm_up"] = _cold_in_fresh_process(Path(args.out), warm=False)
 
     django_setup()
     ensure_demo_db()

@@ -48,7 +48,6 @@ Code holds only the logic; every figure the checks use is read from
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date

@@ -91,7 +91,9 @@ def _check_practice(*, request: m.AuthRequest, user: m.User) -> None:
 def _fresh(request: m.AuthRequest) -> m.AuthRequest:
     """The request with every relation the packet reads, in a fixed number of queries."""
     return (
-        auth_request_queryset_for_detail().select_related("practice").get(pk=request.pk)
+        auth_request_queryset_for_detail(signed_documents=False)
+        .select_related("practice")
+        .get(pk=request.pk)
     )
 
 

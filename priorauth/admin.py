@@ -72,7 +72,7 @@ class ProviderAdmin(PracticeScopedAdmin):
 @admin.register(m.Facility)
 class FacilityAdmin(PracticeScopedAdmin):
     form = FacilityForm  # NPI Luhn check
-    list_display = ("name", "npi", "place_of_service", "practice")
+    list_display = ("name", "npi", "place_of_service", "opd_exempt", "practice")
 
 
 @admin.register(m.AuditEvent)

@@ -176,6 +176,12 @@ class Facility(models.Model):
     name = models.CharField(max_length=200)
     npi = models.CharField("NPI", max_length=10)
     place_of_service = models.CharField(max_length=2, choices=PlaceOfService.choices)
+    opd_exempt = models.BooleanField(
+        "exempt from Medicare OPD prior authorization",
+        default=False,
+        help_text="Set when Medicare has exempted this hospital outpatient department "
+        "(90 % or more provisional affirmations): no OPD prior authorization needed.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -194,6 +194,70 @@ CASES = [
         ),
     ),
     (
+        "PKT-010",
+        "medicare",
+        R(
+            base_facet_case(),
+            facility=R(base_facet_case().facility, place_of_service="22"),
+        ),
+        R(
+            base_facet_case(),
+            facility=R(
+                base_facet_case().facility, place_of_service="22", opd_exempt=True
+            ),
+        ),
+    ),
+    # ---- routes and clocks (payer-rules 7.7) -----------------------------
+    (
+        "RTE-001",
+        "medicare",
+        R(base_esi_case(), payer=R(base_esi_case().payer, state="OK")),
+        R(base_esi_case(), payer=R(base_esi_case().payer, state="NM")),
+    ),
+    (
+        "RTE-001",
+        "medicare",
+        wp(
+            R(base_esi_case(), payer=R(base_esi_case().payer, state="WA")),
+            date_of_service=date(2026, 1, 15),
+        ),
+        wp(
+            R(base_esi_case(), payer=R(base_esi_case().payer, state="WA")),
+            date_of_service=date(2026, 1, 14),
+        ),
+    ),
+    (
+        "RTE-002",
+        "medicare",
+        R(
+            base_facet_case(),
+            facility=R(base_facet_case().facility, place_of_service="19"),
+        ),
+        R(
+            base_facet_case(),
+            facility=R(
+                base_facet_case().facility, place_of_service="19", opd_exempt=True
+            ),
+        ),
+    ),
+    (
+        "RTE-002",
+        "medicare",
+        R(
+            base_facet_case(),
+            facility=R(base_facet_case().facility, place_of_service="22"),
+        ),
+        base_facet_case(),
+    ),
+    (
+        "RTE-003",
+        "medicare_advantage",
+        wp(base_facet_case(), date_of_service=date(2026, 1, 1)),
+        wp(base_facet_case(), date_of_service=date(2025, 12, 31)),
+    ),
+    ("RTE-004", "bcbs", base_facet_case(), base_esi_case()),
+    ("RTE-004", "bcbs", rfa_case(), base_esi_case()),
+    (
         "LED-001",
         "medicare",
         confirmatory_case(levels=(LevelRequest("L4-L5", BI, 0),)),
@@ -1297,3 +1361,30 @@ def test_locality_names_are_matched_without_county_or_city_words():
     assert locality_key("Arlington Co.") == "arlington"
     assert locality_key("Prince William Cnty") == "prince william"
     assert locality_key("") == ""
+
+
+# ---- PKT-010: the OPD list is dated data -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cpts", "dos", "listed"),
+    [
+        ({"64493", "64494", "64495"}, date(2024, 8, 4), ["64493", "64494", "64495"]),
+        ({"64493", "64494", "64495"}, date(2024, 8, 5), ["64493", "64494"]),
+        ({"64490", "64491", "64492"}, date(2024, 8, 5), ["64490", "64491"]),
+        ({"64635"}, date(2023, 6, 30), []),
+        ({"64635"}, date(2023, 7, 1), ["64635"]),
+        ({"62323"}, date(2026, 1, 1), []),
+    ],
+)
+def test_opd_list_follows_its_date_ranges(cpts, dos, listed):
+    from priorauth.rules.checks.packet import opd_listed_codes
+
+    opd = policy("medicare").get("medicare", "opd_pa")
+    assert opd_listed_codes(opd, cpts, dos) == listed
+
+
+def test_route_rules_read_vendors_and_clocks_from_the_profile():
+    found = codes(R(base_esi_case(), payer=R(base_esi_case().payer, state="TX")), "medicare")
+    assert "Cohere" in found["RTE-001"].detail
+    assert "RTE-001" in found and "PKT-008" in found

@@ -35,6 +35,7 @@ FALLBACK_IDS = (
     + ["AET-001", "AET-002", "AET-003"]
     + [f"EVI-{i:03d}" for i in range(1, 7)]
     + ["CAR-001", "CAR-002", "CAR-003", "BCB-001", "BMA-001"]
+    + [f"RTE-{i:03d}" for i in range(1, 5)]
 )
 
 
@@ -66,7 +67,7 @@ def test_the_fixture_loads_every_profile_without_django():
 
 
 def test_section_7_has_the_expected_ids():
-    assert len(section7_ids()) == 75
+    assert len(section7_ids()) == 79
     assert set(section7_ids()) == set(FALLBACK_IDS)
 
 
@@ -95,7 +96,7 @@ def test_no_secondary_or_unconfirmed_rule_is_a_blocker(key):
 
 def test_medicare_only_rules_stay_in_medicare_profiles():
     for key, pol in policies().items():
-        for code in ("PKT-008", "PKT-009", "PKT-010"):
+        for code in ("PKT-008", "PKT-009", "PKT-010", "RTE-001", "RTE-002"):
             assert pol.enabled(code) is (key == "medicare"), (key, code)
         assert pol.enabled("DVT-003") is (key == "aetna")
         assert pol.enabled("BMA-001") is (key == "bcbs_ma")

@@ -139,6 +139,9 @@ class Facility:
     name: str = ""
     npi: str = ""
     place_of_service: str = ""  # CMS POS code: "11" office, "19"/"22" HOPD, "24" ASC
+    # Exempt from Medicare hospital OPD prior authorization (>= 90 % provisional
+    # affirmations): PKT-010 and RTE-002 do not apply (payer-rules 7.7).
+    opd_exempt: bool = False
 
 
 @dataclass(frozen=True)

@@ -642,6 +642,10 @@ _FACILITY = _Obj(
             pattern=r"[0-9]{2}",
             expect="a two-digit CMS place-of-service code such as 11, 22 or 24",
         ),
+        "opd_exempt": _Bool(
+            "The facility is exempt from Medicare hospital outpatient prior"
+            " authorization (90 % or more provisional affirmations)."
+        ),
     },
 )
 

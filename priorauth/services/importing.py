@@ -382,6 +382,7 @@ def _plan_facility(plan: _Plan, fac: rf.Facility, errs: Errors) -> None:
             name=fac.name.strip(),
             npi=fac.npi,
             place_of_service=fac.place_of_service,
+            opd_exempt=fac.opd_exempt,
         )
 
 

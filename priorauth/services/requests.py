@@ -149,6 +149,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             name=facility.name,
             npi=facility.npi,
             place_of_service=facility.place_of_service,
+            opd_exempt=facility.opd_exempt,
         )
         if facility
         else rf.Facility(),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date as _d
+from typing import Any
 
 from ..codes import FACET_CPT
 from ..facts import CaseFacts
@@ -195,30 +197,41 @@ def _is_original_medicare(ctx: Ctx) -> bool:
     return ctx.policy.is_original_medicare
 
 
-@rule("PKT-008")
-def pkt_008(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+def wiser_match(facts: CaseFacts, ctx: Ctx) -> tuple[str, list[str]] | None:
+    """(state, WISeR codes requested) when the CMS WISeR model applies (PKT-008), else None.
+
+    Original Medicare, a WISeR state, a listed ESI code and a date of service in the
+    model's window; any place of service (payer-rules 7.1, changed 2026-12-01).
+    """
     w = ctx.policy.get("medicare", "wiser", {}) or {}
     if not _is_original_medicare(ctx) or not w:
-        return []
+        return None
     start, end = _d.fromisoformat(w["start"]), _d.fromisoformat(w["end"])
     cpts = {cl.cpt for cl in ctx.code_lines} & set(w.get("cpt", ()))
-    if (
-        facts.payer.state.upper() in w.get("states", ())
-        and cpts
-        and start <= ctx.dos <= end
-    ):
-        return [
-            ctx.finding(
-                facts,
-                "PKT-008",
-                "This ESI falls under the CMS WISeR model: get "
-                f"prior authorization (valid {w.get('valid_days', 120)} days) or "
-                "expect pre-payment review.",
-                field="payer.state",
-                detail=f"state {facts.payer.state.upper()}, CPT {', '.join(sorted(cpts))}",
-            )
-        ]
-    return []
+    state = facts.payer.state.upper()
+    if state in w.get("states", ()) and cpts and start <= ctx.dos <= end:
+        return state, sorted(cpts)
+    return None
+
+
+@rule("PKT-008")
+def pkt_008(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+    match = wiser_match(facts, ctx)
+    if match is None:
+        return []
+    state, cpts = match
+    days = ctx.policy.get("medicare", "wiser", {}).get("valid_days", 120)
+    return [
+        ctx.finding(
+            facts,
+            "PKT-008",
+            "This ESI falls under the CMS WISeR model: get "
+            f"prior authorization (valid {days} days) or "
+            "expect pre-payment review.",
+            field="payer.state",
+            detail=f"state {state}, CPT {', '.join(cpts)}",
+        )
+    ]
 
 
 def _facet_cpt(ctx: Ctx) -> bool:
@@ -244,27 +257,55 @@ def pkt_009(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     return []
 
 
-@rule("PKT-010")
-def pkt_010(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+def opd_listed_codes(opd: Mapping[str, Any], cpts: set[str], dos: _d) -> list[str]:
+    """Codes among ``cpts`` on the OPD prior-authorization list on ``dos``.
+
+    The list is dated data: ``{"cpt": code, "from": date, "until": date}`` rows
+    (``until`` inclusive, open when absent). A profile without a code list falls
+    back to the facet codes from ``start``.
+    """
+    rows = opd.get("cpt")
+    if rows is None:
+        start = _d.fromisoformat(opd["start"])
+        return sorted(c for c in cpts if c in FACET_CPT) if dos >= start else []
+    listed = set()
+    for row in rows:
+        frm = _d.fromisoformat(row["from"])
+        until = _d.fromisoformat(row["until"]) if row.get("until") else None
+        if row["cpt"] in cpts and frm <= dos and (until is None or dos <= until):
+            listed.add(row["cpt"])
+    return sorted(listed)
+
+
+def opd_match(facts: CaseFacts, ctx: Ctx) -> tuple[str, list[str]] | None:
+    """(place of service, listed codes) when Medicare OPD prior authorization applies."""
     opd = ctx.policy.get("medicare", "opd_pa", {}) or {}
     pos = facts.facility.place_of_service.strip()
     if not (_is_original_medicare(ctx) and opd and _facet_cpt(ctx)):
+        return None
+    if pos not in ctx.policy.get("medicare", "hopd_pos", ()) or facts.facility.opd_exempt:
+        return None
+    codes = opd_listed_codes(opd, {cl.cpt for cl in ctx.code_lines}, ctx.dos)
+    return (pos, codes) if codes else None
+
+
+@rule("PKT-010")
+def pkt_010(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+    match = opd_match(facts, ctx)
+    if match is None:
         return []
-    if pos in ctx.policy.get(
-        "medicare", "hopd_pos", ()
-    ) and ctx.dos >= _d.fromisoformat(opd["start"]):
-        return [
-            ctx.finding(
-                facts,
-                "PKT-010",
-                "Hospital outpatient facet procedures are under the "
-                "Medicare OPD prior authorization program: request a provisional "
-                "affirmation (UTN) before the procedure.",
-                field="facility.place_of_service",
-                detail=f"POS {pos}",
-            )
-        ]
-    return []
+    pos, codes = match
+    return [
+        ctx.finding(
+            facts,
+            "PKT-010",
+            "Hospital outpatient facet procedures are under the "
+            "Medicare OPD prior authorization program: request a provisional "
+            "affirmation (UTN) before the procedure.",
+            field="facility.place_of_service",
+            detail=f"POS {pos}, CPT {', '.join(codes)}",
+        )
+    ]
 
 
 @rule("LED-001")

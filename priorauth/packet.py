@@ -32,8 +32,8 @@ from priorauth.packet_text import (
     SEDATION_WORDS,
     SEX_WORDS,
     STATUS_LABELS,
-    block_item,
     care_item,
+    care_outcome_text,
     care_word,
     computed_relief,
     fmt_date,
@@ -45,6 +45,7 @@ from priorauth.packet_text import (
     modality_word,
     months_between,
     procedure_phrase,
+    response_rows,
     region_word,
     side_word,
 )
@@ -203,14 +204,6 @@ def letter_paragraphs(
             )
             + "."
         )
-    seen = {(p.date, tuple(p.levels)) for p in f.history}
-    new_blocks = [b for b in f.block_responses if (b.date, tuple(b.levels)) not in seen]
-    if new_blocks:
-        s.append(
-            "Response to diagnostic block(s): "
-            + "; ".join(block_item(b) for b in new_blocks)
-            + "."
-        )
     if s:
         out.append(" ".join(s))
 
@@ -333,27 +326,25 @@ def history_row(p: rf.PriorProcedure) -> dict[str, str]:
 
 
 def block_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, str]]:
+    """Every block response in the ledger: one row per injection with a response."""
     rows = []
-    for idx, b in enumerate(facts.block_responses):
-        computed = (
-            evaluation.computed_relief[idx]
-            if idx < len(evaluation.computed_relief)
-            else computed_relief(b)
-        )
+    for b in sorted(response_rows(facts), key=lambda r: r.date):
+        computed = computed_relief(b)
         rows.append(
             {
                 "date": fmt_date(b.date),
+                "procedure": PROCEDURE_NAMES.get(b.procedure, str(b.procedure)),
                 "levels": ", ".join(b.levels),
                 "agent": b.agent,
                 "scale": b.scale,
                 "pre": fmt_num(b.pre_score, 1),
                 "post": fmt_num(b.post_score, 1),
-                "recorded": f"{fmt_num(b.percent_relief)}%"
-                if b.percent_relief is not None
+                "recorded": f"{fmt_num(b.relief_percent)}%"
+                if b.relief_percent is not None
                 else "",
                 "computed": f"{fmt_num(computed)}%" if computed is not None else "",
-                "duration": f"{fmt_num(b.duration_hours, 1)} h"
-                if b.duration_hours is not None
+                "duration": f"{fmt_num(b.relief_duration_hours, 1)} h"
+                if b.relief_duration_hours is not None
                 else "not recorded",
             }
         )
@@ -397,6 +388,7 @@ def build_packet_context(
     """Everything ``templates/pdf/packet.html`` prints, as plain values."""
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC)
     practice = practice or PracticeInfo()
+    facts = evaluation.facts or facts  # one record per injection (rules.ledger.normalize)
     crosswalk = build_crosswalk(facts, evaluation, policy)
     counts = {
         key: sum(1 for r in crosswalk if r.status == key) for key in STATUS_LABELS
@@ -481,7 +473,7 @@ def build_packet_context(
                 "start": fmt_date(x.start),
                 "end": fmt_date(x.end),
                 "duration": _care_duration(x),
-                "outcome": x.outcome or "not recorded",
+                "outcome": care_outcome_text(x) or "not recorded",
             }
             for x in facts.conservative_care
         ],

@@ -35,6 +35,7 @@ from priorauth.packet_text import (
     line_label,
     modality_word,
     months_between,
+    response_rows,
 )
 from priorauth.rules import facts as rf
 from priorauth.rules.dates import add_duration
@@ -181,7 +182,8 @@ def ev_other_causes(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    return "; ".join(block_item(b) for b in f.block_responses) or None
+    rows = [r for r in f.history if r.builds_on] or response_rows(f)
+    return "; ".join(block_item(b) for b in rows) or None
 
 
 def ev_prior_blocks(f: rf.CaseFacts, e: Evaluation) -> str | None:
@@ -257,7 +259,7 @@ def ev_fusion(f: rf.CaseFacts, e: Evaluation) -> str | None:
 
 
 def ev_scales(f: rf.CaseFacts, e: Evaluation) -> str | None:
-    scales = [b.scale for b in f.block_responses if b.scale]
+    scales = [b.scale for b in response_rows(f) if b.scale]
     if not scales:
         return None
     return f"Baseline {f.clinical.baseline_pain_scale or 'not named'}; blocks: {', '.join(scales)}"
@@ -412,7 +414,7 @@ def _esi_past_series_max(f: rf.CaseFacts, policy: Policy) -> bool:
 
 
 def _prior_blocks(f: rf.CaseFacts) -> bool:
-    return bool(f.block_responses) or any(p.procedure in BLOCKS for p in f.history)
+    return any(p.procedure in BLOCKS for p in f.history)
 
 
 Cond = Callable[[rf.CaseFacts, Policy], bool]

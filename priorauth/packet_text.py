@@ -16,6 +16,8 @@ from priorauth.rules.findings import (
     CodeLine,
 )
 from priorauth.rules.levels import LevelError, subregion_of
+from priorauth.rules.care import OUTCOME_WORDS
+from priorauth.rules.ledger import computed_relief, effective_relief
 
 ATTESTATION = (
     "I am the physician responsible for this request. I have reviewed the clinical information "
@@ -174,6 +176,15 @@ def procedure_phrase(facts: rf.CaseFacts) -> str:
     return f"{intent} {region_word(facts)} {name}".strip()
 
 
+def care_outcome_text(c: rf.ConservativeCare) -> str:
+    """The outcome in words, with the note: "failed (16 visits, pain unchanged)"."""
+    word = OUTCOME_WORDS.get(c.outcome, "") if c.outcome else ""
+    note = c.note.strip()
+    if word and note:
+        return f"{word} ({note})"
+    return word or note
+
+
 def care_item(c: rf.ConservativeCare) -> str:
     span = ""
     if c.start and c.end:
@@ -182,28 +193,32 @@ def care_item(c: rf.ConservativeCare) -> str:
         span = f"from {fmt_date(c.start)}"
     elif c.duration_weeks:
         span = f"{fmt_num(c.duration_weeks)} weeks"
-    outcome = f": {c.outcome}" if c.outcome else ""
+    text = care_outcome_text(c)
+    outcome = f": {text}" if text else ""
     return f"{care_word(c.kind)} {span}{outcome}".strip()
 
 
-def computed_relief(b: rf.BlockResponse) -> float | None:
-    if b.pre_score is None or b.post_score is None or not b.pre_score:
-        return None
-    return round((b.pre_score - b.post_score) / b.pre_score * 100, 0)
+def response_rows(facts: rf.CaseFacts) -> list[rf.PriorProcedure]:
+    """Facet blocks in the ledger with a recorded response (relief or scores)."""
+    return [
+        r
+        for r in facts.history
+        if r.procedure in (rf.ProcedureType.MBB, rf.ProcedureType.FACET_IA)
+        and (r.relief_percent is not None or computed_relief(r) is not None)
+    ]
 
 
-def block_item(b: rf.BlockResponse) -> str:
+def block_item(b: rf.PriorProcedure) -> str:
     bits = [fmt_date(b.date) or "undated", b.agent or "agent not stated"]
     if b.levels:
         bits.append(", ".join(b.levels))
-    relief = b.percent_relief if b.percent_relief is not None else computed_relief(b)
+    relief = effective_relief(b)
     score = ""
     if b.pre_score is not None and b.post_score is not None:
         score = f"{b.scale or 'score'} {fmt_num(b.pre_score, 1)} to {fmt_num(b.post_score, 1)}"
     rel = f"{fmt_num(relief)}% relief" if relief is not None else "relief not recorded"
-    dur = (
-        f" for {fmt_num(b.duration_hours, 1)} h" if b.duration_hours is not None else ""
-    )
+    hours = b.relief_duration_hours
+    dur = f" for {fmt_num(hours, 1)} h" if hours is not None else ""
     return f"{'; '.join(bits)}: {score + ', ' if score else ''}{rel}{dur}"
 
 

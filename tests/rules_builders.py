@@ -60,8 +60,8 @@ def block(
     levels: tuple[str, ...] | None = None,
     **kw,
 ) -> PriorProcedure:
-    """A complete prior facet block row."""
-    return PriorProcedure(
+    """A complete prior facet block row (``kw`` overrides any field)."""
+    fields = dict(
         date=d,
         procedure=kind,
         intent=intent,
@@ -72,8 +72,8 @@ def block(
         scale="NRS",
         agent="bupivacaine 0.5%",
         kx_billed=True,
-        **kw,
     )
+    return PriorProcedure(**{**fields, **kw})
 
 
 def esi_row(

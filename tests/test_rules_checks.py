@@ -136,7 +136,10 @@ CASES = [
     (
         "PKT-007",
         "medicare",
-        confirmatory_case(history=(R(block(days_before(20)), scale=""),)),
+        # One record per injection: the row and its response both lack the scale.
+        confirmatory_case(
+            history=(R(block(days_before(20)), scale=""),), block_responses=()
+        ),
         confirmatory_case(),
     ),
     (
@@ -351,11 +354,12 @@ CASES = [
         "FAC-008",
         "medicare",
         confirmatory_case(
+            history=(block(days_before(20), relief_duration_hours=None),),
             block_responses=(
                 BlockResponse(
                     days_before(20), agent="bupivacaine", scale="NRS", percent_relief=90
                 ),
-            )
+            ),
         ),
         confirmatory_case(),
     ),

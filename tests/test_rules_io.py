@@ -172,6 +172,17 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def _enum_of(prop: dict) -> list:
+    """A property's enum; for a choice that also reads legacy text (conservative-care
+    outcome, format v1) the enum branch of its anyOf, plus null when nullable."""
+    if "enum" in prop:
+        return prop["enum"]
+    branches = prop["anyOf"]
+    values = next(b["enum"] for b in branches if "enum" in b)
+    nullable = any(b.get("type") == "null" for b in branches)
+    return [*values, *([None] if nullable else [])]
+
+
 def _check_def_against_dataclass(schema: dict, node: dict, cls: type, where: str):
     """The schema object has exactly the dataclass fields, with matching enums."""
     hints = typing.get_type_hints(cls)
@@ -198,7 +209,7 @@ def _check_def_against_dataclass(schema: dict, node: dict, cls: type, where: str
         tp, optional = _unwrap_optional(hints[name])
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             want = [m.value for m in tp] + ([None] if optional else [])
-            assert prop["enum"] == want, f"{where}.{name}"
+            assert _enum_of(prop) == want, f"{where}.{name}"
         elif typing.get_origin(tp) is tuple:
             item_tp = typing.get_args(tp)[0]
             assert prop["type"] == "array", f"{where}.{name}"
@@ -253,7 +264,8 @@ def _spec_walk(obj: Any, schema_node: dict, where: str):
                 continue
             fld, prop = fld.item, prop["items"]
         if isinstance(fld, io._Enum):
-            assert [v for v in prop["enum"] if v is not None] == fld.values, path
+            enum_values = _enum_of(prop)
+            assert [v for v in enum_values if v is not None] == fld.values, path
         if isinstance(fld, io._Str):
             assert prop["maxLength"] == fld.max_len, path
         if isinstance(fld, io._Num):

@@ -10,6 +10,8 @@ import pytest
 from priorauth.rules import evaluate
 from priorauth.rules.dates import add_months, window_start
 from priorauth.rules.facts import BlockResponse, LevelRequest, Side
+from priorauth.rules.facts import ProcedureType as PT
+from priorauth.rules.ledger import computed_relief, effective_relief
 
 from .rules_builders import (
     TODAY,
@@ -105,7 +107,15 @@ def test_computed_relief_from_scores():
         ),
     )
     ev = evaluate(case, policy("medicare"), today=TODAY)
-    assert ev.computed_relief == (75.0, None)
+    # One record per injection: each response is now a history row of the request's
+    # block type, and its relief is computed from the scores where it has them.
+    rows = [r for r in ev.facts.history if r.builds_on]
+    assert [(r.date, r.procedure) for r in rows] == [
+        (date(2026, 9, 1), PT.MBB),
+        (date(2026, 9, 2), PT.MBB),
+    ]
+    assert [computed_relief(r) for r in rows] == [75.0, None]
+    assert [effective_relief(r) for r in rows] == [75.0, 70]
     assert "LED-002" in {f.code for f in ev.findings}
 
 

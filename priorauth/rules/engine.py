@@ -8,7 +8,7 @@ from .checks import REGISTRY, Ctx
 from .codes import derive_code_lines
 from .facts import CaseFacts, LevelRequest, Region
 from .findings import CodeLine, Evaluation, Finding
-from .ledger import build_entry, computed_relief
+from .ledger import build_entry, normalize
 from .levels import LevelError, level_sort_key, parse_level, region_of
 from .policy import Policy
 
@@ -90,12 +90,14 @@ def evaluate(
     Findings are sorted by severity (blocker, warning, info), then level
     (cranial to caudal; request-wide findings first), then rule ID; each rule ID
     appears at most once per level. Also returns the derived CPT lines, the
-    per-level ledger, the region and the relief computed from each block
-    response's scores. Missing data produce findings, never exceptions. When
+    per-level ledger, the region and the facts as evaluated: block responses
+    merged into the history, one record per injection (``ledger.normalize``).
+    Missing data produce findings, never exceptions. When
     the date of service is missing, ``today`` (default: ``date.today()``)
     stands in for it in date arithmetic.
     """
     today = today or date.today()
+    facts = normalize(facts)
     ctx = build_context(facts, policy, today)
     seen: set[tuple[str, str | None]] = set()
     findings: list[Finding] = []
@@ -112,5 +114,5 @@ def evaluate(
         code_lines=ctx.code_lines,
         ledger=tuple(ctx.ledger.values()),
         region=ctx.region.value if ctx.region else None,
-        computed_relief=tuple(computed_relief(br) for br in facts.block_responses),
+        facts=facts,
     )

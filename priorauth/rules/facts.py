@@ -164,7 +164,14 @@ class LevelRequest:
 
 @dataclass(frozen=True)
 class BlockResponse:
-    """Response to a diagnostic block (the one being built upon)."""
+    """Response to a diagnostic block, as the JSON format's ``block_responses`` give it.
+
+    An input shape only: ``rules.ledger.normalize`` merges each response into the
+    patient's history (one record per injection) before any rule runs. A response
+    matching a history row (same date, overlapping levels) completes that row; one
+    with no matching row becomes a history row of its ``procedure`` (for a
+    facet-family request without one: the request's block type, MBB for an RFA).
+    """
 
     date: date | None = None
     agent: str = ""  # e.g. "lidocaine 2%", "bupivacaine 0.5%"
@@ -174,6 +181,32 @@ class BlockResponse:
     percent_relief: float | None = None  # as typed; may disagree with scores
     duration_hours: float | None = None
     levels: tuple[str, ...] = ()
+    procedure: ProcedureType | None = None  # mbb or facet_ia
+    side: Side | None = None
+
+
+class CareOutcome(enum.StrEnum):
+    """How a conservative treatment ended (a choice, not free text)."""
+
+    FAILED = "failed"
+    PARTIAL = "partial"  # partial relief, not enough
+    NOT_TOLERATED = "not_tolerated"
+    CONTRAINDICATED = "contraindicated"  # not tried: a documented contraindication
+    ONGOING = "ongoing"
+    IMPROVED = "improved"
+
+    @property
+    def counts_as_failed(self) -> bool:
+        """Counts as failed or not tolerated conservative care (FAC-002, ESI-003, ...).
+
+        A contraindicated treatment was not tried, an ongoing one has not failed
+        yet and an improved one worked: none of them shows failed conservative care.
+        """
+        return self in (
+            CareOutcome.FAILED,
+            CareOutcome.PARTIAL,
+            CareOutcome.NOT_TOLERATED,
+        )
 
 
 @dataclass(frozen=True)
@@ -182,7 +215,24 @@ class ConservativeCare:
     start: date | None = None
     end: date | None = None
     duration_weeks: float | None = None  # when dates are not known
-    outcome: str = ""  # "failed", "intolerant", "partial", "improved" or free text
+    outcome: CareOutcome | None = None  # None: not chosen
+    note: str = ""  # optional detail, e.g. "16 visits, pain unchanged"
+    # Migrated or imported free text whose outcome could not be read for sure:
+    # staff confirm the outcome (the rules treat the row by ``outcome`` meanwhile).
+    needs_review: bool = False
+
+    def __post_init__(self) -> None:
+        # A plain string is read as an outcome: exact choice values directly,
+        # legacy free text with the old keyword logic (``rules.care``).
+        if isinstance(self.outcome, str) and not isinstance(self.outcome, CareOutcome):
+            from .care import outcome_from_text
+
+            read = outcome_from_text(self.outcome)
+            object.__setattr__(self, "outcome", read.outcome)
+            if read.note and not self.note:
+                object.__setattr__(self, "note", read.note)
+            if read.ambiguous:
+                object.__setattr__(self, "needs_review", True)
 
 
 @dataclass(frozen=True)
@@ -213,6 +263,9 @@ class PriorProcedure:
     scale: str = ""
     agent: str = ""
     kx_billed: bool | None = None
+    pre_score: float | None = None  # pain score before the block (same scale)
+    post_score: float | None = None  # and after it; relief is computed from both
+    builds_on: bool = False  # the request builds on this injection (its response)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .facts import CaseFacts
 
 
 class Severity(enum.StrEnum):
@@ -76,7 +80,9 @@ class Evaluation:
     code_lines: tuple[CodeLine, ...] = ()
     ledger: tuple[LedgerEntry, ...] = ()
     region: str | None = None
-    computed_relief: tuple[float | None, ...] = field(default=())
+    # The facts as evaluated (``ledger.normalize``: block responses merged into the
+    # history); what the packet prints, so it shows what the rules saw.
+    facts: CaseFacts | None = None
 
     @property
     def blockers(self) -> tuple[Finding, ...]:

@@ -30,6 +30,7 @@ from typing import Any
 
 from .facts import (
     BlockResponse,
+    CareOutcome,
     CaseFacts,
     Clinical,
     ConservativeCare,
@@ -200,6 +201,8 @@ def _nullable_schema(s: dict) -> dict:
     s = dict(s)
     if "$ref" in s:
         return {"anyOf": [{"$ref": s.pop("$ref")}, {"type": "null"}], **s}
+    if "anyOf" in s:
+        return {**s, "anyOf": [*s["anyOf"], {"type": "null"}]}
     s["type"] = [s["type"], "null"]
     if "enum" in s:
         s["enum"] = [*s["enum"], None]
@@ -351,6 +354,37 @@ class _Enum(_Field):
 
     def _schema(self) -> dict:
         return {"type": "string", "enum": list(self.values)}
+
+
+class _CareOutcomeField(_Enum):
+    """A conservative-care outcome: one of the choices, or (format v1) free text.
+
+    Free text is read with the pre-December-2026 keyword logic
+    (``rules.care.outcome_from_text``, applied by ``ConservativeCare``): the text is
+    kept as the note and a row that cannot be read for sure is marked for review.
+    """
+
+    def __init__(self, description: str, max_len: int):
+        super().__init__(description, CareOutcome, nullable=True)
+        self.max_len = max_len
+        self.expect = "one of " + ", ".join(self.values) + " (or text, format v1)"
+
+    def _parse(self, value: Any, path: str, errs: Errors) -> Any:
+        if isinstance(value, str) and value in self.values:
+            return self.cls(value)
+        if not isinstance(value, str) or len(value) > self.max_len:
+            shown = "a longer text" if isinstance(value, str) else _typename(value)
+            errs.append((path, f"must be {self.expect} (got {shown})"))
+            return _BAD
+        return value  # legacy text: ConservativeCare reads it
+
+    def _schema(self) -> dict:
+        return {
+            "anyOf": [
+                {"type": "string", "enum": list(self.values)},
+                {"type": "string", "maxLength": self.max_len},
+            ]
+        }
 
 
 class _Const(_Field):
@@ -740,6 +774,14 @@ _LEVEL_REQ = _Obj(
 
 _LEVEL_LIST = _List("Levels named.", _Level("A spinal level."), MAX_LEVEL_REFS)
 
+def _block_check(kw: dict, path: str, errs: Errors) -> None:
+    kind = kw.get("procedure")
+    if kind is not None and kind not in (ProcedureType.MBB, ProcedureType.FACET_IA):
+        errs.append(
+            (f"{path}.procedure", f"must be mbb or facet_ia (got {kind.value})")
+        )
+
+
 _BLOCK = _Obj(
     "block_response",
     BlockResponse,
@@ -755,7 +797,15 @@ _BLOCK = _Obj(
         ),
         "duration_hours": _Num("How long relief lasted, hours (0-8760).", 0, 8760),
         "levels": _LEVEL_LIST,
+        "procedure": _Enum(
+            "Which block this was: mbb or facet_ia. Without it, an MBB or RFA request"
+            " reads it as an MBB and a facet IA request as an IA block.",
+            ProcedureType,
+            nullable=True,
+        ),
+        "side": _Enum("Side of the block.", Side, nullable=True),
     },
+    check=_block_check,
 )
 
 _CLINICAL = _Obj(
@@ -813,8 +863,16 @@ _CARE = _Obj(
         "duration_weeks": _Num(
             "Duration in weeks when the dates are not known (0-1040).", 0, 1040
         ),
-        "outcome": _Str(
-            f"failed, intolerant, partial, improved, or free text. {_TEXT}", TEXT_MAX
+        "outcome": _CareOutcomeField(
+            "How it ended: failed, partial (partial relief, not enough),"
+            " not_tolerated, contraindicated, ongoing or improved. Format v1 free"
+            " text is still read (failed/intolerant/partial keywords) and kept as"
+            " the note; text naming no outcome is marked for review.",
+            TEXT_MAX,
+        ),
+        "note": _Str(f"Optional detail, e.g. 16 visits, pain unchanged. {_TEXT}", TEXT_MAX),
+        "needs_review": _Bool(
+            "The outcome was read from free text and staff have not confirmed it."
         ),
     },
     required=("kind",),
@@ -865,6 +923,14 @@ _PRIOR = _Obj(
         "scale": _Str(f"Pain scale used, e.g. NRS; {_NAME}."),
         "agent": _Str(f"Agent injected; {_NAME}."),
         "kx_billed": _Bool("KX modifier was billed.", nullable=True),
+        "pre_score": _Num("Pain score before the block, 0-10 (same scale).", 0, 10),
+        "post_score": _Num(
+            "Pain score after the block, 0-10 (relief is computed from both).", 0, 10
+        ),
+        "builds_on": _Bool(
+            "This request builds on this injection (it is one of the blocks whose"
+            " response the request relies on)."
+        ),
     },
     required=("date", "procedure"),
     check=_intent_check("procedure"),

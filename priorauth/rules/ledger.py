@@ -22,6 +22,7 @@ Definitions (payer-rules 1.5 and section 7 conventions):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -111,33 +112,120 @@ def rows_at_level(
     return sorted(rows, key=lambda r: r.date)
 
 
-def effective_relief(br: BlockResponse) -> float | None:
-    """Percent relief of a block response: computed from pre/post when both exist."""
-    computed = computed_relief(br)
-    return computed if computed is not None else br.percent_relief
-
-
-def computed_relief(br: BlockResponse) -> float | None:
+def computed_relief(row: PriorProcedure | BlockResponse) -> float | None:
     """(pre - post) / pre * 100, or None when the scores are missing or pre is 0."""
-    if br.pre_score is None or br.post_score is None or br.pre_score <= 0:
+    if row.pre_score is None or row.post_score is None or row.pre_score <= 0:
         return None
-    return round((br.pre_score - br.post_score) / br.pre_score * 100, 1)
+    return round((row.pre_score - row.post_score) / row.pre_score * 100, 1)
 
 
-def response_for(facts: CaseFacts, row: PriorProcedure) -> BlockResponse | None:
-    """The block response that describes a history row (same date, overlapping levels)."""
-    lv = set(safe_levels(row.levels))
-    for br in facts.block_responses:
-        if br.date == row.date and (not br.levels or lv & set(safe_levels(br.levels))):
-            return br
-    return None
+def typed_relief(row: PriorProcedure | BlockResponse) -> float | None:
+    return row.percent_relief if isinstance(row, BlockResponse) else row.relief_percent
+
+
+def effective_relief(row: PriorProcedure | BlockResponse) -> float | None:
+    """Percent relief of an injection: computed from pre/post when both exist."""
+    computed = computed_relief(row)
+    return computed if computed is not None else typed_relief(row)
 
 
 def row_relief(facts: CaseFacts, row: PriorProcedure) -> float | None:
-    """Relief of a history row, preferring a matching block response's computed figure."""
-    br = response_for(facts, row)
-    rel = effective_relief(br) if br else None
-    return rel if rel is not None else row.relief_percent
+    """Relief of a history row (computed from its scores when it has them)."""
+    return effective_relief(row)
+
+
+# ------------------------------------------------------- one record per injection
+
+
+def inferred_block_type(facts: CaseFacts) -> ProcedureType | None:
+    """The block type of a response that does not name one, from the request.
+
+    An MBB or RFA request builds on medial branch blocks (the RFA prerequisite),
+    an IA request on IA blocks. Other requests cannot tell (None).
+    """
+    kind = facts.procedure.type
+    if kind in (ProcedureType.MBB, ProcedureType.RFA):
+        return ProcedureType.MBB
+    if kind is ProcedureType.FACET_IA:
+        return ProcedureType.FACET_IA
+    return None
+
+
+def _matches(row: PriorProcedure, br: BlockResponse) -> bool:
+    if br.date is None or row.date != br.date:
+        return False
+    if br.procedure is not None and row.procedure is not br.procedure:
+        return False
+    if br.procedure is None and row.procedure not in FACET_BLOCKS:
+        return False
+    wanted = set(safe_levels(br.levels))
+    return not wanted or bool(wanted & set(safe_levels(row.levels)))
+
+
+def _merged(row: PriorProcedure, br: BlockResponse) -> PriorProcedure:
+    """The history row completed by the response entered for it (the response wins)."""
+
+    def pick(new, old):  # type: ignore[no-untyped-def]
+        return old if new is None or new == "" else new
+
+    return replace(
+        row,
+        agent=pick(br.agent, row.agent),
+        scale=pick(br.scale, row.scale),
+        pre_score=pick(br.pre_score, row.pre_score),
+        post_score=pick(br.post_score, row.post_score),
+        relief_percent=pick(br.percent_relief, row.relief_percent),
+        relief_duration_hours=pick(br.duration_hours, row.relief_duration_hours),
+        side=pick(br.side, row.side),
+        builds_on=True,
+    )
+
+
+def normalize(facts: CaseFacts) -> CaseFacts:
+    """One record per injection: merge ``block_responses`` into ``history``.
+
+    A response completes the history row it describes (same date and block type,
+    overlapping levels); a response with no such row becomes a diagnostic history
+    row of its type (inferred from the request when it names none). Either way the
+    row is marked ``builds_on``. Responses that are undated, or whose type cannot
+    be told, cannot be placed in the ledger and are kept as they are (the request
+    format refuses such input; this keeps ``evaluate`` total). Idempotent.
+    """
+    if not facts.block_responses:
+        return facts
+    history = list(facts.history)
+    left: list[BlockResponse] = []
+    for br in facts.block_responses:
+        j = next((i for i, r in enumerate(history) if _matches(r, br)), None)
+        if j is not None:
+            history[j] = _merged(history[j], br)
+            continue
+        kind = br.procedure or inferred_block_type(facts)
+        if br.date is None or kind is None:
+            left.append(br)
+            continue
+        history.append(
+            PriorProcedure(
+                date=br.date,
+                procedure=kind,
+                intent=Intent.DIAGNOSTIC,
+                levels=tuple(br.levels),
+                side=br.side,
+                relief_percent=br.percent_relief,
+                relief_duration_hours=br.duration_hours,
+                scale=br.scale,
+                agent=br.agent,
+                pre_score=br.pre_score,
+                post_score=br.post_score,
+                builds_on=True,
+            )
+        )
+    return replace(facts, history=tuple(history), block_responses=tuple(left))
+
+
+def responses(facts: CaseFacts) -> list[tuple[int, PriorProcedure]]:
+    """The injections this request builds on (index in ``facts.history``, row)."""
+    return [(i, r) for i, r in enumerate(facts.history) if r.builds_on]
 
 
 def category_rows(

@@ -162,20 +162,8 @@ def lasted(start: date, days: float | None, spec: dict | Any) -> bool:
 
 
 def is_failed(care: ConservativeCare) -> bool:
-    """Conservative care whose outcome documents failure, intolerance or partial effect."""
-    out = care.outcome.lower()
-    return any(
-        w in out
-        for w in (
-            "fail",
-            "intoler",
-            "partial",
-            "inadequate",
-            "no relief",
-            "not effective",
-            "ineffective",
-        )
-    )
+    """Conservative care whose outcome is failed, partial relief or not tolerated."""
+    return care.outcome is not None and care.outcome.counts_as_failed
 
 
 def care_days(care: ConservativeCare, dos: date) -> float | None:

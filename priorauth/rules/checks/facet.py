@@ -27,6 +27,7 @@ from ..ledger import (
     category_rows,
     effective_relief,
     limits_for,
+    responses,
     row_relief,
     rows_at_level,
     safe_levels,
@@ -213,7 +214,7 @@ def fac_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                     f"The confirmatory block at {level} needs "
                     f">= {need} % relief of index pain from the first block.",
                     level=level,
-                    field="block_responses",
+                    field="history",
                     detail=f"first block relief {shown} (needs {need} %)",
                 )
             )
@@ -247,33 +248,35 @@ def fac_007(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 
 @rule("FAC-008")
 def fac_008(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+    """The responses of the blocks this request builds on."""
     if not _facet(facts):
         return []
     mins = ctx.fig("facet", "anesthetic_min_hours", {}) or {}
     msg = "Record how long relief lasted; it must match the anesthetic used."
-    for i, br in enumerate(facts.block_responses):
-        if effective_relief(br) is None:
+    for i, row in responses(facts):
+        if effective_relief(row) is None:
             continue
-        if br.duration_hours is None:
+        hours = row.relief_duration_hours
+        if hours is None:
             return [
                 ctx.finding(
                     facts,
                     "FAC-008",
                     msg,
-                    field=f"block_responses[{i}].duration_hours",
+                    field=f"history[{i}].relief_duration_hours",
                     detail="relief recorded without a duration",
                 )
             ]
         for agent, low in mins.items():
-            if agent in br.agent.lower() and br.duration_hours < low:
+            if agent in row.agent.lower() and hours < low:
                 return [
                     ctx.finding(
                         facts,
                         "FAC-008",
                         msg,
                         part="inconsistent",
-                        field=f"block_responses[{i}].duration_hours",
-                        detail=f"{br.duration_hours:g} h is short for {agent} "
+                        field=f"history[{i}].relief_duration_hours",
+                        detail=f"{hours:g} h is short for {agent} "
                         f"(expected >= {low:g} h)",
                     )
                 ]
@@ -750,26 +753,18 @@ def fac_027(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 
 @rule("FAC-028")
 def fac_028(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
+    """The blocks this request builds on, and the facet blocks at its levels."""
     base = facts.clinical.baseline_pain_scale.strip().upper()
     if not _facet(facts) or not base:
         return []
-    for i, br in enumerate(facts.block_responses):
-        if br.scale.strip() and br.scale.strip().upper() != base:
-            return [
-                ctx.finding(
-                    facts,
-                    "FAC-028",
-                    "Use the same pain scale before and after each block.",
-                    field=f"block_responses[{i}].scale",
-                    detail=f"baseline {base}, block {br.scale.strip().upper()}",
-                )
-            ]
     for i, r in enumerate(facts.history):
+        at_level = r.procedure in FACET_BLOCKS and bool(
+            set(safe_levels(r.levels)) & set(ctx.levels)
+        )
         if (
-            r.procedure in FACET_BLOCKS
+            (r.builds_on or at_level)
             and r.scale.strip()
             and r.scale.strip().upper() != base
-            and set(safe_levels(r.levels)) & set(ctx.levels)
         ):
             return [
                 ctx.finding(

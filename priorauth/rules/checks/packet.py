@@ -153,7 +153,7 @@ def pkt_006(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
             or c.duration_weeks is not None
             or (c.start and not c.end)
         )
-        or not c.outcome.strip()
+        or (c.outcome is None and not c.note.strip())
     ]
     if not bad:
         return []
@@ -331,20 +331,20 @@ def led_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 def led_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     out = []
     tol = float(ctx.policy.get("ledger", "relief_tolerance", 5) or 5)
-    for i, br in enumerate(facts.block_responses):
-        comp = computed_relief(br)
-        if comp is None or br.percent_relief is None:
+    for i, row in enumerate(facts.history):
+        comp = computed_relief(row)
+        if comp is None or row.relief_percent is None:
             continue
-        if abs(comp - br.percent_relief) > tol:
+        if abs(comp - row.relief_percent) > tol:
             out.append(
                 ctx.finding(
                     facts,
                     "LED-002",
-                    f"The typed relief ({br.percent_relief:g} %) disagrees with the "
-                    f"pre/post scores ({br.pre_score:g} -> {br.post_score:g} = {comp:g} %). "
-                    "Correct one of them.",
-                    field=f"block_responses[{i}].percent_relief",
-                    detail=f"typed {br.percent_relief:g} %, computed {comp:g} %",
+                    f"The typed relief ({row.relief_percent:g} %) disagrees with the "
+                    f"pre/post scores ({row.pre_score:g} -> {row.post_score:g} = "
+                    f"{comp:g} %). Correct one of them.",
+                    field=f"history[{i}].relief_percent",
+                    detail=f"typed {row.relief_percent:g} %, computed {comp:g} %",
                 )
             )
             break  # one finding per request (rule IDs are unique per level)

@@ -15,11 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from priorauth import models as m
-from priorauth import pdf, services
+from priorauth import services
+from priorauth.packet import pdf
 from priorauth.audit import audit_log
 from priorauth.packet import ATTESTATION
 from priorauth.services.requests import WorkflowError
-from priorauth.signing import SigningUnavailable
+from priorauth.packet.signing import SigningUnavailable
 
 
 class SignForm(forms.Form):

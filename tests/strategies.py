@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from priorauth.rules.facts import (
     BlockResponse,
+    CareOutcome,
     CaseFacts,
     Clinical,
     ConservativeCare,
@@ -73,6 +74,9 @@ prior_procedures = st.builds(
     scale=text,
     agent=text,
     kx_billed=st.none() | st.booleans(),
+    pre_score=score,
+    post_score=score,
+    builds_on=st.booleans(),
 )
 
 block_responses = st.builds(
@@ -85,6 +89,8 @@ block_responses = st.builds(
     percent_relief=pct,
     duration_hours=st.none() | st.floats(0, 48, allow_nan=False),
     levels=level_tuple,
+    procedure=st.none() | st.sampled_from([ProcedureType.MBB, ProcedureType.FACET_IA]),
+    side=_opt(Side),
 )
 
 plans = st.builds(
@@ -133,7 +139,8 @@ care = st.builds(
     start=opt_dates,
     end=opt_dates,
     duration_weeks=st.none() | st.floats(0, 60, allow_nan=False),
-    outcome=text,
+    outcome=text | _opt(CareOutcome),
+    note=text,
 )
 imaging = st.builds(
     Imaging,

@@ -337,7 +337,7 @@ def test_triggers_are_back_after_a_flush():
 
 @pytest.fixture
 def fake_pdf(monkeypatch):  # type: ignore[no-untyped-def]
-    from priorauth import signing
+    from priorauth.packet import signing
     from priorauth.services import signing as signing_service
 
     monkeypatch.setattr(

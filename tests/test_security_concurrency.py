@@ -153,7 +153,7 @@ def test_a_status_change_makes_open_edit_pages_stale(
 @pytest.fixture
 def ready_request(practice, patient, provider, facility, physician_user, monkeypatch):  # type: ignore[no-untyped-def]
     """A request ready for signature, with PDF rendering and the signer replaced by fakes."""
-    from priorauth import signing
+    from priorauth.packet import signing
     from priorauth.services import signing as signing_service
 
     monkeypatch.setattr(
@@ -195,7 +195,7 @@ def test_signing_with_the_fakes_works(ready_request, physician_user):
 def test_a_signer_crash_leaves_the_request_unsigned(
     ready_request, physician_user, monkeypatch
 ):
-    from priorauth import signing
+    from priorauth.packet import signing
     from priorauth.services.signing import auth_request_sign
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -227,7 +227,7 @@ def test_a_crash_while_storing_the_signature_rolls_back_the_status(
 def test_a_crash_in_the_sign_view_is_a_clean_error_and_no_half_signed_row(
     ready_request, physician_user, monkeypatch
 ):
-    from priorauth import signing
+    from priorauth.packet import signing
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("HSM unplugged")

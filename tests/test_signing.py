@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
 from priorauth import models as m
-from priorauth import services, signing
+from priorauth import services
+from priorauth.packet import signing
 from priorauth.services.requests import WorkflowError
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request

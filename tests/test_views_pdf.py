@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from priorauth import models as m
-from priorauth import signing
+from priorauth.packet import signing
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request
 

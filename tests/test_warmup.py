@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import gc, json, sys
 import priorauth.wsgi
-from priorauth import pdf
+from priorauth.packet import pdf
 print(json.dumps({
     "frozen": gc.get_freeze_count(),
     "css": pdf._stylesheet.cache_info().currsize,

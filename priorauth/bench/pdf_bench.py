@@ -5,7 +5,7 @@ The packet is the one for the first request of the shipped demo data
 facts, the rules' evaluation, the packet context (priorauth.packet) and the
 HTML (templates/pdf/packet.html) are built once; then only HTML -> PDF is timed.
 
-* optimized: ``priorauth.pdf.html_to_pdf`` (stylesheet and FontConfiguration
+* optimized: ``priorauth.packet.pdf.html_to_pdf`` (stylesheet and FontConfiguration
   parsed once per process, reused by every render);
 * naive: what a first-time caller writes: a fresh ``weasyprint.HTML(string=...)``
   and ``write_pdf`` with the same print.css parsed again and a new
@@ -53,7 +53,8 @@ def ensure_demo_db() -> None:
 def demo_packet_html() -> tuple[str, dict]:
     """HTML of the standard demo packet (first demo request, draft)."""
     from priorauth import models as m
-    from priorauth import packet, pdf, services
+    from priorauth import packet, services
+    from priorauth.packet import pdf
     from priorauth.rules import evaluate
 
     req = (
@@ -89,7 +90,7 @@ def naive_render(html: str) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from priorauth import pdf
+    from priorauth.packet import pdf
 
     font_config = FontConfiguration()
     css = weasyprint.CSS(
@@ -105,7 +106,7 @@ def naive_render(html: str) -> bytes:
 
 def single_call_render(html_file: Path, out_file: Path) -> float:
     """Seconds for one CLI render in a fresh process (the naive single call)."""
-    from priorauth import pdf
+    from priorauth.packet import pdf
 
     started = time.perf_counter()
     subprocess.run(
@@ -135,7 +136,7 @@ def cold(out: Path, *, warm: bool = True) -> None:
     t0 = time.perf_counter()
     django_setup()
     ensure_demo_db()
-    from priorauth import pdf
+    from priorauth.packet import pdf
 
     html, _ = demo_packet_html()
     t1 = time.perf_counter()
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
 
     django_setup()
     ensure_demo_db()
-    from priorauth import pdf
+    from priorauth.packet import pdf
 
     try:
         import psutil
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
             "renders_each": args.renders,
             "single_call": single_result,
             "rss_long": rss_long,
-            "notes": "optimized = priorauth.pdf.html_to_pdf (CSS + FontConfiguration cached per process); "
+            "notes": "optimized = priorauth.packet.pdf.html_to_pdf (CSS + FontConfiguration cached per process); "
             "naive = fresh HTML + CSS + FontConfiguration per call; "
             "single call = `python -m weasyprint` in a fresh process per render",
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from .checks import REGISTRY, Ctx
@@ -10,6 +11,7 @@ from .facts import CaseFacts, LevelRequest, Region
 from .findings import CodeLine, Evaluation, Finding
 from .ledger import build_entry, normalize
 from .levels import LevelError, level_sort_key, parse_level, region_of
+from .outcomes import build_outcomes
 from .policy import Policy
 
 
@@ -109,10 +111,25 @@ def evaluate(
             if (f.code, f.level) not in seen:
                 seen.add((f.code, f.level))
                 findings.append(f)
-    return Evaluation(
+    evaluation = Evaluation(
         findings=tuple(sorted(findings, key=finding_sort_key)),
         code_lines=ctx.code_lines,
         ledger=tuple(ctx.ledger.values()),
         region=ctx.region.value if ctx.region else None,
         facts=facts,
     )
+    return with_outcomes(evaluation, policy)
+
+
+def with_outcomes(evaluation: Evaluation, policy: Policy) -> Evaluation:
+    """``evaluation`` with its outcomes (re)built from its findings and facts.
+
+    The engine calls it once; a caller that changes the findings (the app shows
+    the unsigned letter as the next step, not a gap) calls it again, so outcomes
+    and findings never disagree.
+    """
+    facts = evaluation.facts
+    if facts is None:  # built by hand, not by evaluate(): nothing to weigh
+        return evaluation
+    outcomes = build_outcomes(facts, evaluation, policy, facts.rationales)
+    return replace(evaluation, outcomes=outcomes)

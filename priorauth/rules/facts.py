@@ -307,6 +307,22 @@ class ProcedurePlan:
 
 
 @dataclass(frozen=True)
+class Rationale:
+    """A physician's answer to an open criterion, part of the signed revision.
+
+    ``text`` is clinical prose for the reviewer ("a further diagnostic block is
+    needed because ..."); for a blocker it is the reason to proceed, printed as
+    prose, never as an admission. ``code`` and ``level`` name the criterion
+    (rule ID) and level it answers.
+    """
+
+    code: str
+    level: str | None = None
+    text: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     """Everything the engine needs about one request, plus the patient's history."""
 
@@ -324,3 +340,4 @@ class CaseFacts:
     diagnoses: tuple[str, ...] = ()  # ICD-10-CM codes with the dot, e.g. "M47.816"
     history: tuple[PriorProcedure, ...] = ()
     signed: bool = False  # the letter is signed and dated by a physician (PKT-004)
+    rationales: tuple[Rationale, ...] = ()  # the physician's answers to open criteria

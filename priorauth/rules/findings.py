@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .facts import CaseFacts
+    from .outcomes import Outcome
 
 
 class Severity(enum.StrEnum):
@@ -26,10 +27,20 @@ class Citation:
     policy_id: str  # e.g. "LCD L38803 / A58405" or "Aetna CPB 0016"
     revision: str = ""  # revision/effective date of the payer profile version
     source: str = ""  # spec source keys, e.g. "[S3]"
+    section: str = (
+        ""  # where the LCD/article states it, e.g. "Documentation Requirements"
+    )
 
     def __str__(self) -> str:
         rev = f" (rev. {self.revision})" if self.revision else ""
         return f"{self.policy_id}{rev}"
+
+    @property
+    def full(self) -> str:
+        """Policy, section and revision: "LCD L38803 / A58405, Limitations (rev. ...)"."""
+        section = f", {self.section}" if self.section else ""
+        rev = f" (rev. {self.revision})" if self.revision else ""
+        return f"{self.policy_id}{section}{rev}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,9 @@ class Evaluation:
     # The facts as evaluated (``ledger.normalize``: block responses merged into the
     # history); what the packet prints, so it shows what the rules saw.
     facts: CaseFacts | None = None
+    # Each applicable criterion's outcome (``rules.outcomes``); the findings of
+    # criteria are exactly the open outcomes.
+    outcomes: tuple[Outcome, ...] = ()
 
     @property
     def blockers(self) -> tuple[Finding, ...]:

@@ -47,6 +47,7 @@ from .facts import (
     ProcedurePlan,
     ProcedureType,
     Provider,
+    Rationale,
     RfaTechnique,
     Sedation,
     Side,
@@ -774,6 +775,7 @@ _LEVEL_REQ = _Obj(
 
 _LEVEL_LIST = _List("Levels named.", _Level("A spinal level."), MAX_LEVEL_REFS)
 
+
 def _block_check(kw: dict, path: str, errs: Errors) -> None:
     kind = kw.get("procedure")
     if kind is not None and kind not in (ProcedureType.MBB, ProcedureType.FACET_IA):
@@ -870,7 +872,9 @@ _CARE = _Obj(
             " the note; text naming no outcome is marked for review.",
             TEXT_MAX,
         ),
-        "note": _Str(f"Optional detail, e.g. 16 visits, pain unchanged. {_TEXT}", TEXT_MAX),
+        "note": _Str(
+            f"Optional detail, e.g. 16 visits, pain unchanged. {_TEXT}", TEXT_MAX
+        ),
         "needs_review": _Bool(
             "The outcome was read from free text and staff have not confirmed it."
         ),
@@ -937,6 +941,27 @@ _PRIOR = _Obj(
     extra_schema=_intent_schema("procedure"),
 )
 
+_RATIONALE = _Obj(
+    "rationale",
+    Rationale,
+    "The physician's clinical rationale for a criterion the request does not meet"
+    " as written (printed in the letter as clinical prose).",
+    {
+        "code": _Str(
+            "Rule ID of the criterion it answers, e.g. DVT-001.",
+            7,
+            pattern=r"[A-Z]{3}-[0-9]{3}",
+            expect="a rule ID such as DVT-001",
+        ),
+        "level": _Level(
+            "The level it answers (absent: the whole request).", nullable=True
+        ),
+        "text": _Str(f"The rationale, in clinical prose. {_TEXT}", TEXT_MAX),
+        "author": _Str(f"Physician who wrote it; {_NAME}."),
+    },
+    required=("code",),
+)
+
 _REQUEST = _Obj(
     "request",
     CaseFacts,
@@ -983,6 +1008,11 @@ _REQUEST = _Obj(
             MAX_HISTORY,
         ),
         "signed": _Bool("The letter is signed and dated by a physician (PKT-004)."),
+        "rationales": _List(
+            "The physician's answers to criteria the request does not meet as written.",
+            _RATIONALE,
+            MAX_LIST,
+        ),
     },
     required=("format_version", "procedure"),
     check=_request_check,
@@ -1001,6 +1031,7 @@ OBJECT_SPECS: tuple[_Obj, ...] = (
     _CARE,
     _IMAGING,
     _PRIOR,
+    _RATIONALE,
 )
 REQUEST_SPEC = _REQUEST
 

@@ -21,6 +21,7 @@ Definitions (payer-rules 1.5 and section 7 conventions):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
@@ -116,7 +117,8 @@ def computed_relief(row: PriorProcedure | BlockResponse) -> float | None:
     """(pre - post) / pre * 100, or None when the scores are missing or pre is 0."""
     if row.pre_score is None or row.post_score is None or row.pre_score <= 0:
         return None
-    return round((row.pre_score - row.post_score) / row.pre_score * 100, 1)
+    value = (row.pre_score - row.post_score) / row.pre_score * 100
+    return round(value, 1) if math.isfinite(value) else None
 
 
 def typed_relief(row: PriorProcedure | BlockResponse) -> float | None:

@@ -191,7 +191,9 @@ class Policy:
         jur = med.get("state_jurisdiction", {}).get(st)
         place = locality_key(county)
         if place:
-            for other, places in med.get("locality_jurisdiction", {}).get(st, {}).items():
+            for other, places in (
+                med.get("locality_jurisdiction", {}).get(st, {}).items()
+            ):
                 if place in {locality_key(p) for p in places}:
                     jur = other
                     break

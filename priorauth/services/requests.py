@@ -17,7 +17,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth import rules
 from priorauth.rules import facts as rf
-from priorauth.rules.engine import finding_sort_key
+from priorauth.rules.engine import finding_sort_key, with_outcomes
 from priorauth.rules.findings import Evaluation, Severity
 from priorauth.rules.policy import Policy
 
@@ -266,7 +266,7 @@ def auth_request_evaluate(
     policy = payer_policy_build(profile=request.payer_profile)
     evaluation = rules.evaluate(facts, policy, today=today or timezone.localdate())
     if not request.is_locked:
-        evaluation = _signature_pending(evaluation)
+        evaluation = with_outcomes(_signature_pending(evaluation), policy)
     blockers = sum(1 for f in evaluation.findings if f.severity is Severity.BLOCKER)
     warnings = sum(1 for f in evaluation.findings if f.severity is Severity.WARNING)
     if (request.blocker_count, request.warning_count) != (

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth import packet, pdf, signing
+from priorauth import packet
+from priorauth.packet import pdf, signing
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
 from priorauth.rules.io import dump_request

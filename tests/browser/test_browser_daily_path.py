@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from priorauth import models as m
-from priorauth import signing
+from priorauth.packet import signing
 from tests.conftest import PASSWORD
 
 from .conftest import login

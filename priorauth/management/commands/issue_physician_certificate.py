@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import models as m
-from priorauth import signing
+from priorauth.packet import signing
 from priorauth.services.signing import signer_identity
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from priorauth import packet, pdf
+from priorauth import packet
+from priorauth.packet import pdf
 from priorauth.management.request_files import load_request_file
 from priorauth.rules import evaluate
 from priorauth.rules.profiles import load_fixture_policies

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from priorauth import models as m
-from priorauth import pdf, services
+from priorauth import services
+from priorauth.packet import pdf
 from priorauth.management.commands.render_request import render_file
 
 

@@ -3,7 +3,14 @@
 Importing this package registers every check in ``REGISTRY`` (rule ID -> check).
 """
 
-from . import dvt, esi, facet, packet, payers, routes  # noqa: F401  (registration side effect)
+from . import (  # noqa: F401  (registration side effect)
+    dvt,
+    esi,
+    facet,
+    packet,
+    payers,
+    routes,
+)
 from .common import REGISTRY, Ctx, rule
 
 __all__ = ["REGISTRY", "Ctx", "rule"]

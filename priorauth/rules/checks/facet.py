@@ -635,8 +635,19 @@ def fac_021(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 @rule("FAC-022")
 def fac_022(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     tech = facts.procedure.rfa_technique
-    if not is_rfa(facts) or tech is None:
+    if not is_rfa(facts):
         return []
+    if tech is None:
+        return [
+            ctx.finding(
+                facts,
+                "FAC-022",
+                "Record the RF technique: only conventional thermal RFA is covered.",
+                field="procedure.rfa_technique",
+                detail="technique not stated",
+                part="not_stated",
+            )
+        ]
     allowed = {RfaTechnique(t) for t in ctx.fig("facet", "allowed_rfa_techniques", ())}
     if tech in allowed:
         return []

@@ -283,7 +283,10 @@ def opd_match(facts: CaseFacts, ctx: Ctx) -> tuple[str, list[str]] | None:
     pos = facts.facility.place_of_service.strip()
     if not (_is_original_medicare(ctx) and opd and _facet_cpt(ctx)):
         return None
-    if pos not in ctx.policy.get("medicare", "hopd_pos", ()) or facts.facility.opd_exempt:
+    if (
+        pos not in ctx.policy.get("medicare", "hopd_pos", ())
+        or facts.facility.opd_exempt
+    ):
         return None
     codes = opd_listed_codes(opd, {cl.cpt for cl in ctx.code_lines}, ctx.dos)
     return (pos, codes) if codes else None

@@ -1,8 +1,9 @@
-"""Words and formatting shared by the packet's letter, tables and cross-walk.
+"""Plain words for the facts: what the evidence sentences and the packet print.
 
-Plain-language names for the engine's enums (procedure, intent, region,
-guidance, sedation, care, imaging, place of service), dates and numbers as
-printed, and one-line descriptions of block responses and prior procedures.
+Names for the engine's enums (procedure, intent, region, guidance, sedation,
+care, imaging, place of service), dates and numbers as printed (MM/DD/YYYY, as
+payer forms use them), and one-line descriptions of injections and treatments.
+Pure: the ICD-10-CM descriptions come from simple-icd-10-cm, imported on first use.
 """
 
 from __future__ import annotations
@@ -10,20 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from priorauth.icd10 import cm as icd
-from priorauth.rules import facts as rf
-from priorauth.rules.findings import (
-    CodeLine,
-)
-from priorauth.rules.levels import LevelError, subregion_of
-from priorauth.rules.care import OUTCOME_WORDS
-from priorauth.rules.ledger import computed_relief, effective_relief
-
-ATTESTATION = (
-    "I am the physician responsible for this request. I have reviewed the clinical information "
-    "in this packet; it is accurate and supported by the patient's medical record, and the "
-    "requested procedure is medically necessary for this patient."
-)
+from . import facts as rf
+from .care import OUTCOME_WORDS
+from .findings import CodeLine
+from .ledger import computed_relief, effective_relief
+from .levels import LevelError, subregion_of
 
 PROCEDURE_NAMES = {
     rf.ProcedureType.ESI_INTERLAMINAR: "interlaminar epidural steroid injection",
@@ -92,14 +84,6 @@ SEX_WORDS = {
     "male": "Male",
 }
 
-STATUS_LABELS = {
-    "met": "Met",
-    "gap": "Gap",
-    "not_documented": "Not documented",
-    "note": "Note",
-    "not_applicable": "Not applicable",
-}
-
 
 # --------------------------------------------------------------------------- formatting
 
@@ -126,6 +110,8 @@ def side_word(side: rf.Side | str | None) -> str:
 
 
 def icd_description(code: str) -> str:
+    from priorauth.icd10 import cm as icd  # the code tables load once, on first use
+
     try:
         return str(icd.get_description(code))
     except (ValueError, KeyError):

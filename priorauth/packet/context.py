@@ -1,14 +1,10 @@
-"""Build the context of the insurer-ready packet from plain data.
+"""The packet's content as plain values for ``templates/pdf/packet.html``.
 
-Input: the request as ``CaseFacts``, the engine's ``Evaluation``, the payer
-``Policy`` and, for a signed render, a ``SignatureInfo``. Output: a dict of
-plain values for ``templates/pdf/packet.html``. Nothing here touches the
-database, so ``render_request`` can render a JSON file with no DB at all.
-
-The letter of medical necessity is generated from the facts: a sentence is
-written only when the fact behind it is documented (no invented findings);
-missing facts show in the criteria cross-walk as "Not documented"
-(``priorauth.packet_crosswalk``). Words and formatting: ``priorauth.packet_text``.
+Input: the ``Evaluation`` of a request (its facts as evaluated, findings,
+outcomes, code lines and ledger), the payer ``Policy`` and, for a signed render,
+a ``SignatureInfo``. Nothing here touches the database, so ``render_request``
+renders a JSON file with no database at all, and nothing here judges a criterion:
+statuses and evidence come from the rules (``rules.outcomes``).
 """
 
 from __future__ import annotations
@@ -16,52 +12,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from priorauth.packet_crosswalk import (
-    BLOCKS,
-    DIAG,
-    THER,
-    build_crosswalk,
-    family_of,
-)
-from priorauth.packet_text import (
-    ATTESTATION,
+from priorauth.rules import facts as rf
+from priorauth.rules.findings import Evaluation, LedgerEntry
+from priorauth.rules.ledger import effective_relief
+from priorauth.rules.levels import level_sort_key
+from priorauth.rules.outcomes import family_of
+from priorauth.rules.policy import Policy
+from priorauth.rules.wording import (
     GUIDANCE_WORDS,
     INTENT_WORDS,
     POS_WORDS,
     PROCEDURE_NAMES,
     SEDATION_WORDS,
     SEX_WORDS,
-    STATUS_LABELS,
-    care_item,
     care_outcome_text,
     care_word,
-    computed_relief,
     fmt_date,
     fmt_num,
-    history_item,
     icd_description,
-    join_words,
     levels_phrase,
     modality_word,
     months_between,
     procedure_phrase,
     response_rows,
-    region_word,
     side_word,
 )
-from priorauth.rules import facts as rf
-from priorauth.rules.findings import (
-    Evaluation,
-    LedgerEntry,
-)
-from priorauth.rules.levels import level_sort_key
-from priorauth.rules.policy import Policy
+
+from .crosswalk import crosswalk_rows, rule_key
+from .letter import letter_paragraphs
+from .words import ATTESTATION
 
 __all__ = [
     "ATTESTATION",
     "PracticeInfo",
     "SignatureInfo",
-    "build_crosswalk",
     "build_packet_context",
     "practice_info",
 ]
@@ -104,177 +88,6 @@ class PracticeInfo:
     fax: str = ""
     address: str = ""
     contact_name: str = ""
-
-
-# --------------------------------------------------------------------------- letter
-
-
-def letter_paragraphs(
-    facts: rf.CaseFacts, evaluation: Evaluation, policy: Policy
-) -> list[str]:
-    """Plain clinical prose, one sentence per documented fact."""
-    f, c, p = facts, facts.clinical, facts.procedure
-    out: list[str] = []
-    cpts = ", ".join(dict.fromkeys(line.cpt for line in evaluation.code_lines))
-    where = f" at {f.facility.name}" if f.facility.name else ""
-    when = f" on {fmt_date(p.date_of_service)}" if p.date_of_service else ""
-    phrase = procedure_phrase(f)
-    article = "an" if phrase[:1].lower() in "aeiou" else "a"
-    out.append(
-        f"I am requesting prior authorization of {article} {phrase} at {levels_phrase(f)}"
-        f"{' (CPT ' + cpts + ')' if cpts else ''}{when}{where} for my patient, {f.patient.name or 'name not stated'}."
-    )
-
-    s = []
-    pattern = c.pain_pattern.value if c.pain_pattern else ""
-    if c.onset_date:
-        dur = ""
-        if p.date_of_service:
-            dur = f", {fmt_num(months_between(c.onset_date, p.date_of_service), 1)} months before the planned date of service"
-        s.append(
-            f"The patient has had {pattern + ' ' if pattern else ''}{region_word(f)} pain since {fmt_date(c.onset_date)}{dur}."
-        )
-    elif pattern:
-        s.append(f"The patient has {pattern} {region_word(f)} pain.")
-    named = [
-        label
-        for flag, label in (
-            (c.radiculopathy, "radiculopathy"),
-            (c.neurogenic_claudication, "neurogenic claudication"),
-            (c.post_laminectomy, "post-laminectomy syndrome"),
-            (c.acute_zoster, "acute herpes zoster"),
-            (c.facet_cyst, "a facet synovial cyst"),
-        )
-        if flag
-    ]
-    if named:
-        s.append(f"The examination and history document {join_words(named)}.")
-    elif p.type.is_facet_family and pattern == "axial":
-        s.append("There is no radiculopathy or neurogenic claudication.")
-    if f.diagnoses:
-        s.append(
-            "Diagnoses: "
-            + "; ".join(f"{code} {icd_description(code)}" for code in f.diagnoses)
-            + "."
-        )
-    if s:
-        out.append(" ".join(s))
-
-    s = []
-    if c.baseline_pain_score is not None or c.baseline_pain_scale:
-        s.append(
-            f"Baseline pain is {fmt_num(c.baseline_pain_score, 1)}/10 on the {c.baseline_pain_scale or 'pain'} scale."
-        )
-    if c.function_score is not None or c.function_scale:
-        s.append(
-            f"Baseline function is {fmt_num(c.function_score, 1)} on the {c.function_scale or 'function'} scale."
-        )
-    if c.functional_impairment:
-        s.append(f"Functional limitation: {c.functional_impairment.rstrip('.')}.")
-    if s:
-        out.append(" ".join(s))
-
-    s = []
-    for i in f.imaging:
-        lv = f" of {', '.join(i.levels)}" if i.levels else ""
-        date_txt = f" on {fmt_date(i.date)}" if i.date else ""
-        s.append(
-            f"{modality_word(i.modality)}{lv}{date_txt} showed: {(i.findings or 'findings not stated').rstrip('.')}."
-        )
-        if i.concordant:
-            s.append(
-                "These findings are concordant with the symptoms at the treated level."
-            )
-    if s:
-        out.append(" ".join(s))
-
-    if f.conservative_care:
-        out.append(
-            "Conservative care: "
-            + "; ".join(care_item(x) for x in f.conservative_care)
-            + "."
-        )
-
-    s = []
-    if f.history:
-        s.append(
-            "Prior interventional procedures: "
-            + "; ".join(
-                history_item(x) for x in sorted(f.history, key=lambda x: x.date)
-            )
-            + "."
-        )
-    if s:
-        out.append(" ".join(s))
-
-    s = [_plan_sentence(f)]
-    if c.rfa_contraindication:
-        s.append(
-            f"Radiofrequency ablation is not possible because: {c.rfa_contraindication.rstrip('.')}."
-        )
-    if c.changed_approach:
-        s.append(
-            f"Change of approach since the previous injection: {c.changed_approach.rstrip('.')}."
-        )
-    if c.continuation_rationale:
-        s.append(
-            f"Reason to continue treatment: {c.continuation_rationale.rstrip('.')}."
-        )
-    out.append(" ".join(x for x in s if x))
-
-    s = []
-    if p.guidance:
-        contrast = ""
-        if p.type.is_esi:
-            contrast = " with contrast" if p.contrast else " without contrast"
-            if p.contrast_contraindication:
-                contrast += f" (contrast contraindication: {p.contrast_contraindication.rstrip('.')})"
-        s.append(
-            f"The procedure will be performed under {GUIDANCE_WORDS.get(p.guidance, p.guidance)} guidance{contrast}."
-        )
-    if p.injectate:
-        s.append(f"Injectate: {p.injectate.rstrip('.')}.")
-    if p.sedation.counts_as_sedation:
-        why = (
-            f" because {p.sedation_justification.rstrip('.')}"
-            if p.sedation_justification
-            else ""
-        )
-        s.append(f"Planned sedation: {SEDATION_WORDS[p.sedation]}{why}.")
-    else:
-        s.append("No sedation is planned.")
-    if c.other_causes_excluded:
-        s.append("Fracture, tumor, infection and deformity have been ruled out.")
-    out.append(" ".join(s))
-
-    out.append(
-        f"The criteria cross-walk in this packet maps each criterion of {policy.name} "
-        f"({policy.policy_id_for(state=f.payer.state, family=family_of(f), county=f.payer.county)}) to the documentation. Based on the history, examination, imaging and "
-        "response to prior treatment, I consider this procedure medically necessary for this patient."
-    )
-    return out
-
-
-def _plan_sentence(f: rf.CaseFacts) -> str:
-    p, c = f.procedure, f.clinical
-    if p.type in BLOCKS and p.intent == DIAG:
-        plan = (
-            " If the blocks confirm facet-mediated pain, radiofrequency ablation is planned."
-            if c.rfa_planned
-            else ""
-        )
-        return (
-            "The purpose of this block is diagnostic: to confirm the facet joints as the source of the pain."
-            + plan
-        )
-    if p.type in BLOCKS and p.intent == THER:
-        return "The purpose of this injection is therapeutic."
-    if p.type is rf.ProcedureType.RFA:
-        first = "an initial" if p.intent == rf.Intent.FIRST else "a repeat"
-        return f"This is {first} radiofrequency ablation after positive diagnostic medial branch blocks."
-    if p.type.is_esi:
-        return "The goal of the epidural steroid injection is to reduce radicular pain and improve function."
-    return ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -326,10 +139,10 @@ def history_row(p: rf.PriorProcedure) -> dict[str, str]:
 
 
 def block_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, str]]:
-    """Every block response in the ledger: one row per injection with a response."""
+    """Every diagnostic block in the ledger with its response, oldest first."""
     rows = []
     for b in sorted(response_rows(facts), key=lambda r: r.date):
-        computed = computed_relief(b)
+        relief = effective_relief(b)
         rows.append(
             {
                 "date": fmt_date(b.date),
@@ -339,10 +152,7 @@ def block_rows(facts: rf.CaseFacts, evaluation: Evaluation) -> list[dict[str, st
                 "scale": b.scale,
                 "pre": fmt_num(b.pre_score, 1),
                 "post": fmt_num(b.post_score, 1),
-                "recorded": f"{fmt_num(b.relief_percent)}%"
-                if b.relief_percent is not None
-                else "",
-                "computed": f"{fmt_num(computed)}%" if computed is not None else "",
+                "relief": f"{fmt_num(relief)}%" if relief is not None else "",
                 "duration": f"{fmt_num(b.relief_duration_hours, 1)} h"
                 if b.relief_duration_hours is not None
                 else "not recorded",
@@ -388,11 +198,13 @@ def build_packet_context(
     """Everything ``templates/pdf/packet.html`` prints, as plain values."""
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC)
     practice = practice or PracticeInfo()
-    facts = evaluation.facts or facts  # one record per injection (rules.ledger.normalize)
-    crosswalk = build_crosswalk(facts, evaluation, policy)
-    counts = {
-        key: sum(1 for r in crosswalk if r.status == key) for key in STATUS_LABELS
-    }
+    facts = (
+        evaluation.facts or facts
+    )  # one record per injection (rules.ledger.normalize)
+    policy_id = policy.policy_id_for(
+        state=facts.payer.state, family=family_of(facts), county=facts.payer.county
+    )
+    crosswalk = crosswalk_rows(evaluation, policy_id)
     title_proc = procedure_phrase(facts)
     ref = (
         f"Request {request_id}, revision {revision}"
@@ -422,11 +234,7 @@ def build_packet_context(
             "plan": facts.payer.plan_name,
             "state": facts.payer.state,
             "county": facts.payer.county,
-            "policy_id": policy.policy_id_for(
-                state=facts.payer.state,
-                family=family_of(facts),
-                county=facts.payer.county,
-            ),
+            "policy_id": policy_id,
             "revision": policy.revision_date,
         },
         "ordering": facts.ordering,
@@ -464,7 +272,7 @@ def build_packet_context(
             {"code": code, "description": icd_description(code)}
             for code in facts.diagnoses
         ],
-        "letter": letter_paragraphs(facts, evaluation, policy),
+        "letter": letter_paragraphs(facts, evaluation, policy, draft=signature is None),
         "clinical": clinical_summary(facts),
         "clinical_notes": clinical_notes,
         "conservative_care": [
@@ -490,10 +298,7 @@ def build_packet_context(
         "level_histories": level_histories(facts, evaluation),
         "blocks": block_rows(facts, evaluation),
         "crosswalk": crosswalk,
-        "crosswalk_counts": counts,
-        "findings": sorted(
-            evaluation.findings, key=lambda x: (x.severity.rank, x.code)
-        ),
+        "rule_key": rule_key(crosswalk),
     }
 
 

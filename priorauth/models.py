@@ -369,6 +369,11 @@ class AuthRequest(models.Model):
         default=0, help_text="Optimistic concurrency counter"
     )
     override_reason = models.TextField(max_length=2000, blank=True)
+    # The physician's answers to criteria the request does not meet as written:
+    # [{"code": "DVT-001", "level": "L4-L5", "text": ..., "author_id": 3}]. Part
+    # of the request (copied with a revision, covered by the signed snapshot);
+    # written only by services.rationales.
+    rationales = models.JSONField(default=list, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     submission_channel = models.CharField(max_length=40, blank=True)
     payer_reference = models.CharField(max_length=100, blank=True)

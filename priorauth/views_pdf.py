@@ -23,6 +23,44 @@ from priorauth.services.requests import WorkflowError
 from priorauth.packet.signing import SigningUnavailable
 
 
+class RationaleForm(forms.Form):
+    """One answer per open criterion: the physician's clinical rationale."""
+
+    def __init__(self, *args, criteria, stored, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for o in criteria:
+            key = (o.code, o.level or "")
+            self.fields[self.field_name(key)] = forms.CharField(
+                label=o.criterion + (f" (level {o.level})" if o.level else ""),
+                required=False,
+                max_length=services.RATIONALE_MAX,
+                initial=stored.get(key, ""),
+                widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+            )
+
+    @staticmethod
+    def field_name(key: tuple[str, str]) -> str:
+        return f"answer-{key[0]}-{key[1]}"
+
+    def rows(self):  # type: ignore[no-untyped-def]
+        """(outcome, bound field) per open criterion, for the template."""
+        return [
+            (o, self[self.field_name((o.code, o.level or ""))]) for o in self.criteria
+        ]
+
+    def answers(self) -> dict[tuple[str, str], str]:
+        """The answers the form carried (a criterion missing from the POST keeps
+        its stored answer; an emptied one is removed)."""
+        out = {}
+        for o in self.criteria:
+            key = (o.code, o.level or "")
+            name = self.field_name(key)
+            if name in self.data:
+                out[key] = self.cleaned_data.get(name, "")
+        return out
+
+
 class SignForm(forms.Form):
     password = forms.CharField(
         label="Your password",
@@ -78,8 +116,25 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     if not getattr(user, "is_physician", False):
         audit_log(action="request-sign.denied", request=request, obj=obj, detail="role")
         raise PermissionDenied("Only a physician can sign.")
-    form = SignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    evaluation = services.auth_request_evaluate(request=obj)
+    answers = _rationale_form(request, obj, evaluation)
+    signing = request.method == "POST" and request.POST.get("action") != "save"
+    form = SignForm(request.POST if signing else None)
+    if request.method == "POST" and answers.is_valid() and obj.status == "ready":
+        changed = services.rationale_save(
+            request=obj, user=user, answers=answers.answers(), evaluation=evaluation
+        )
+        if changed:
+            audit_log(
+                action="request-rationale",
+                request=request,
+                obj=obj,
+                detail=f"rev={obj.revision} changed={changed}",
+            )
+        if not signing:
+            messages.success(request, "Your clinical rationale is saved.")
+            return redirect("pa-request-sign", pk=obj.pk)
+    if signing and form.is_valid() and answers.is_valid():
         try:
             document = services.auth_request_sign(
                 request=obj,
@@ -108,24 +163,45 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 "Signed. The signed packet is stored and the request is locked.",
             )
             return redirect("pa-request-detail", pk=obj.pk)
-    elif request.method == "POST":
+    elif signing:
         audit_log(
             action="request-sign.denied",
             request=request,
             obj=obj,
             detail="form invalid",
         )
-        return _sign_page(request, obj, form, status=403)
-    return _sign_page(request, obj, form)
+        return _sign_page(request, obj, form, answers, status=403)
+    return _sign_page(request, obj, form, _rationale_form(request, obj, None))
+
+
+def _rationale_form(
+    request: HttpRequest, obj: m.AuthRequest, evaluation
+) -> RationaleForm:  # type: ignore[no-untyped-def]
+    """The answers form: bound to the POST when ``evaluation`` is given, else fresh
+    from the stored answers (after a save)."""
+    bound = evaluation is not None and request.method == "POST"
+    evaluation = evaluation or services.auth_request_evaluate(request=obj)
+    stored = services.stored_rationales(request=obj)
+    data = request.POST if bound else None
+    return RationaleForm(
+        data,
+        criteria=services.criteria_to_answer(evaluation=evaluation),
+        stored=stored,
+    )
 
 
 def _sign_page(
-    request: HttpRequest, obj: m.AuthRequest, form: SignForm, status: int = 200
+    request: HttpRequest,
+    obj: m.AuthRequest,
+    form: SignForm,
+    answers: RationaleForm,
+    status: int = 200,
 ) -> HttpResponse:
     evaluation = services.auth_request_evaluate(request=obj)
     context = {
         "obj": obj,
         "form": form,
+        "answers": answers,
         "attestation": ATTESTATION,
         "groups": services.findings_grouped(evaluation=evaluation),
         "evaluation": evaluation,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.signing_helpers import answer_open_criteria
+
 from django.test import Client
 from django.urls import reverse
 
@@ -161,7 +163,7 @@ def ready_request(practice, patient, provider, facility, physician_user, monkeyp
     )
     monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
     monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
-    return make_request(
+    req = make_request(
         practice,
         patient,
         ordering_provider=provider,
@@ -169,6 +171,8 @@ def ready_request(practice, patient, provider, facility, physician_user, monkeyp
         facility=facility,
         status="ready",
     )
+    answer_open_criteria(req, physician_user)
+    return req
 
 
 def _state(req) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from .findings import Evaluation, Severity
+from .outcomes import Outcome
 
 
 def _plain(value: Any) -> Any:
@@ -22,7 +23,8 @@ def _plain(value: Any) -> Any:
 
 
 def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
-    """Findings (with citations), derived code lines and the per-level ledger."""
+    """Findings (with citations), each criterion's outcome, derived code lines and
+    the per-level ledger."""
     findings = []
     for finding in evaluation.findings:
         row = asdict(finding)
@@ -38,7 +40,22 @@ def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
             "summary": counts,
             "region": evaluation.region,
             "findings": findings,
+            "outcomes": [_outcome(o) for o in evaluation.outcomes],
             "code_lines": [asdict(line) for line in evaluation.code_lines],
             "ledger": [asdict(entry) for entry in evaluation.ledger],
         }
     )
+
+
+def _outcome(o: Outcome) -> dict[str, Any]:
+    """One criterion's outcome: status, wording, evidence (or the reason), citation."""
+    return {
+        "code": o.code,
+        "level": o.level,
+        "status": o.status.value,
+        "criterion": o.criterion,
+        "evidence": o.evidence,
+        "citation": {**asdict(o.citation), "text": o.citation.full},
+        "findings": [f"{f.code}" for f in o.findings],
+        "rationale": o.rationale.text if o.answered else "",
+    }

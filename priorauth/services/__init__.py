@@ -6,6 +6,7 @@ this package re-exports the public functions.
 
 from priorauth.services.importing import *  # noqa: F401,F403
 from priorauth.services.patients import *  # noqa: F401,F403
+from priorauth.services.rationales import *  # noqa: F401,F403
 from priorauth.services.requests import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403

@@ -210,6 +210,14 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
         diagnoses=tuple(d.code for d in request.diagnoses.all()),
         history=patient_history_facts(patient=patient),
         signed=_current_revision_signed(request),
+        rationales=tuple(
+            rf.Rationale(
+                code=str(r.get("code", "")),
+                level=str(r.get("level") or "") or None,
+                text=str(r.get("text", "")),
+            )
+            for r in request.rationales or []
+        ),
     )
 
 

@@ -29,8 +29,10 @@ from priorauth.packet import pdf, signing
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
 from priorauth.rules.io import dump_request
+from priorauth.services.rationales import unanswered_criteria
 from priorauth.services.requests import (
     WorkflowError,
+    auth_request_evaluate,
     auth_request_facts,
     auth_request_queryset_for_detail,
     payer_policy_build,
@@ -188,6 +190,15 @@ def auth_request_sign(
     caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
+    open_criteria = unanswered_criteria(evaluation=auth_request_evaluate(request=request))
+    if open_criteria:
+        names = "; ".join(
+            f"{o.criterion}{' at ' + o.level if o.level else ''}" for o in open_criteria
+        )
+        raise WorkflowError(
+            "Before signing, give your clinical rationale (or, for a blocker, the reason"
+            f" to proceed) for each criterion the request does not meet: {names}."
+        )
     identity = signer_identity(user=user)
     if not (identity.credentials and identity.npi):
         raise WorkflowError(

@@ -185,6 +185,12 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     assert page.get_by_text(
         "Conservative care notes are faxed separately."
     ).is_visible()
+    # Each criterion the request does not meet as written gets the physician's
+    # clinical rationale (the letter prints it); signing refuses without one.
+    answers = page.locator(".rationale textarea")
+    assert answers.count() >= 1
+    for i in range(answers.count()):
+        answers.nth(i).fill("New pain pattern after a fall; see the office note.")
     shoot(page, "08-physician-review")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_label("I have reviewed the packet").check()

@@ -18,10 +18,16 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import validators as v
-from priorauth.rules.levels import region_of
+from priorauth.rules import facts as rf
+from priorauth.rules.validation import (
+    Problem,
+    payer_profile_problem,
+    validate_request,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -97,6 +103,9 @@ class MarkInvalidMixin:
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
+        self.mark_invalid()
+
+    def mark_invalid(self) -> None:
         for name in self._errors or {}:  # type: ignore[attr-defined]
             field = self.fields.get(name)  # type: ignore[attr-defined]
             if field is not None and "is-invalid" not in field.widget.attrs.get(
@@ -126,6 +135,22 @@ class _KnownChoiceField(forms.ModelChoiceField):
         if value not in self.empty_values and str(value) in known:
             return known[str(value)]
         return super().to_python(value)
+
+
+class _PayerProfileField(_KnownChoiceField):
+    """An unknown profile gets the words every way in uses (``rules.validation``)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            keys = set(self.queryset.values_list("key", flat=True))
+            problem = payer_profile_problem(str(value), keys)
+            if problem is None:  # a key posted where the select sends ids
+                raise
+            raise ValidationError(problem.message, code=problem.code) from None
 
 
 class _SharedRowsIterator(forms.models.ModelChoiceIterator):
@@ -216,10 +241,13 @@ class AuthRequestForm(forms.ModelForm):
             "county_of_service": "Virginia only: Arlington, Fairfax, Falls Church and "
             "Alexandria are Medicare jurisdiction JL (Novitas), the rest of the state JM.",
         }
-        field_classes = dict.fromkeys(
-            ("payer_profile", "ordering_provider", "rendering_provider", "facility"),
-            _KnownChoiceField,
-        )
+        field_classes = {
+            "payer_profile": _PayerProfileField,
+            **dict.fromkeys(
+                ("ordering_provider", "rendering_provider", "facility"),
+                _KnownChoiceField,
+            ),
+        }
         labels = {
             "rfa_technique": "RFA technique",
             "state_of_service": "State of service",
@@ -542,14 +570,6 @@ class BaseLevelFormSet(BaseRowFormSet):
                     params={"level": level},
                 )
             seen.add(level)
-        regions = {region_of(level) for level in levels}
-        if len(regions) > 1:
-            raise ValidationError(
-                "Levels %(levels)s span two regions; one request covers either "
-                "cervical/thoracic or lumbar/sacral levels. Make a second request for the other region.",
-                code="mixed_regions",
-                params={"levels": ", ".join(levels)},
-            )
 
 
 class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
@@ -797,6 +817,135 @@ def request_formsets(
         )
         result[prefix] = factory(data=data, instance=instance, prefix=prefix)
     return result
+
+
+# --------------------------------------------------------------------------- one validation
+
+# Request-format paths of the shared checks -> fields of AuthRequestForm.
+_PAGE_FIELDS = {
+    "payer_profile": "payer_profile",
+    "ordering.npi": "ordering_provider",
+    "rendering.npi": "rendering_provider",
+    "facility.npi": "facility",
+    "procedure.date_of_service": "date_of_service",
+    "clinical.onset_date": "onset_date",
+}
+_SHARED_ROW_PATH = re.compile(
+    r"^(?P<prefix>[a-z_]+)\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?:\[\d+\])?$"
+)
+
+
+def request_page_is_valid(
+    form: AuthRequestForm,
+    formsets: dict[str, BaseInlineFormSet],
+    *,
+    today: Any = None,
+) -> bool:
+    """Validate the request page: the form, its formsets, then the checks every way
+    in shares (``rules.validation``), each message at its field or row.
+
+    A field that already has an error of its own is not checked again.
+    """
+    valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
+    rows = {
+        "levels": [
+            f for f in formsets["levels"].kept_forms() if f.cleaned_data.get("level")
+        ],
+        **{
+            prefix: formsets[prefix].kept_forms()
+            for prefix in ("block_responses", "conservative_care", "imaging")
+        },
+    }
+    everything = [form, *(f for fs in rows.values() for f in fs)]
+    own_errors = {id(f): set(f.errors) for f in everything}
+    profile = form.cleaned_data.get("payer_profile")
+    problems = validate_request(
+        _page_facts(form.cleaned_data, rows),
+        known_profiles={profile.key} if profile else set(),
+        today=today or timezone.localdate(),
+    )
+    for problem in problems:
+        _place_problem(problem, form, formsets, rows, own_errors)
+    return valid and not problems
+
+
+def _page_facts(
+    data: dict[str, Any], rows: dict[str, list[forms.BaseForm]]
+) -> rf.CaseFacts:
+    """What ``validate_request`` reads, from the page's cleaned values. A list index
+    in a problem's path is an index into ``rows``."""
+
+    def split(text: str | None) -> tuple[str, ...]:
+        return tuple(p.strip() for p in (text or "").split(",") if p.strip())
+
+    def npi(obj: Any) -> str:
+        return obj.npi if obj is not None else ""
+
+    profile = data.get("payer_profile")
+    cleaned = {prefix: [f.cleaned_data for f in fs] for prefix, fs in rows.items()}
+    return rf.CaseFacts(
+        # The checks read neither the type nor a level's side.
+        procedure=rf.ProcedurePlan(
+            type=rf.ProcedureType.MBB, date_of_service=data.get("date_of_service")
+        ),
+        levels=tuple(
+            rf.LevelRequest(level=d["level"], side=rf.Side.BILATERAL)
+            for d in cleaned["levels"]
+        ),
+        payer=rf.PayerInfo(profile_key=profile.key if profile else ""),
+        ordering=rf.Provider(npi=npi(data.get("ordering_provider"))),
+        rendering=rf.Provider(npi=npi(data.get("rendering_provider"))),
+        facility=rf.Facility(npi=npi(data.get("facility"))),
+        block_responses=tuple(
+            rf.BlockResponse(date=d.get("date"), levels=split(d.get("levels")))
+            for d in cleaned["block_responses"]
+        ),
+        clinical=rf.Clinical(onset_date=data.get("onset_date")),
+        conservative_care=tuple(
+            rf.ConservativeCare(
+                kind=d.get("kind") or "", start=d.get("start"), end=d.get("end")
+            )
+            for d in cleaned["conservative_care"]
+        ),
+        imaging=tuple(
+            rf.Imaging(
+                modality=d.get("modality") or "",
+                date=d.get("date"),
+                levels=split(d.get("levels")),
+            )
+            for d in cleaned["imaging"]
+        ),
+    )
+
+
+def _place_problem(
+    problem: Problem,
+    form: AuthRequestForm,
+    formsets: dict[str, BaseInlineFormSet],
+    rows: dict[str, list[forms.BaseForm]],
+    own_errors: dict[int, set[str]],
+) -> None:
+    error = ValidationError(problem.message, code=problem.code)
+    if problem.path in _PAGE_FIELDS:
+        name = _PAGE_FIELDS[problem.path]
+        if name not in own_errors[id(form)]:
+            form.add_error(name, error)
+        return
+    if problem.path in formsets:  # the whole list, e.g. levels in two regions
+        formsets[problem.path].non_form_errors()
+        formsets[problem.path]._non_form_errors.append(error)  # no public adder
+        return
+    match = _SHARED_ROW_PATH.match(problem.path)
+    if match and match["prefix"] in rows:
+        row = rows[match["prefix"]][int(match["index"])]
+        if match["field"] in row.fields and match["field"] not in own_errors[id(row)]:
+            row.add_error(match["field"], error)
+            if isinstance(row, MarkInvalidMixin):
+                row.mark_invalid()
+        return
+    form.add_error(
+        None, ValidationError(f"{problem.path}: {problem.message}", code=problem.code)
+    )
 
 
 class SendForSignatureForm(forms.Form):

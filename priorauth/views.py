@@ -253,7 +253,7 @@ def _request_form_page(
     )
     formsets = pa_forms.request_formsets(data=data, instance=obj)
     if data is not None:
-        if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
+        if pa_forms.request_page_is_valid(form, formsets):
             try:
                 saved = concurrency.auth_request_save_checked(
                     request=form.save(commit=False),

@@ -25,8 +25,7 @@ def bind(practice, data, patient=None):  # type: ignore[no-untyped-def]
         patient = Patient.objects.get(pk=data["patient"])
     form = pa_forms.AuthRequestForm(data, practice=practice, patient=patient)
     formsets = pa_forms.request_formsets(data=data)
-    valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
-    return valid, form, formsets
+    return pa_forms.request_page_is_valid(form, formsets), form, formsets
 
 
 def codes(errors) -> set[str]:  # type: ignore[no-untyped-def]

@@ -351,11 +351,12 @@ def test_the_form_puts_a_row_problem_on_its_row_and_marks_it(
     today, monkeypatch, practice, payer_profiles, patient, provider, facility
 ):
     """Row paths count the rows that stay (an untouched or deleted row is skipped)."""
+    from priorauth import form_checks
     from priorauth import forms as pa_forms
     from priorauth.rules.validation import Problem
 
     problem = Problem("conservative_care[0].end", "Shared words.", "shared_code")
-    monkeypatch.setattr(pa_forms, "validate_request", lambda *a, **k: [problem])
+    monkeypatch.setattr(form_checks, "validate_request", lambda *a, **k: [problem])
     rows = {
         "levels": [{"level": "L4-L5", "side": "left"}],
         "conservative_care": [
@@ -366,7 +367,7 @@ def test_the_form_puts_a_row_problem_on_its_row_and_marks_it(
     data = page_data(patient=patient, provider=provider, facility=facility, rows=rows)
     form = pa_forms.AuthRequestForm(data, practice=practice, patient=patient)
     formsets = pa_forms.request_formsets(data=data)
-    assert pa_forms.request_page_is_valid(form, formsets) is False
+    assert form_checks.request_page_is_valid(form, formsets) is False
     kept = formsets["conservative_care"].forms[1]
     assert [(e.code, e.message) for e in kept.errors.as_data()["end"]] == [
         ("shared_code", "Shared words.")

@@ -21,7 +21,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from priorauth import models as m
 from priorauth import validators as v
-from priorauth.rules.levels import region_of
+from priorauth.rules.validation import payer_profile_problem
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -97,6 +97,9 @@ class MarkInvalidMixin:
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
+        self.mark_invalid()
+
+    def mark_invalid(self) -> None:
         for name in self._errors or {}:  # type: ignore[attr-defined]
             field = self.fields.get(name)  # type: ignore[attr-defined]
             if field is not None and "is-invalid" not in field.widget.attrs.get(
@@ -126,6 +129,22 @@ class _KnownChoiceField(forms.ModelChoiceField):
         if value not in self.empty_values and str(value) in known:
             return known[str(value)]
         return super().to_python(value)
+
+
+class _PayerProfileField(_KnownChoiceField):
+    """An unknown profile gets the words every way in uses (``rules.validation``)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            keys = set(self.queryset.values_list("key", flat=True))
+            problem = payer_profile_problem(str(value), keys)
+            if problem is None:  # a key posted where the select sends ids
+                raise
+            raise ValidationError(problem.message, code=problem.code) from None
 
 
 class _SharedRowsIterator(forms.models.ModelChoiceIterator):
@@ -216,10 +235,13 @@ class AuthRequestForm(forms.ModelForm):
             "county_of_service": "Virginia only: Arlington, Fairfax, Falls Church and "
             "Alexandria are Medicare jurisdiction JL (Novitas), the rest of the state JM.",
         }
-        field_classes = dict.fromkeys(
-            ("payer_profile", "ordering_provider", "rendering_provider", "facility"),
-            _KnownChoiceField,
-        )
+        field_classes = {
+            "payer_profile": _PayerProfileField,
+            **dict.fromkeys(
+                ("ordering_provider", "rendering_provider", "facility"),
+                _KnownChoiceField,
+            ),
+        }
         labels = {
             "rfa_technique": "RFA technique",
             "state_of_service": "State of service",
@@ -542,14 +564,6 @@ class BaseLevelFormSet(BaseRowFormSet):
                     params={"level": level},
                 )
             seen.add(level)
-        regions = {region_of(level) for level in levels}
-        if len(regions) > 1:
-            raise ValidationError(
-                "Levels %(levels)s span two regions; one request covers either "
-                "cervical/thoracic or lumbar/sacral levels. Make a second request for the other region.",
-                code="mixed_regions",
-                params={"levels": ", ".join(levels)},
-            )
 
 
 class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):

@@ -15,49 +15,25 @@ from django.utils import timezone
 
 from priorauth.icd10 import cm
 from priorauth.rules.levels import LevelError, parse_level
-
-NPI_PREFIX = "80840"  # ISO card issuer prefix that the NPI check digit is computed over
-
-
-def npi_is_valid(value: str) -> bool:
-    """True for a 10-digit NPI whose last digit is the Luhn check over 80840 + first 9."""
-    if not re.fullmatch(r"\d{10}", value or ""):
-        return False
-    digits = [int(c) for c in NPI_PREFIX + value]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+from priorauth.rules.validation import (  # noqa: F401 - npi_is_valid is re-exported
+    npi_is_valid,
+    npi_problem,
+    past_date_problem,
+)
 
 
 def validate_npi(value: str) -> None:
-    value = (value or "").strip()
-    if not re.fullmatch(r"\d{10}", value):
-        raise ValidationError(
-            "An NPI is exactly 10 digits (you entered %(value)s).",
-            code="npi_format",
-            params={"value": value or "nothing"},
-        )
-    if not npi_is_valid(value):
-        raise ValidationError(
-            "NPI %(value)s fails its check digit; check it against the NPPES record.",
-            code="npi_checksum",
-            params={"value": value},
-        )
+    """10 digits with a valid check digit (``rules.validation``'s words)."""
+    problem = npi_problem("npi", value)
+    if problem is not None:
+        raise ValidationError(problem.message, code=problem.code)
 
 
 def validate_not_future(value: date | None) -> None:
     """For past events (onset, blocks, imaging, care started, history)."""
-    if value is not None and value > timezone.localdate():
-        raise ValidationError(
-            "%(value)s is in the future; this is a past event, enter the date it happened.",
-            code="future_date",
-            params={"value": value.isoformat()},
-        )
+    problem = past_date_problem("", value, timezone.localdate())
+    if problem is not None:
+        raise ValidationError(problem.message, code=problem.code)
 
 
 def normalize_level(value: str) -> str:

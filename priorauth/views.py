@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from priorauth import form_checks, services
 from priorauth import forms as pa_forms
 from priorauth import models as m
-from priorauth import services
 from priorauth import validators as v
 from priorauth.services import concurrency
 
@@ -253,7 +253,7 @@ def _request_form_page(
     )
     formsets = pa_forms.request_formsets(data=data, instance=obj)
     if data is not None:
-        if form.is_valid() & all([fs.is_valid() for fs in formsets.values()]):
+        if form_checks.request_page_is_valid(form, formsets):
             try:
                 saved = concurrency.auth_request_save_checked(
                     request=form.save(commit=False),

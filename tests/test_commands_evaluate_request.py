@@ -29,6 +29,17 @@ def test_it_prints_findings_codes_and_ledger_for_a_file_without_a_database():
     assert all(f["citation"]["policy_id"] for f in result["findings"])
 
 
+def _errors(*args):
+    """The command's JSON error list; it must exit with status 2."""
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(SystemExit) as exc:
+        call_command("evaluate_request", *args, stdout=out)
+    assert exc.value.code == 2
+    return json.loads(out.getvalue())["errors"]
+
+
 def test_a_malformed_file_names_the_field_and_fails(tmp_path):
     bad = tmp_path / "bad.json"
     data = json.loads(
@@ -36,13 +47,26 @@ def test_a_malformed_file_names_the_field_and_fails(tmp_path):
     )
     data["levels"][0]["side"] = "sideways"
     bad.write_text(json.dumps(data))
-    with pytest.raises(CommandError, match=r"levels\[0\]\.side"):
-        _run(str(bad))
+    [error] = _errors(str(bad))
+    assert error["path"] == "levels[0].side"
+    assert "must be one of left, right, bilateral" in error["message"]
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(CommandError, match="no such file"):
-        _run(str(tmp_path / "nope.json"))
+    [error] = _errors(str(tmp_path / "nope.json"))
+    assert error["path"] == "" and error["message"].endswith("nope.json: no such file")
+
+
+def test_an_unknown_payer_profile_in_the_database_is_refused(tmp_path, db):
+    data = json.loads(open("examples/rfa-repeat-commercial.json").read())
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    # No profile is stored: with --db-profiles every key is unknown.
+    [error] = _errors(str(bad), "--db-profiles", "--today", "2026-11-23")
+    assert error == {
+        "path": "payer_profile",
+        "message": "Unknown payer profile 'commercial'; known profiles: none.",
+    }
 
 
 @pytest.fixture

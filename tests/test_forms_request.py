@@ -8,6 +8,7 @@ import pytest
 
 from django.utils import timezone
 
+from priorauth import form_checks
 from priorauth import forms as pa_forms
 from priorauth import validators as v
 from tests.intake_data import page_data
@@ -25,8 +26,7 @@ def bind(practice, data, patient=None):  # type: ignore[no-untyped-def]
         patient = Patient.objects.get(pk=data["patient"])
     form = pa_forms.AuthRequestForm(data, practice=practice, patient=patient)
     formsets = pa_forms.request_formsets(data=data)
-    valid = form.is_valid() & all([fs.is_valid() for fs in formsets.values()])
-    return valid, form, formsets
+    return form_checks.request_page_is_valid(form, formsets), form, formsets
 
 
 def codes(errors) -> set[str]:  # type: ignore[no-untyped-def]

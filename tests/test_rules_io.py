@@ -634,9 +634,22 @@ def test_error_api():
     assert "1 problem in the request" in str(err)
 
 
-@pytest.mark.parametrize("data", [None, [], "request", 1, True])
+@pytest.mark.parametrize("data", [None, "request", 1, True])
 def test_top_level_must_be_an_object(data):
-    assert _errors(data) == [("", f"must be an object (got {io._typename(data)})")]
+    assert _errors(data) == [
+        ("", f"must be an object holding one request (got {io._typename(data)})")
+    ]
+
+
+@pytest.mark.parametrize("data", [[], [MINIMAL], [MINIMAL, MINIMAL]])
+def test_a_list_of_requests_is_one_top_level_error(data):
+    assert _errors(data) == [
+        (
+            "",
+            "must be an object holding one request, not a list; send each request"
+            " as its own file or paste",
+        )
+    ]
 
 
 def test_minimal_request_and_defaults():

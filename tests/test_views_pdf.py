@@ -230,13 +230,23 @@ def test_render_request_command_needs_no_database(tmp_path) -> None:
 
 
 def test_render_request_command_reports_bad_files(tmp_path) -> None:
+    import io
+    import json
+
     from django.core.management import call_command
-    from django.core.management.base import CommandError
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"format_version": 1}')
-    with pytest.raises(CommandError):
-        call_command("render_request", str(bad), "-o", str(tmp_path / "x.pdf"))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exc:
+        call_command(
+            "render_request", str(bad), "-o", str(tmp_path / "x.pdf"), stdout=out
+        )
+    assert exc.value.code == 2
+    assert json.loads(out.getvalue())["errors"] == [
+        {"path": "procedure", "message": "is required (must be an object)"}
+    ]
+    assert not (tmp_path / "x.pdf").exists()
 
 
 @pytest.mark.pdf

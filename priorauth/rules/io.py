@@ -422,7 +422,8 @@ class _Level(_Field):
             try:
                 canonical = normalize(value)
             except ValueError as exc:  # levels.LevelError is a ValueError
-                errs.append((path, f"must be {self.expect}: {exc}"))
+                # The same words as the form and rules.validation give.
+                errs.append((path, str(exc)))
                 return _BAD
             if isinstance(canonical, str):
                 value = canonical
@@ -649,8 +650,8 @@ def _provider(role: str) -> _Obj:
             "name": _Str(f"Physician's full name, {_NAME}."),
             "credentials": _Str(f"Credentials, e.g. MD, DO; {_NAME}."),
             "npi": _Str(
-                "National Provider Identifier: 10 digits (the Luhn check is a finding,"
-                " not a format error).",
+                "National Provider Identifier: 10 digits (the check digit is checked"
+                " by rules.validation before a request is evaluated or stored).",
                 10,
                 pattern=_NPI,
                 expect="10 digits",
@@ -1037,12 +1038,22 @@ REQUEST_SPEC = _REQUEST
 
 # --------------------------------------------------------------------------- API
 
+_A_LIST = (
+    "must be an object holding one request, not a list; send each request as its"
+    " own file or paste"
+)
+
 
 def parse_request(data: Any) -> CaseFacts:
     """Validate a decoded JSON request and build ``CaseFacts``.
 
     Raises ``RequestFormatError`` listing every problem found.
     """
+    if isinstance(data, list):  # e.g. several requests in one file: one clear message
+        raise RequestFormatError([("", _A_LIST)])
+    if not isinstance(data, dict):
+        msg = f"must be an object holding one request (got {_typename(data)})"
+        raise RequestFormatError([("", msg)])
     errs: Errors = []
     kwargs = _REQUEST.parse_fields(data, "", errs)
     if kwargs is None or errs:

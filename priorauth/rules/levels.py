@@ -4,13 +4,13 @@ Canonical level strings: ``"L4-L5"``, ``"L5-S1"``, ``"C5-C6"``, ``"T12-L1"`` and
 the single ESI level ``"caudal"``. Typed variants accepted: ``"L4-5"``,
 ``"l4/l5"``, ``"L4 - L5"``, ``"L45"``, ``"L5S1"``, ``"l4-l5"``.
 
-Rules: real segments only (C1..C7, T1..T12, L1..L5, S1) and adjacent only
-(``"L4-L6"`` is invalid). Region (payer-rules 1.5, CPT facet families):
-cervical/thoracic for any level whose upper segment is C or T except T12-L1;
-lumbar/sacral for L and S levels, for ``"caudal"`` and for the T12-L1
-junction (its lower segment is lumbar; CPT's lumbar/sacral codes are used for
-the thoracolumbar junction joint in common billing guidance). C7-T1 is
-cervical/thoracic either way.
+Rules: real segments only (C1..C7, T1..T12, L1..L5, S1), adjacent only
+(``"L4-L6"`` is invalid) and upper segment first (``"L5-L4"`` is invalid).
+Region (payer-rules 1.5, CPT facet families): cervical/thoracic for any level
+whose upper segment is C or T except T12-L1; lumbar/sacral for L and S levels,
+for ``"caudal"`` and for the T12-L1 junction (its lower segment is lumbar; CPT's
+lumbar/sacral codes are used for the thoracolumbar junction joint in common
+billing guidance). C7-T1 is cervical/thoracic either way.
 """
 
 from __future__ import annotations
@@ -69,13 +69,18 @@ def parse_level(text: str) -> str:
     for seg in (upper, lower):
         if seg not in _INDEX:
             raise LevelError(
-                f"'{raw}': {seg} is not a real spinal segment "
+                f"'{raw}' is not a spinal level: {seg} is not a real spinal segment "
                 "(C1-C7, T1-T12, L1-L5, S1)."
             )
+    if _INDEX[lower] == _INDEX[upper] - 1:
+        raise LevelError(
+            f"'{raw}' is not a spinal level: it is reversed; name the upper "
+            f"segment first ({lower}-{upper})."
+        )
     if _INDEX[lower] != _INDEX[upper] + 1:
         raise LevelError(
-            f"'{raw}': {upper} and {lower} are not adjacent segments; "
-            "a level joins two neighbouring segments, e.g. L4-L5."
+            f"'{raw}' is not a spinal level: {upper} and {lower} are not adjacent "
+            "segments; a level joins two neighbouring segments, e.g. L4-L5."
         )
     return f"{upper}-{lower}"
 
@@ -122,11 +127,16 @@ def validate_levels(levels: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         )
     regions = {region_of(c) for c in canon}
     if len(regions) > 1:
-        raise LevelError(
-            "All levels of one request must be in one region "
-            "(cervical/thoracic or lumbar/sacral)."
-        )
+        raise LevelError(mixed_regions_message(canon))
     return canon
+
+
+def mixed_regions_message(levels: list[str] | tuple[str, ...]) -> str:
+    """The one wording for a request whose levels span two regions."""
+    return (
+        f"Levels {', '.join(levels)} span two regions; one request covers one region, "
+        "cervical/thoracic or lumbar/sacral. Make a second request for the other region."
+    )
 
 
 def level_sort_key(level: str) -> int:

@@ -3,11 +3,12 @@
 ``auth_request_import(facts=..., user=...)`` stores a parsed request for the user's
 practice in one transaction:
 
-1. Check everything first, with the intake form's rules where they apply (levels in
-   one region, billable ICD-10-CM codes, NPI check digits, no future dates for past
-   events, values that fit their columns) and resolve the payer profile. Every
-   problem is collected as ``(field_path, message)`` and raised at once as
-   ``ImportProblem``; nothing is written then.
+1. Check everything first: the checks every way in shares (``rules.validation``:
+   NPI check digits, levels, one region, date of service, no future dates for past
+   events, a known payer profile), then what storing needs (billable ICD-10-CM
+   codes, values that fit their columns, names for new rows), and resolve the payer
+   profile. Every problem is collected as ``(field_path, message)`` and raised at
+   once as ``ImportProblem``; nothing is written then.
 2. Write: find or create the patient (member ID + date of birth, in the user's
    practice), the providers (NPI, in the practice) and the facility (NPI, in the
    practice); add the history rows the patient's ledger does not have yet (same date,
@@ -33,7 +34,7 @@ from priorauth import validators as v
 from priorauth.audit import audit_log
 from priorauth.rules import facts as rf
 from priorauth.rules.io import RequestFormatError
-from priorauth.rules.levels import LevelError, region_of
+from priorauth.rules.validation import npi_is_valid, validate_request
 from priorauth.services.requests import (
     auth_request_evaluate,
     auth_request_fill_prior_counts,
@@ -108,16 +109,6 @@ def _fits(errs: Errors, path: str, value: Any, model: type, field: str) -> None:
         )
 
 
-def _past(errs: Errors, path: str, value: date | None, today: date) -> None:
-    if value is not None and value > today:
-        errs.append(
-            (
-                path,
-                f"{value.isoformat()} is in the future; this is a past event, give the date it happened",
-            )
-        )
-
-
 def _string_problems(value: Any, path: str, errs: Errors) -> None:
     """NUL characters and lone surrogates cannot be stored (PostgreSQL, SQLite UTF-8)."""
     if isinstance(value, str):
@@ -184,37 +175,15 @@ class _Plan:
     history_skipped: int = 0
 
 
-def _plan_payer(plan: _Plan, facts: rf.CaseFacts, errs: Errors) -> None:
+def _plan_payer(plan: _Plan, facts: rf.CaseFacts, known: set[str]) -> None:
+    """The highest active version (validate_request reported a missing or unknown key)."""
     key = facts.payer.profile_key
-    if not key:
-        errs.append(
-            (
-                "payer_profile",
-                "is required to import: the key of an active payer profile, e.g. medicare",
-            )
+    if key in known:
+        plan.payer_profile = (
+            m.PayerProfile.objects.filter(key=key, is_active=True)
+            .order_by("-version")
+            .first()
         )
-        return
-    profile = (
-        m.PayerProfile.objects.filter(key=key, is_active=True)
-        .order_by("-version")
-        .first()
-    )
-    if profile is None:
-        known = sorted(
-            set(
-                m.PayerProfile.objects.filter(is_active=True).values_list(
-                    "key", flat=True
-                )
-            )
-        )
-        errs.append(
-            (
-                "payer_profile",
-                f"no active payer profile {key!r}; active profiles: {', '.join(known) or 'none'}",
-            )
-        )
-        return
-    plan.payer_profile = profile
 
 
 def _plan_patient(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> None:
@@ -241,8 +210,7 @@ def _plan_patient(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
             )
         )
         ok = False
-    elif p.dob > today:
-        _past(errs, "patient.dob", p.dob, today)
+    elif p.dob > today:  # validate_request reported it
         ok = False
     if not ok:
         return
@@ -296,10 +264,7 @@ def _plan_provider(
             )
         )
         return None
-    try:
-        v.validate_npi(prov.npi)
-    except ValidationError as exc:
-        errs.append((f"{role}.npi", _messages(exc)))
+    if not npi_is_valid(prov.npi):  # validate_request reported it
         return None
     found = (
         m.Provider.objects.filter(practice_id=plan.practice_id, npi=prov.npi)
@@ -345,10 +310,7 @@ def _plan_facility(plan: _Plan, fac: rf.Facility, errs: Errors) -> None:
             )
         )
         return
-    try:
-        v.validate_npi(fac.npi)
-    except ValidationError as exc:
-        errs.append(("facility.npi", _messages(exc)))
+    if not npi_is_valid(fac.npi):  # validate_request reported it
         return
     found = (
         m.Facility.objects.filter(practice_id=plan.practice_id, npi=fac.npi)
@@ -396,7 +358,6 @@ def _plan_request(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
                 " another block on the same day)",
             )
         )
-    _past(errs, "clinical.onset_date", clin.onset_date, today)
     req = m.AuthRequest(
         practice_id=plan.practice_id,
         plan_name=facts.payer.plan_name,
@@ -453,21 +414,6 @@ def _plan_request(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
 
 
 def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> None:
-    # Levels: canonical already (the format parses them with rules.levels); one region.
-    regions = {}
-    for row in facts.levels:
-        try:
-            regions.setdefault(region_of(row.level), row.level)
-        except LevelError as exc:  # pragma: no cover - the format already refused it
-            errs.append(("levels", str(exc)))
-    if len(regions) > 1:
-        errs.append(
-            (
-                "levels",
-                f"levels {', '.join(r.level for r in facts.levels)} span two regions; one request covers"
-                " either cervical/thoracic or lumbar/sacral levels (make a second request for the other region)",
-            )
-        )
     plan.levels = [
         m.RequestLevel(
             position=i,
@@ -480,7 +426,6 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
 
     for i, b in enumerate(facts.block_responses):
         path = f"block_responses[{i}]"
-        _past(errs, f"{path}.date", b.date, today)
         row = m.BlockResponse(
             date=b.date,
             agent=b.agent,
@@ -500,14 +445,6 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
 
     for i, c in enumerate(facts.conservative_care):
         path = f"conservative_care[{i}]"
-        _past(errs, f"{path}.start", c.start, today)
-        if c.start and c.end and c.end < c.start:
-            errs.append(
-                (
-                    f"{path}.end",
-                    f"{c.end.isoformat()} is before the start date {c.start.isoformat()}",
-                )
-            )
         row = m.ConservativeCare(
             kind=c.kind,
             start=c.start,
@@ -523,7 +460,6 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
 
     for i, s in enumerate(facts.imaging):
         path = f"imaging[{i}]"
-        _past(errs, f"{path}.date", s.date, today)
         row = m.ImagingStudy(
             modality=s.modality,
             date=s.date,
@@ -559,7 +495,6 @@ def _plan_history(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
     for i, h in enumerate(facts.history):
         path = f"history[{i}]"
         n = len(errs)
-        _past(errs, f"{path}.date", h.date, today)
         if not h.levels:
             errs.append(
                 (
@@ -614,8 +549,12 @@ def _plan(facts: rf.CaseFacts, user: Any, today: date) -> _Plan:
     _string_problems(facts, "", errs)
     if errs:  # text that cannot be stored: stop before any lookup
         raise ImportProblem(errs)
+    known = set(
+        m.PayerProfile.objects.filter(is_active=True).values_list("key", flat=True)
+    )
+    errs.extend(validate_request(facts, known_profiles=known, today=today))
     plan = _Plan(practice_id=practice_id)
-    _plan_payer(plan, facts, errs)
+    _plan_payer(plan, facts, known)
     _plan_patient(plan, facts, errs, today)
     new_providers: dict[str, m.Provider] = {}
     plan.ordering = _plan_provider(

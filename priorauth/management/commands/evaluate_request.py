@@ -5,7 +5,9 @@
 
 A file is evaluated with the payer profiles in fixtures/payer_profiles.json and touches
 no database (--db-profiles uses the admin-edited profiles in the database instead).
-A stored request is read only through the named user's practice.
+A file is checked first as every way in checks a request (rules.validation): on any
+problem with it, {"errors": [{"path": ..., "message": ...}]} goes to stdout and the
+exit status is 2. A stored request is read only through the named user's practice.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.management.request_files import load_request_file
+from priorauth.management.request_files import (
+    RequestFileError,
+    exit_with_errors,
+    load_valid_request,
+)
 from priorauth.rules import evaluate
 from priorauth.rules.profiles import load_fixture_policies
 from priorauth.rules.report import evaluation_to_dict
@@ -48,7 +55,12 @@ class Command(BaseCommand):
             result = self._stored(int(options["request"]), options.get("user"), today)  # type: ignore[arg-type]
         elif options.get("file"):
             self.db_profiles = bool(options.get("db_profiles"))
-            result = self._file(Path(str(options["file"])), today)
+            try:
+                result = self._file(
+                    Path(str(options["file"])), today or timezone.localdate()
+                )
+            except RequestFileError as exc:
+                exit_with_errors(self.stdout, exc)
         else:
             raise CommandError(
                 "Give a request JSON file, or --request ID --user USERNAME."
@@ -66,31 +78,21 @@ class Command(BaseCommand):
             raise CommandError(f"--today: {raw!r} is not a date YYYY-MM-DD") from None
 
     def _file(self, path: Path, today):  # type: ignore[no-untyped-def]
-        facts = load_request_file(path)
-        key = facts.payer.profile_key
-        policy = self._policy_for(key)
-        return evaluation_to_dict(evaluate(facts, policy, today=today))
-
-    def _policy_for(self, key: str):  # type: ignore[no-untyped-def]
         if self.db_profiles:
+            active = m.PayerProfile.objects.filter(is_active=True)
+            known = set(active.values_list("key", flat=True))
+            facts = load_valid_request(path, known_profiles=known, today=today)
             profile = (
-                m.PayerProfile.objects.filter(key=key, is_active=True)
-                .order_by("-version")
-                .first()
+                active.filter(key=facts.payer.profile_key).order_by("-version").first()
             )
-            if profile is None:
-                raise CommandError(
-                    f"payer_profile: no active payer profile {key!r} in the database"
-                )
-            return services.payer_policy_build(profile=profile)
-        policies = load_fixture_policies(
-            Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
-        )
-        if key not in policies:
-            raise CommandError(
-                f"payer.profile_key: unknown payer profile {key!r}; known: {', '.join(sorted(policies))}"
+            policy = services.payer_policy_build(profile=profile)
+        else:
+            policies = load_fixture_policies(
+                Path(settings.BASE_DIR) / "fixtures" / "payer_profiles.json"
             )
-        return policies[key]
+            facts = load_valid_request(path, known_profiles=policies, today=today)
+            policy = policies[facts.payer.profile_key]
+        return evaluation_to_dict(evaluate(facts, policy, today=today))
 
     def _stored(self, pk: int, username: object, today):  # type: ignore[no-untyped-def]
         if not username:

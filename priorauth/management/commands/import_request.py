@@ -3,7 +3,7 @@
     manage.py import_request examples/rfa-repeat-commercial.json --user billie
 
 The same checks as the web import (services.auth_request_import): every problem is
-printed by field path, nothing is saved, and the exit status is non-zero. Output
+printed by field path, nothing is saved, and the exit status is 2. Output
 names only ids and counts (no PHI).
 """
 
@@ -15,7 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.management.request_files import format_problems, load_request_file
+from priorauth.management.request_files import (
+    EXIT_INVALID_REQUEST,
+    format_problems,
+    load_request_file,
+)
 from priorauth.rules.io import RequestFormatError
 
 
@@ -45,7 +49,8 @@ class Command(BaseCommand):
             obj = services.auth_request_import(facts=facts, user=user)
         except RequestFormatError as exc:  # services.ImportProblem
             raise CommandError(
-                format_problems(path, "cannot be imported (nothing was saved)", exc)
+                format_problems(path, "cannot be imported (nothing was saved)", exc),
+                returncode=EXIT_INVALID_REQUEST,
             ) from None
         s = obj.import_summary  # type: ignore[attr-defined]
         self.stdout.write(

@@ -2,7 +2,10 @@
 
     manage.py render_request examples/rfa-first-medicare-advantage.json -o out.pdf
 
-The payer policy comes from fixtures/payer_profiles.json (rules.profiles).
+The payer policy comes from fixtures/payer_profiles.json (rules.profiles). The file is
+checked first as every way in checks a request (rules.validation): on any problem with
+it, {"errors": [{"path": ..., "message": ...}]} goes to stdout, the exit status is 2
+and no PDF is written.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from priorauth import packet
+from priorauth.management.request_files import (
+    RequestFileError,
+    exit_with_errors,
+    load_valid_request,
+)
 from priorauth.packet import pdf
-from priorauth.management.request_files import load_request_file
 from priorauth.rules import evaluate
 from priorauth.rules.profiles import load_fixture_policies
 
@@ -28,13 +36,12 @@ def render_file(
     today: date | None = None,
     practice: packet.PracticeInfo | None = None,
 ) -> bytes:
-    """Request JSON -> draft PDF bytes (no database)."""
-    facts = load_request_file(path)
+    """Request JSON -> draft PDF bytes (no database); ``RequestFileError`` if invalid."""
+    today = today or timezone.localdate()
     policies = load_fixture_policies(FIXTURE)
-    policy = policies.get(facts.payer.profile_key)
-    if policy is None:
-        raise CommandError(f"{path}: unknown payer profile {facts.payer.profile_key!r}")
-    evaluation = evaluate(facts, policy, today=today or date.today())
+    facts = load_valid_request(path, known_profiles=policies, today=today)
+    policy = policies[facts.payer.profile_key]
+    evaluation = evaluate(facts, policy, today=today)
     context = packet.build_packet_context(
         facts=facts, evaluation=evaluation, policy=policy, practice=practice
     )
@@ -57,7 +64,10 @@ class Command(BaseCommand):
                 today = date.fromisoformat(str(options["today"]))
             except ValueError:
                 raise CommandError("--today must be YYYY-MM-DD") from None
-        data = render_file(Path(str(options["file"])), today=today)
+        try:
+            data = render_file(Path(str(options["file"])), today=today)
+        except RequestFileError as exc:
+            exit_with_errors(self.stdout, exc)
         out = Path(str(options["output"]))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)

@@ -17,8 +17,8 @@ from django.core.management.base import BaseCommand
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.packet import pdf
 from priorauth.management.commands.render_request import render_file
+from priorauth.packet import pdf
 
 
 class Command(BaseCommand):

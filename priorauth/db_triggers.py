@@ -50,7 +50,7 @@ def _sqlite_triggers(table: str) -> dict[str, str]:
         BEFORE INSERT ON {table}
         WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
         BEGIN
-            SELECT RAISE(ABORT, '{table} is append-only: REPLACE of an existing row refused');
+            SELECT RAISE(ABORT, '{table} is append-only: REPLACE refused');
         END
         """,
     }
@@ -135,12 +135,14 @@ def installed(connection: Any) -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
+                "SELECT tgname FROM pg_trigger"
+                " WHERE NOT tgisinternal AND tgname LIKE %s",
                 ["priorauth_%_no_%"],
             )
         else:
             cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'trigger' AND name LIKE %s",
                 ["priorauth_%_no_%"],
             )
         return {row[0] for row in cursor.fetchall()}

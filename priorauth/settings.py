@@ -7,6 +7,7 @@ is `PRIORAUTH_DEBUG=0` with a real `PRIORAUTH_SECRET_KEY` and `PRIORAUTH_ALLOWED
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -155,6 +156,18 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# PostgreSQL: the role the app logs in as when it is not the owner that runs
+# migrate. Set it where migrate runs: migrate then grants this role what the app
+# needs and nothing that rewrites the audit trail (priorauth/db_roles.py).
+PRIORAUTH_DB_APP_ROLE = os.environ.get("PRIORAUTH_DB_APP_ROLE", "").strip()
+if PRIORAUTH_DB_APP_ROLE and not re.fullmatch(
+    r"[a-z_][a-z0-9_]{0,62}", PRIORAUTH_DB_APP_ROLE
+):
+    raise ImproperlyConfigured(
+        f"PRIORAUTH_DB_APP_ROLE={PRIORAUTH_DB_APP_ROLE!r}: expected a lower-case "
+        "PostgreSQL role name (letters, digits, underscores)"
+    )
 
 AUTH_USER_MODEL = "priorauth.User"
 AUTHENTICATION_BACKENDS = [

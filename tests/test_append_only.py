@@ -133,7 +133,9 @@ def test_sqlite_refuses_replace_into(rows, table):
     """REPLACE deletes the old row without firing delete triggers (recursive_triggers
     is off), so only a BEFORE INSERT trigger can see it."""
     names, values = _forged_row(table, rows[table])
-    _assert_refused_and_unchanged(table, _insert_sql("REPLACE INTO", table, names), values)
+    _assert_refused_and_unchanged(
+        table, _insert_sql("REPLACE INTO", table, names), values
+    )
 
 
 @sqlite_only
@@ -231,17 +233,25 @@ def _as_table_owner(table: str) -> Iterator[None]:
     current, session = _roles()
     if session != _table_owner(table):
         pytest.skip("this session cannot act as the table owner")
+    savepoint = transaction.savepoint()
     with connection.cursor() as cursor:
         cursor.execute("SET ROLE NONE")
     try:
         yield
     finally:
-        assert _roles()[0] == current  # back to the app role after the savepoint
+        transaction.savepoint_rollback(savepoint)
+    assert _roles()[0] == current  # back to the app role
 
 
-def _pg_refused_by_everyone(table: str, sql: str, params: list[Any] | None = None) -> None:
+def _pg_refused_by_everyone(
+    table: str, sql: str, params: list[Any] | None = None
+) -> None:
     """Refused for the connection's role (the app role in CI: missing privilege, or the
     trigger), and for the table owner (the trigger: the owner has every privilege)."""
+    with connection.cursor() as cursor:
+        # Run the deferred foreign-key checks of the fixture's inserts now: with
+        # checks pending, PostgreSQL refuses TRUNCATE before any trigger could.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     before = _snapshot(table)
     message = _refused(sql, params)
     assert "append-only" in message or "permission denied" in message, message
@@ -250,10 +260,6 @@ def _pg_refused_by_everyone(table: str, sql: str, params: list[Any] | None = Non
         owner_message = _refused(sql, params)
     assert "append-only" in owner_message, owner_message
     assert _snapshot(table) == before
-
-
-def _pg_owner_run(table: str, sql: str, params: list[Any] | None = None) -> None:
-    pass
 
 
 @postgres_only
@@ -312,7 +318,7 @@ def test_postgres_refuses_merge(rows, table):
         )
 
 
-# --------------------------------------------------------------------------- the app role
+# ------------------------------------------------------------------ the app role
 
 
 def _app_role() -> str:
@@ -337,12 +343,15 @@ def test_the_app_role_neither_owns_nor_may_rewrite_the_tables(db, table):
     assert _table_owner(table) != role
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = %s",
+            "SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles"
+            " WHERE rolname = %s",
             [role],
         )
         assert cursor.fetchone() == (False, False, False)
         # Not a member of the owner either (it could SET ROLE to it).
-        cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [role, _table_owner(table)])
+        cursor.execute(
+            "SELECT pg_has_role(%s, %s, 'MEMBER')", [role, _table_owner(table)]
+        )
         assert cursor.fetchone()[0] is False
         for privilege, allowed in (
             ("SELECT", True),
@@ -353,7 +362,9 @@ def test_the_app_role_neither_owns_nor_may_rewrite_the_tables(db, table):
             ("TRIGGER", False),
             ("REFERENCES", False),
         ):
-            cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
+            cursor.execute(
+                "SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege]
+            )
             assert cursor.fetchone()[0] is allowed, privilege
 
 

@@ -305,7 +305,7 @@ def test_inserting_rows_still_works(event, billing_user):
     assert AuditEvent.objects.count() == 2
 
 
-def test_migrate_puts_back_triggers_a_table_rebuild_dropped(db):
+def test_migrate_puts_back_triggers_a_table_rebuild_dropped(as_table_owner):
     from django.apps import apps
     from django.db.models.signals import post_migrate
 

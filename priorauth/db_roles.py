@@ -5,10 +5,11 @@ runs ``migrate`` and owns every table, and the app role, which serves requests
 and owns nothing. With ``PRIORAUTH_DB_APP_ROLE`` set, every ``migrate`` (run as
 the owner) ends by granting the app role exactly what it needs:
 
-* SELECT, INSERT, UPDATE, DELETE on every table in the schema, and USAGE/SELECT
-  on the sequences;
+* SELECT, INSERT, UPDATE, DELETE on every table in the schema, and USAGE, SELECT
+  and UPDATE (setval) on the sequences;
 * only SELECT and INSERT on the append-only tables (no UPDATE, DELETE or TRUNCATE;
-  not owning them, it cannot drop or disable their triggers either);
+  not owning them, it cannot drop or disable their triggers either), and no
+  setval on their id sequences;
 * only SELECT on ``django_migrations``.
 
 Re-applied after every migrate, so a table added later is covered too. SQLite has
@@ -42,12 +43,17 @@ def app_role_grant(*, connection: Any, role: str) -> None:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} "
             f"TO {app}"
         )
+        # UPDATE on a sequence is setval(), which loaddata runs after loading rows.
         cursor.execute(
-            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {app}"
+            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {app}"
         )
         append_only = ", ".join(quote(t) for t in PROTECTED_TABLES)
         cursor.execute(f"REVOKE ALL ON {append_only} FROM {app}")
         cursor.execute(f"GRANT SELECT, INSERT ON {append_only} TO {app}")
+        for table in PROTECTED_TABLES:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]  # already quoted as needed
+            cursor.execute(f"REVOKE UPDATE ON SEQUENCE {sequence} FROM {app}")
         read_only = ", ".join(quote(t) for t in READ_ONLY_TABLES)
         cursor.execute(f"REVOKE ALL ON {read_only} FROM {app}")
         cursor.execute(f"GRANT SELECT ON {read_only} TO {app}")

@@ -366,6 +366,11 @@ def test_the_app_role_neither_owns_nor_may_rewrite_the_tables(db, table):
                 "SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege]
             )
             assert cursor.fetchone()[0] is allowed, privilege
+        cursor.execute(
+            "SELECT has_sequence_privilege(%s, pg_get_serial_sequence(%s, 'id'), %s)",
+            [role, table, "UPDATE"],
+        )
+        assert cursor.fetchone()[0] is False  # no setval() on the audit ids
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -91,9 +91,25 @@ def test_outsider_404_is_logged_as_denied(client_outsider, outsider_user, auth_r
     assert "denied" in row.detail and "status=404" in row.detail
 
 
-def test_anonymous_requests_write_nothing(client, auth_request):
-    client.get(reverse("pa-request-detail", args=[auth_request.pk]))
+def test_an_anonymous_refusal_is_one_row_without_a_user(client, auth_request):
+    response = client.get(
+        reverse("pa-request-detail", args=[auth_request.pk]) + "?q=Synthetic"
+    )
+    assert response.status_code == 302
+    row = AuditEvent.objects.get()
+    assert (row.user, row.username, row.practice_id) == (None, "", None)
+    assert (row.action, row.object_type, row.object_id) == (
+        "request-detail.view",
+        "request",
+        str(auth_request.pk),
+    )
+    assert row.detail == "status=302 denied reason=login-required"
+    assert "Synthetic" not in _row_text(row)
+
+
+def test_anonymous_health_checks_and_login_pages_write_nothing(client, db):
     client.get(reverse("pa-health"))
+    client.get(reverse("pa-login"))
     assert AuditEvent.objects.count() == 0
 
 

@@ -102,7 +102,7 @@ def _assert_refused_and_unchanged(
 ) -> str:
     before = _snapshot(table)
     message = _refused(sql, params)
-    assert by in message, message  # our guard refused it, not some other constraint
+    assert by in message, message  # the guard refused it, not some other constraint
     assert _snapshot(table) == before
     return message
 

@@ -1,19 +1,25 @@
 """The Django admin, behind two-factor sign-in and scoped to the user's practice.
 
 * Every admin page needs a verified TOTP device (``OTPAdminSite``), superusers included.
+  Each refusal (not staff, not verified) is one audit row with its reason.
 * Practice admins (role "admin", staff) see and edit only their own practice's
-  users, patients, providers and facilities; superusers see everything.
+  users, patients, providers and facilities; superusers see everything. Their
+  list filters offer only values from their own rows, and another practice's
+  object is a 404 (audited), as in the app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import update_wrapper
 from typing import Any
 
 from django_otp.admin import OTPAdminSite
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 
 
 class PriorauthAdminSite(OTPAdminSite):
@@ -24,6 +30,53 @@ class PriorauthAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin") -> None:
         # OTPAdminSite defaults to "otpadmin"; keep the usual "admin:" URL namespace.
         super().__init__(name=name)
+
+    def refusal_reason(self, request: HttpRequest) -> str:
+        """Why ``has_permission`` says no, as an audit reason ("" when it says yes)."""
+        user = request.user
+        if not user.is_authenticated:
+            return "login-required"
+        if not user.is_active:
+            return "inactive"
+        if not user.is_staff:
+            return "admin-not-staff"
+        if not self.has_permission(request):
+            return "admin-otp-required"
+        return ""
+
+    def admin_view(
+        self, view: Callable[..., HttpResponse], cacheable: bool = False
+    ) -> Callable[..., HttpResponse]:
+        """Django's guard (redirect to the admin login), with the refusal audited."""
+        guarded = super().admin_view(view, cacheable)
+
+        def audited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = guarded(request, *args, **kwargs)
+            logout = reverse("admin:logout", current_app=self.name)
+            reason = self.refusal_reason(request) if request.path != logout else ""
+            if reason:
+                # Imported here: this module loads in the admin app's ready(), before
+                # axes', and priorauth.audit's login-failed receiver must connect
+                # after axes' (it reads the lockout flag axes sets).
+                from priorauth.audit import audit_denial
+
+                audit_denial(request, reason=reason, status=response.status_code)
+            return response
+
+        return update_wrapper(audited, guarded)
+
+
+class ScopedObjectMixin:
+    """An object outside ``get_queryset`` (another practice's) is a 404, not the
+    admin's redirect to the index: the same answer as the app, audited as a refusal."""
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404("No such object")
+        return obj
 
 
 def is_practice_admin(user: Any) -> bool:
@@ -36,13 +89,33 @@ def is_practice_admin(user: Any) -> bool:
     )
 
 
-class PracticeScopedAdmin(admin.ModelAdmin):
-    """Limit rows, choices and saves to the practice admin's own practice.
+def scoped_list_filter(list_filter: Any, model: Any) -> tuple[Any, ...]:
+    """``list_filter`` with every relation filter offering only related objects that
+    appear in the admin's own (practice-scoped) rows: Django's default relation filter
+    lists every row of the related table, so "By practice" named other practices."""
+    scoped: list[Any] = []
+    for entry in list_filter:
+        if isinstance(entry, str) and "__" not in entry:
+            field = model._meta.get_field(entry)
+            if field.is_relation:
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+        scoped.append(entry)
+    return tuple(scoped)
+
+
+class PracticeScopedAdmin(ScopedObjectMixin, admin.ModelAdmin):
+    """Limit rows, choices, filters and saves to the practice admin's own practice.
 
     ``practice_path`` is the lookup from the model to its practice.
     """
 
     practice_path = "practice"
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        list_filter = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return list_filter
+        return scoped_list_filter(list_filter, self.model)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
@@ -117,8 +190,14 @@ class PracticeScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedObjectMixin, admin.ModelAdmin):
     """View-only: no add, change or delete for anyone (append-only records)."""
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        list_filter = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return list_filter
+        return scoped_list_filter(list_filter, self.model)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,5 +7,6 @@ class PriorauthConfig(AppConfig):
     verbose_name = "Prior authorization"
 
     def ready(self) -> None:
-        # Signal receivers: audit rows for logins, trigger re-install, session revocation.
-        from priorauth import audit, security  # noqa: F401
+        # Signal receivers: audit rows for logins, trigger re-install, session
+        # revocation, the app role's grants after migrate.
+        from priorauth import audit, db_roles, security  # noqa: F401

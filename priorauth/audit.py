@@ -11,6 +11,12 @@ Three writers:
   and logout rows.
 * Services may call ``audit_log()`` for a more specific action; the middleware
   then skips its generic row for that request, so there is never a double row.
+
+Every refusal is one row too, written by whatever refused: ``audit_denial()``
+from the login and two-factor middleware, the CSRF failure view and the admin
+site, and the middleware's generic row for a 403 or 404. Its detail reads
+``status=<code> denied reason=<code>``; reasons are fixed codes, never the
+request's values.
 """
 
 from __future__ import annotations
@@ -110,6 +116,31 @@ def audit_log(
     return event
 
 
+def audit_denial(
+    request: HttpRequest, *, reason: str, status: int, user: Any = None
+) -> Any:
+    """One row for a refused request: the action and object it asked for, the status
+    it got and why (a fixed code such as ``login-required`` or ``csrf-token-missing``).
+    """
+    match = getattr(request, "resolver_match", None)
+    url_name = (match.view_name if match is not None else "") or "unresolved"
+    object_type, object_id = (
+        object_from_kwargs(url_name, match.kwargs) if match is not None else ("", "")
+    )
+    return audit_log(
+        request=request,
+        user=user,
+        action=action_for(url_name, request.method or "GET"),
+        object_type=object_type,
+        object_id=object_id,
+        detail=f"status={status} denied reason={reason}",
+    )
+
+
+# Status codes the generic row records as refusals, with their reason code.
+_DENIED_STATUS = {403: "forbidden", 404: "not-found"}
+
+
 def action_for(url_name: str, method: str) -> str:
     """``pa-request-edit`` + POST -> ``request-edit.post``; admin names lose ``priorauth_``."""
     name = url_name.removeprefix("pa-").replace("priorauth_", "")
@@ -152,8 +183,8 @@ class AuditMiddleware:
             return response
         object_type, object_id = object_from_kwargs(url_name, match.kwargs)
         detail = f"status={response.status_code}"
-        if response.status_code in (403, 404):
-            detail += " denied"
+        if response.status_code in _DENIED_STATUS:
+            detail += f" denied reason={_DENIED_STATUS[response.status_code]}"
         audit_log(
             request=request,
             user=user,
@@ -190,6 +221,8 @@ def _on_login_failed(
 ) -> None:
     from priorauth.models import User
 
+    # Connected after axes' receiver (priorauth comes after axes in INSTALLED_APPS;
+    # nothing loaded earlier may import this module), so the lockout flag is set.
     username = str(credentials.get("username", ""))[:150]
     known = (
         User.objects.filter(username=username)

@@ -1,8 +1,11 @@
-"""Two-factor enforcement and session revocation.
+"""Sign-in and two-factor enforcement, and session revocation.
 
+* ``LoginRequiredMiddleware``: Django's, plus one audit row for every refused
+  anonymous request (``reason=login-required``).
 * ``OTPRequiredMiddleware``: a user who has a confirmed TOTP device must verify
   a token in this session before any other view (all views can show PHI).
-  Users without a device are not asked; the admin site asks everyone.
+  Users without a device are not asked; the admin site asks everyone. Each
+  redirect is audited (``reason=otp-required``).
 * Deactivating a user ends every session they hold.
 * ``PracticeModelBackend``: Django's model backend, loading the signed-in user
   with their practice in the same query (every page shows and scopes by it).
@@ -15,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
 from django.db.models.signals import post_save, pre_save
@@ -23,6 +27,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+
+from priorauth.audit import audit_denial
 
 # Views a signed-in but unverified user may still reach.
 OTP_EXEMPT_URL_NAMES = frozenset(
@@ -63,6 +69,15 @@ def user_needs_otp(user: Any) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Send anonymous users to the login page, and audit each refusal."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> Any:
+        response = super().handle_no_permission(request, view_func)
+        audit_denial(request, reason="login-required", status=response.status_code)
+        return response
+
+
 class OTPRequiredMiddleware:
     """Send users with a TOTP device to the verification page until they verify."""
 
@@ -80,9 +95,16 @@ class OTPRequiredMiddleware:
             return None
         if not user_needs_otp(request.user):
             return None
-        return redirect(
+        response = redirect(
             f"{reverse('pa-otp-verify')}?{urlencode({'next': request.get_full_path()})}"
         )
+        audit_denial(
+            request,
+            reason="otp-required",
+            status=response.status_code,
+            user=request.user,
+        )
+        return response
 
 
 def user_sessions_end(*, user_id: int) -> int:

@@ -7,6 +7,7 @@ is `PRIORAUTH_DEBUG=0` with a real `PRIORAUTH_SECRET_KEY` and `PRIORAUTH_ALLOWED
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -99,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "priorauth.middleware.SecurityHeadersMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "priorauth.security.LoginRequiredMiddleware",  # Django's, refusals audited
     "priorauth.middleware.SessionLifetimeMiddleware",
     "axes.middleware.AxesMiddleware",
     "priorauth.security.OTPRequiredMiddleware",
@@ -156,6 +157,18 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# PostgreSQL: the role the app logs in as when it is not the owner that runs
+# migrate. Set it where migrate runs: migrate then grants this role what the app
+# needs and nothing that rewrites the audit trail (priorauth/db_roles.py).
+PRIORAUTH_DB_APP_ROLE = os.environ.get("PRIORAUTH_DB_APP_ROLE", "").strip()
+if PRIORAUTH_DB_APP_ROLE and not re.fullmatch(
+    r"[a-z_][a-z0-9_]{0,62}", PRIORAUTH_DB_APP_ROLE
+):
+    raise ImproperlyConfigured(
+        f"PRIORAUTH_DB_APP_ROLE={PRIORAUTH_DB_APP_ROLE!r}: expected a lower-case "
+        "PostgreSQL role name (letters, digits, underscores)"
+    )
+
 AUTH_USER_MODEL = "priorauth.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -187,6 +200,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "priorauth.views_errors.lockout"  # the app's 429 page
 
 # Sessions: 15 minutes idle, 8 hours absolute (enforced in middleware).
 # The idle window slides on activity, but the session row is rewritten at most once
@@ -225,6 +239,9 @@ PRIORAUTH_KEY_DIR = Path(
 # Bodies over 1 MB (forms, JSON import) are refused with a 400 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
 OTP_TOTP_ISSUER = "priorauth"
+
+# A refused CSRF check is audited and gets the app's page (never Django's debug one).
+CSRF_FAILURE_VIEW = "priorauth.views_errors.csrf_failure"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

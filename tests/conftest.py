@@ -168,11 +168,58 @@ def client_outsider(client, outsider_user):  # type: ignore[no-untyped-def]
     return _client_for(client, outsider_user)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """PostgreSQL with PRIORAUTH_DB_APP_ROLE set (CI): pytest-django has just created
+    and migrated the test database as the login role, the tables' owner, as a deploy's
+    `migrate` would (and migrate granted the app role its privileges). From here on
+    every new connection runs SET ROLE to the app role (Django's `assume_role`), so
+    every test, the live server's threads included, runs with the app role's
+    privileges: it owns no table and may not UPDATE, DELETE or TRUNCATE the
+    append-only ones. The owner comes back only to flush (below) and to drop the
+    test database."""
+    from django.conf import settings
+    from django.db import connections
+
+    database = connections["default"]
+    role = settings.PRIORAUTH_DB_APP_ROLE
+    if database.vendor != "postgresql" or not role:
+        yield
+        return
+    options = database.settings_dict.setdefault("OPTIONS", {})
+    options["assume_role"] = role
+    connections.close_all()  # the migrate connection is the owner's
+    yield
+    options.pop("assume_role", None)
+    connections.close_all()
+
+
+def _as_table_owner(connection) -> None:  # type: ignore[no-untyped-def]
+    """Drop from the app role back to the login role (the owner), on PostgreSQL
+    when the suite runs as the app role; inside a test's transaction, the rollback
+    at its end restores the app role."""
+    if connection.vendor == "postgresql" and connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("assume_role"):
+        with connection.cursor() as cursor:
+            cursor.execute("SET ROLE NONE")
+
+
+@pytest.fixture
+def as_table_owner(db):  # type: ignore[no-untyped-def]
+    """For tests that play a deploy step (migrate re-installing dropped triggers)."""
+    from django.db import connection
+
+    _as_table_owner(connection)
+
+
 @pytest.fixture(autouse=True)
 def _append_only_triggers_allow_flush(request):  # type: ignore[no-untyped-def]
-    """On SQLite, a transactional test's flush (DELETE FROM every table) would hit the
-    audit/signed-document triggers. Drop them just before the flush; the flush's
-    post_migrate signal re-installs them (priorauth.audit._reinstall_triggers)."""
+    """A transactional test's flush (DELETE FROM every table on SQLite, TRUNCATE on
+    PostgreSQL) would hit the audit/signed-document triggers. Drop them just before
+    the flush, as the table owner; the flush's post_migrate signal re-installs them
+    (priorauth.audit._reinstall_triggers) and re-applies the app role's grants, and
+    Django then closes the connection, so the next test is the app role again."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -186,5 +233,5 @@ def _append_only_triggers_allow_flush(request):  # type: ignore[no-untyped-def]
 
     from priorauth import db_triggers
 
-    if connection.vendor == "sqlite":
-        db_triggers.uninstall(connection)
+    _as_table_owner(connection)
+    db_triggers.uninstall(connection)

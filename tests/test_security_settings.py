@@ -139,13 +139,18 @@ def test_security_middleware_is_installed(production_settings):
     for name in (
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+        "priorauth.security.LoginRequiredMiddleware",
         "django_otp.middleware.OTPMiddleware",
         "priorauth.security.OTPRequiredMiddleware",
         "priorauth.audit.AuditMiddleware",
         "axes.middleware.AxesMiddleware",
     ):
         assert name in mw
+    from django.contrib.auth.middleware import LoginRequiredMiddleware
+
+    from priorauth.security import LoginRequiredMiddleware as Audited
+
+    assert issubclass(Audited, LoginRequiredMiddleware)  # Django's check, audited
 
 
 # --------------------------------------------------------------------------- headers

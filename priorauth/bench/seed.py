@@ -380,6 +380,11 @@ def main(argv: list[str] | None = None) -> None:
     if not reused:
         if any(have.values()):
             print("    emptying the benchmark database", flush=True)
+            # A throwaway database: drop the append-only triggers (they refuse the
+            # flush's DELETE/TRUNCATE); the flush's post_migrate puts them back.
+            from priorauth import db_triggers
+
+            db_triggers.uninstall(connection)
             call_command("flush", verbosity=0, interactive=False)
         if connection.vendor == "sqlite":
             with connection.cursor() as cur:

@@ -16,7 +16,7 @@ cannot rewrite history:
   UPDATE/DELETE/TRUNCATE on the two tables (``priorauth.db_roles``), so only the
   table owner could drop the triggers.
 
-Created by migrations 0005_audit_immutable_triggers and 0007_append_only_upsert and
+Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert and
 re-installed after every migrate (a SQLite table rebuild drops triggers).
 """
 

@@ -35,7 +35,7 @@ def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("priorauth", "0006_county_of_service"),
+        ("priorauth", "0008_request_rationales"),
     ]
 
     operations = [

@@ -374,6 +374,17 @@ class AuthRequest(models.Model):
     # of the request (copied with a revision, covered by the signed snapshot);
     # written only by services.rationales.
     rationales = models.JSONField(default=list, blank=True)
+    # The physician's comment when sending a request back to billing (shown on the
+    # request until it is sent for signature again).
+    returned_comment = models.TextField(max_length=2000, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     submission_channel = models.CharField(max_length=40, blank=True)
     payer_reference = models.CharField(max_length=100, blank=True)
@@ -408,6 +419,12 @@ class AuthRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pa-request-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        """Only a draft is edited: from "ready for signature" on, what the physician
+        reviews cannot change under them (they send it back to billing instead)."""
+        return self.status == self.Status.DRAFT
 
     @property
     def is_locked(self) -> bool:

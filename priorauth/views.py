@@ -230,6 +230,13 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
 
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk, signed_documents=False)
+    if obj.status == m.AuthRequest.Status.READY:
+        messages.error(
+            request,
+            "This request waits for the physician's signature and is read-only. The"
+            " physician can send it back to billing with a comment.",
+        )
+        return redirect(obj)
     if obj.is_locked:
         messages.error(
             request,

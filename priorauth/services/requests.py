@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from priorauth import models as m
@@ -44,6 +45,8 @@ __all__ = [
     "auth_request_fill_prior_counts",
     "auth_request_queryset_for_detail",
     "auth_request_save",
+    "RETURN_COMMENT_MAX",
+    "auth_request_send_back",
     "auth_request_send_for_signature",
     "findings_grouped",
     "history_prior_counts",
@@ -376,10 +379,53 @@ def auth_request_send_for_signature(
         )
     request.status = m.AuthRequest.Status.READY
     request.override_reason = override_reason.strip() if blockers else ""
+    request.returned_comment = ""
     request.lock_version += 1
     request.save(
-        update_fields=("status", "override_reason", "lock_version", "updated_at")
+        update_fields=(
+            "status",
+            "override_reason",
+            "returned_comment",
+            "lock_version",
+            "updated_at",
+        )
     )
+
+
+RETURN_COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def auth_request_send_back(
+    *, request: m.AuthRequest, user: m.User, comment: str
+) -> None:
+    """The physician sends a request that waits for signature back to billing.
+
+    Only a physician of the practice, only from "ready for signature", and only
+    with a comment that says what to change; the request becomes an editable draft.
+    """
+    if not user.is_physician or user.practice_id != request.practice_id:
+        raise PermissionDenied("Only a physician can send a request back.")
+    text = comment.strip()
+    if not text:
+        raise WorkflowError("Say what billing should change: the comment is required.")
+    if len(text) > RETURN_COMMENT_MAX:
+        raise WorkflowError(
+            f"The comment is too long: at most {RETURN_COMMENT_MAX} characters."
+        )
+    claimed = m.AuthRequest.objects.filter(
+        pk=request.pk, status=m.AuthRequest.Status.READY
+    ).update(
+        status=m.AuthRequest.Status.DRAFT,
+        returned_comment=text,
+        returned_by=user,
+        returned_at=timezone.now(),
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
+    if claimed != 1:
+        raise WorkflowError("Only a request that is ready for signature can be sent back.")
+    request.refresh_from_db()
 
 
 # --------------------------------------------------------------------------- intake
@@ -462,6 +508,11 @@ def auth_request_save(
     if is_new:
         request.practice_id = user.practice_id
         request.created_by = user
+    elif request.status == m.AuthRequest.Status.READY:
+        raise WorkflowError(
+            "This request is waiting for the physician's signature and is read-only."
+            " The physician can send it back to billing with a comment."
+        )
     elif request.is_locked:
         raise WorkflowError("This request is signed; editing it needs a new revision.")
     request.full_clean(

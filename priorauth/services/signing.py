@@ -17,7 +17,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -39,10 +40,14 @@ from priorauth.services.requests import (
 )
 
 __all__ = [
+    "Review",
+    "StaleReview",
     "auth_request_new_revision",
     "auth_request_packet_context",
     "auth_request_render_pdf",
+    "auth_request_review",
     "auth_request_sign",
+    "sign_attempts_exceeded",
     "signed_document_for_user",
     "signer_identity",
 ]
@@ -132,19 +137,44 @@ def auth_request_packet_context(
         signature=signature,
         request_id=request.pk,
         revision=request.revision,
-        generated_at=signature.signed_at if signature else None,
+        # A draft is dated by the request's last change, so the same request state
+        # always renders the same bytes (the physician signs what they reviewed).
+        generated_at=signature.signed_at if signature else request.updated_at,
         clinical_notes=request.clinical_notes,
     )
 
 
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
-    """The unsigned packet, watermarked DRAFT on every page."""
+    """The unsigned packet, watermarked DRAFT on every page.
+
+    Deterministic: the same request state (request, rows, the patient's history,
+    the answers) renders the same bytes, so its SHA-256 identifies what was reviewed.
+    """
     _check_practice(request=request, user=user)
     if not _is_loaded_for_packet(
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
     return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the physician reviewed on the sign page: the revision and the SHA-256 of
+    its draft PDF. Signing refuses when the request no longer renders to it."""
+
+    revision: int
+    sha256: str
+
+
+class StaleReview(WorkflowError):
+    """The packet changed after the physician opened it."""
+
+
+def auth_request_review(*, request: m.AuthRequest, user: m.User) -> Review:
+    """The review token of the request as it stands (the sign page carries it)."""
+    data = auth_request_render_pdf(request=request, user=user)
+    return Review(revision=request.revision, sha256=signing.sha256_hex(data))
 
 
 def signer_identity(*, user: m.User) -> signing.SignerIdentity:
@@ -179,9 +209,14 @@ def snapshot_sha256(facts: CaseFacts) -> str:
 
 
 def auth_request_sign(
-    *, request: m.AuthRequest, user: m.User, password: str
+    *, request: m.AuthRequest, user: m.User, password: str, reviewed: Review
 ) -> m.SignedDocument:
-    """Sign the packet as ``user``; see the module docstring for the guarantees."""
+    """Sign the packet as ``user``; see the module docstring for the guarantees.
+
+    ``reviewed`` is what the physician reviewed (revision and draft SHA-256, from
+    the sign page): when the request no longer renders to that draft (billing
+    edited it, the history changed), nothing is signed (``StaleReview``).
+    """
     _check_practice(request=request, user=user)
     if not user.is_physician:
         raise PermissionDenied("Only a physician can sign.")
@@ -190,15 +225,6 @@ def auth_request_sign(
     caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
-    open_criteria = unanswered_criteria(evaluation=auth_request_evaluate(request=request))
-    if open_criteria:
-        names = "; ".join(
-            f"{o.criterion}{' at ' + o.level if o.level else ''}" for o in open_criteria
-        )
-        raise WorkflowError(
-            "Before signing, give your clinical rationale (or, for a blocker, the reason"
-            f" to proceed) for each criterion the request does not meet: {names}."
-        )
     identity = signer_identity(user=user)
     if not (identity.credentials and identity.npi):
         raise WorkflowError(
@@ -217,6 +243,29 @@ def auth_request_sign(
         meaning=packet.ATTESTATION,
     )
     facts = auth_request_facts(request=request)
+    draft = pdf.render_pdf(
+        PACKET_TEMPLATE, auth_request_packet_context(request=request, facts=facts)
+    )
+    if (request.revision, signing.sha256_hex(draft)) != (
+        reviewed.revision,
+        reviewed.sha256,
+    ):
+        raise StaleReview(
+            "The packet changed after you opened it (the request or the patient's"
+            " history was edited). Nothing was signed: review the current draft and"
+            " sign again."
+        )
+    open_criteria = unanswered_criteria(
+        evaluation=auth_request_evaluate(request=request)
+    )
+    if open_criteria:
+        names = "; ".join(
+            f"{o.criterion}{' at ' + o.level if o.level else ''}" for o in open_criteria
+        )
+        raise WorkflowError(
+            "Before signing, give your clinical rationale (or, for a blocker, the reason"
+            f" to proceed) for each criterion the request does not meet: {names}."
+        )
     unsigned = pdf.render_pdf(
         PACKET_TEMPLATE,
         auth_request_packet_context(request=request, signature=signature, facts=facts),
@@ -257,6 +306,19 @@ def auth_request_sign(
         obj.status = m.AuthRequest.Status.SIGNED
         obj.lock_version = expected_version + 1
     return document
+
+
+def sign_attempts_exceeded(*, user: m.User, attempts: int, minutes: int) -> bool:
+    """Whether ``user`` typed a wrong password on the sign page ``attempts`` times
+    within the last ``minutes`` (read from the audit trail, shared by every worker)."""
+    since = timezone.now() - timedelta(minutes=minutes)
+    failures = m.AuditEvent.objects.filter(
+        user=user,
+        action="request-sign.denied",
+        detail__startswith="reauth failed",
+        at__gte=since,
+    ).count()
+    return failures >= attempts
 
 
 def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.AuthRequest:

@@ -1,5 +1,6 @@
-/* Request page: formset rows without reloads, prior counts from history,
-   percent relief from scores. The patient is fixed (data-patient on the form);
+/* Request page: formset rows without reloads (levels, the patient's injection
+   history, care, imaging, diagnoses), prior counts from history, percent relief
+   from the pain scores of an injection. The patient is fixed (data-patient on the form);
    an empty payer defaults to the patient's on save.
    Plain JS, no dependencies (CSP: script-src 'self'). */
 (function () {
@@ -32,9 +33,10 @@
     var index = parseInt(total.value, 10);
     var html = template.innerHTML.replace(/__prefix__/g, String(index));
     var body = form.querySelector('[data-formset-body="' + prefix + '"]');
-    var holder = document.createElement("tbody");
+    /* A <template> parses table rows and the history's blocks alike. */
+    var holder = document.createElement("template");
     holder.innerHTML = html.trim();
-    var row = holder.firstElementChild;
+    var row = holder.content.firstElementChild;
     body.appendChild(row);
     total.value = String(index + 1);
     updateEmptyNote(prefix);
@@ -69,7 +71,7 @@
     }
   });
 
-  ["levels", "block_responses", "conservative_care", "imaging", "diagnoses"].forEach(function (prefix) {
+  ["levels", "history", "conservative_care", "imaging", "diagnoses"].forEach(function (prefix) {
     if (totalInput(prefix)) { updateEmptyNote(prefix); }
   });
 

@@ -595,8 +595,16 @@ class HistoryRowForm(MarkInvalidMixin, forms.ModelForm):
     inferred when block responses moved into the history): staff checked the row.
     """
 
-    date = PastDateField(label="Date", required=True)
-    levels = LevelListField(label="Levels", required=True)
+    date = PastDateField(
+        label="Date",
+        required=True,
+        error_messages={"required": "Enter the date of the injection."},
+    )
+    levels = LevelListField(
+        label="Levels",
+        required=True,
+        error_messages={"required": "Enter the levels injected, e.g. L4-L5."},
+    )
     pre_score = ScoreField(label="Pain before", help_text="0-10")
     post_score = ScoreField(label="Pain after", help_text="0-10")
     relief_percent = forms.FloatField(
@@ -652,6 +660,9 @@ class HistoryRowForm(MarkInvalidMixin, forms.ModelForm):
             ("", "Choose the procedure"),
             *m.PROCEDURE_CHOICES,
         ]
+        self.fields["procedure"].error_messages["required"] = (
+            "Choose the procedure that was done."
+        )
         if row.pk is not None and row.needs_review:
             self.fields["confirmed"] = forms.BooleanField(
                 label="I checked this injection", required=False
@@ -742,6 +753,7 @@ class HistoryFormSet(BaseRowFormSet):
             for form in self.kept_forms()
         ]
 
+
 CARE_KIND_CHOICES = [
     ("", "---------"),
     ("physical_therapy", "Physical therapy"),
@@ -768,6 +780,8 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
 
     # Model fields a save writes besides Meta.fields (set in clean, not typed).
     extra_model_fields = ("needs_review",)
+    # The page shows the note under the outcome (one column: the row stays narrow).
+    note_under = "outcome"
 
     class Meta:
         model = m.ConservativeCare
@@ -782,7 +796,7 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
             "end": DATE_WIDGET,
             "duration_weeks": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
             "note": forms.TextInput(
-                attrs={"placeholder": "e.g. 16 visits, pain unchanged"}
+                attrs={"placeholder": "Note, e.g. 16 visits, pain unchanged"}
             ),
         }
 

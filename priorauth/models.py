@@ -462,9 +462,7 @@ class ConservativeCare(models.Model):
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     duration_weeks = models.FloatField(null=True, blank=True)
-    outcome = models.CharField(
-        max_length=20, choices=CARE_OUTCOME_CHOICES, blank=True
-    )
+    outcome = models.CharField(max_length=20, choices=CARE_OUTCOME_CHOICES, blank=True)
     note = models.CharField(max_length=300, blank=True)
     # The outcome was read from old free text and staff have not confirmed it.
     needs_review = models.BooleanField(default=False)

@@ -324,7 +324,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     builds_on_ids = services.auth_request_builds_on_ids(request=obj)
     ctx = {
         "obj": obj,
-        "builds_on": [row for row in obj.patient.history.all() if row.pk in builds_on_ids],
+        "builds_on": [
+            row for row in obj.patient.history.all() if row.pk in builds_on_ids
+        ],
         "send_form": pa_forms.SendForSignatureForm(),
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),

@@ -69,15 +69,15 @@ def make_request(
         date=date(2026, 9, 15),
         procedure="mbb",
         levels="L4-L5",
-        defaults=dict(
-            intent="diagnostic",
-            agent="lidocaine 2%",
-            scale="NRS",
-            pre_score=7,
-            post_score=1,
-            relief_percent=86,
-            relief_duration_hours=2,
-        ),
+        defaults={
+            "intent": "diagnostic",
+            "agent": "lidocaine 2%",
+            "scale": "NRS",
+            "pre_score": 7,
+            "post_score": 1,
+            "relief_percent": 86,
+            "relief_duration_hours": 2,
+        },
     )
     request.builds_on.add(block)
     return request

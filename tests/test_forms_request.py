@@ -192,9 +192,7 @@ def injection(**fields):  # type: ignore[no-untyped-def]
 def test_it_rejects_ranges_in_injection_scores_and_relief_over_100(practice, patient):
     rows = {
         "levels": [{"level": "L4-L5", "side": "left"}],
-        "history": [
-            injection(pre_score="2-8", post_score="12", relief_percent="120")
-        ],
+        "history": [injection(pre_score="2-8", post_score="12", relief_percent="120")],
     }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
@@ -214,6 +212,10 @@ def test_a_new_injection_needs_its_date_type_and_levels(practice, patient):
         "procedure": {"required"},
         "levels": {"required"},
     }
+    # Each message names what is missing (shown under the field, read out alone too).
+    assert errors["date"] == ["Enter the date of the injection."]
+    assert errors["procedure"] == ["Choose the procedure that was done."]
+    assert errors["levels"] == ["Enter the levels injected, e.g. L4-L5."]
 
 
 def test_an_untouched_new_injection_is_ignored(practice, patient):
@@ -248,9 +250,7 @@ def test_an_injections_intent_must_fit_its_procedure(
 
 def test_it_rejects_negative_relief_durations(practice, patient):
     rows = {
-        "history": [
-            injection(relief_duration_hours="-1", relief_duration_days="-2")
-        ]
+        "history": [injection(relief_duration_hours="-1", relief_duration_days="-2")]
     }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     errors = formsets["history"].forms[0].errors

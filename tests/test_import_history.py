@@ -42,7 +42,9 @@ def rows(req: m.AuthRequest) -> list[tuple]:  # type: ignore[type-arg]
     ]
 
 
-def test_a_response_completes_the_history_row_it_describes(billing_user, payer_profiles):
+def test_a_response_completes_the_history_row_it_describes(
+    billing_user, payer_profiles
+):
     req = store(doc(), billing_user)
     assert rows(req) == [
         (date(2026, 8, 20), "mbb", "L4-L5, L5-S1", 8, 1, 88),  # the response wins
@@ -71,7 +73,9 @@ def test_responses_alone_become_history_rows_with_the_findings_of_the_file(
     direct = evaluate(facts, services.payer_policy_build(profile=req.payer_profile))
 
     def key(ev):  # type: ignore[no-untyped-def]
-        return sorted((f.code, f.level or "") for f in ev.findings if f.code != "PKT-004")
+        return sorted(
+            (f.code, f.level or "") for f in ev.findings if f.code != "PKT-004"
+        )
 
     assert key(stored) == key(direct)
     assert "FAC-009" not in {code for code, _ in key(stored)}  # two qualifying MBBs
@@ -111,9 +115,15 @@ def test_an_injection_on_file_is_completed_not_doubled(
     assert req.patient == patient and patient.history.count() == 1
     assert list(req.builds_on.all()) == [on_file]
     on_file.refresh_from_db()
-    assert (on_file.pre_score, on_file.post_score, on_file.agent) == (8, 1, "lidocaine 2%")
+    assert (on_file.pre_score, on_file.post_score, on_file.agent) == (
+        8,
+        1,
+        "lidocaine 2%",
+    )
     assert on_file.relief_percent == 75 and on_file.needs_review is True
-    assert "gave % relief 88; the history keeps 75" in on_file.review_note
+    assert "said relief % 88; the history keeps 75. Check which is right." in (
+        on_file.review_note
+    )
     assert req.import_summary.history_added == 0
 
 
@@ -140,13 +150,17 @@ def test_an_esi_request_must_name_the_block_of_a_response(billing_user, payer_pr
     d = json.loads(
         (ROOT / "examples" / "esi-transforaminal-lumbar-repeat-aetna.json").read_text()
     )
-    d["block_responses"] = [{"date": "2026-06-01", "levels": ["L5-S1"], "percent_relief": 80}]
+    d["block_responses"] = [
+        {"date": "2026-06-01", "levels": ["L5-S1"], "percent_relief": 80}
+    ]
     with pytest.raises(ImportProblem) as raised:
         store(d, billing_user)
     assert "block_responses[0].procedure" in raised.value.paths
     d["block_responses"][0]["procedure"] = "mbb"
     req = store(d, billing_user)
-    assert [(h.procedure, h.relief_percent) for h in req.builds_on.all()] == [("mbb", 80)]
+    assert [(h.procedure, h.relief_percent) for h in req.builds_on.all()] == [
+        ("mbb", 80)
+    ]
 
 
 def test_care_outcomes_are_choices_and_old_text_is_read(billing_user, payer_profiles):

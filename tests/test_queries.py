@@ -237,9 +237,8 @@ ROW_FIELDS = {
 
 def _edit_post(req: m.AuthRequest, *, change: bool) -> dict[str, str]:
     """What the edit page posts back for ``req`` (every row), optionally with every row changed."""
-    from tests.intake_data import page_data
-
     from priorauth import services
+    from tests.intake_data import page_data
 
     shown, _, builds_on = services.request_history_rows(request=req, patient=req.patient)
     rows: dict[str, list[dict[str, object]]] = {}

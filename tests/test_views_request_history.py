@@ -119,13 +119,23 @@ def test_the_page_lists_the_patients_injections_newest_first_with_their_ticks(
     client_billing, req, mbbs
 ):
     req.builds_on.add(mbbs[0])
-    html = client_billing.get(reverse("pa-request-edit", args=[req.pk])).content.decode()
+    html = client_billing.get(
+        reverse("pa-request-edit", args=[req.pk])
+    ).content.decode()
     first, second = (html.index(f'data-history-id="{r.pk}"') for r in mbbs)
     assert second < first  # newest first
-    assert 'name="history-1-builds_on" class="form-check-input" id="id_history-1-builds_on" checked' in html
-    assert 'name="history-0-builds_on" class="form-check-input" id="id_history-0-builds_on">' in html
+    assert (
+        'name="history-1-builds_on" class="form-check-input" id="id_history-1-builds_on" checked'
+        in html
+    )
+    assert (
+        'name="history-0-builds_on" class="form-check-input" id="id_history-0-builds_on">'
+        in html
+    )
     assert "This request builds on it" in html
-    assert "pain 8 before, 1 after (NRS)" in html and "87.5 % relief for 8 hours" in html
+    assert (
+        "pain 8 before, 1 after (NRS)" in html and "87.5 % relief for 8 hours" in html
+    )
     assert 'data-formset-add="history"' in html and "Add an injection" in html
 
 
@@ -141,9 +151,7 @@ def test_a_returning_patients_long_history_shows_the_newest_of_the_requests_kind
     client_billing, req, patient, mbbs
 ):
     today = date.today()
-    old = [
-        injection(patient, today - timedelta(days=400 + 20 * i)) for i in range(15)
-    ]
+    old = [injection(patient, today - timedelta(days=400 + 20 * i)) for i in range(15)]
     esi = injection(patient, today - timedelta(days=10), "esi_interlaminar")
     neck = injection(patient, today - timedelta(days=20), levels="C5-C6")
     req.builds_on.add(old[-1])  # the oldest row: shown because the request builds on it
@@ -153,7 +161,9 @@ def test_a_returning_patients_long_history_shows_the_newest_of_the_requests_kind
     assert [r.date for r in shown] == sorted((r.date for r in shown), reverse=True)
     assert shown[:2] == [mbbs[1], mbbs[0]] and old[-1] in shown
     assert esi not in shown and neck not in shown  # another kind, another region
-    html = client_billing.get(reverse("pa-request-edit", args=[req.pk])).content.decode()
+    html = client_billing.get(
+        reverse("pa-request-edit", args=[req.pk])
+    ).content.decode()
     assert html.count("data-history-id=") == len(shown)
     assert "8 older injections or other procedures not shown here" in html
     assert reverse("pa-patient-detail", args=[patient.pk]) in html
@@ -194,7 +204,10 @@ def test_correcting_a_saved_injection_changes_the_one_history_row(
             posted(mbbs[0], builds_on=True, pre_score="7", post_score="1"),
         ],
     )
-    assert client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code == 302
+    assert (
+        client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code
+        == 302
+    )
     mbbs[0].refresh_from_db()
     mbbs[1].refresh_from_db()
     assert (mbbs[0].pre_score, mbbs[0].post_score, mbbs[0].relief_percent) == (7, 1, 85)
@@ -217,7 +230,10 @@ def test_an_injection_added_unticked_joins_the_history_only(
         "relief_duration_days": "3",
     }
     data = edit_data(req, [new])
-    assert client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code == 302
+    assert (
+        client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code
+        == 302
+    )
     row = patient.history.get(agent="bupivacaine 0.25%")
     assert (row.levels, row.side, row.intent, row.relief_percent) == (
         "L4-L5",
@@ -232,7 +248,10 @@ def test_a_saved_injection_is_never_deleted_from_the_request_page(
     client_billing, req, patient, mbbs
 ):
     data = edit_data(req, [posted(mbbs[1], builds_on=True, DELETE="on")])
-    assert client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code == 302
+    assert (
+        client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code
+        == 302
+    )
     assert patient.history.count() == 2 and list(req.builds_on.all()) == [mbbs[1]]
 
 
@@ -287,7 +306,10 @@ def test_two_mbbs_entered_on_the_page_satisfy_the_rfa_prerequisite(
 def strangers(practice, other_practice, payer_profiles):  # type: ignore[no-untyped-def]
     """An injection of another patient of the same practice, and one of another practice."""
     rows = []
-    for owner_practice, member in ((practice, "ZZT900000002"), (other_practice, "ZZT900000003")):
+    for owner_practice, member in (
+        (practice, "ZZT900000002"),
+        (other_practice, "ZZT900000003"),
+    ):
         other = m.Patient.objects.create(
             practice=owner_practice,
             first_name="Other",
@@ -325,9 +347,7 @@ def test_a_forged_post_cannot_build_on_or_change_anothers_injection(
     assert req.lock_version == 0  # nothing saved
 
 
-def test_a_forged_patient_on_a_new_injection_is_refused(
-    client_billing, req, strangers
-):
+def test_a_forged_patient_on_a_new_injection_is_refused(client_billing, req, strangers):
     new = {
         "patient": strangers[0].patient_id,
         "date": "2026-10-01",
@@ -373,11 +393,14 @@ def test_an_injection_marked_for_review_is_shown_until_checked(
 ):
     row = mbbs[1]
     row.needs_review = True
-    row.review_note = "Request 3's block response gave % relief 90; it replaced 85."
+    row.review_note = (
+        "The block response on request 3 said relief % 90, the history said 85;"
+        " 90 is used now. Check which is right."
+    )
     row.save()
     url = reverse("pa-request-edit", args=[req.pk])
     html = client_billing.get(url).content.decode()
-    assert "Check this injection." in html and "it replaced 85" in html
+    assert "Check this injection." in html and "the history said 85" in html
     unchanged = edit_data(req, [posted(row, builds_on=True)])
     assert client_billing.post(url, unchanged).status_code == 302
     row.refresh_from_db()
@@ -428,27 +451,45 @@ def test_a_care_outcome_read_from_old_text_is_confirmed_by_staff(
     care = m.ConservativeCare.objects.create(
         request=req, kind="physical_therapy", note="helped a bit", needs_review=True
     )
-    html = client_billing.get(reverse("pa-request-edit", args=[req.pk])).content.decode()
-    assert "Confirm the outcome: it was read from the old text “helped a bit”" in html
+    html = client_billing.get(
+        reverse("pa-request-edit", args=[req.pk])
+    ).content.decode()
+    assert "Confirm the outcome:" in html
+    assert "it was read from the old text “helped a bit”" in html
     assert 'id="id_conservative_care-0-confirmed"' in html
-    assert post_care(client_billing, req, care_row(req, care, **changes)).status_code == 302
+    assert (
+        post_care(client_billing, req, care_row(req, care, **changes)).status_code
+        == 302
+    )
     care.refresh_from_db()
     assert care.needs_review is still_to_review
 
 
 def test_a_note_for_staff_is_shown_and_can_be_cleared(client_billing, req):
-    req.review_note = "A block response without a date could not be placed (lidocaine 2%)."
+    req.review_note = (
+        "A block response without a date could not be placed (lidocaine 2%)."
+    )
     req.save()
-    edit = client_billing.get(reverse("pa-request-edit", args=[req.pk])).content.decode()
-    detail = client_billing.get(reverse("pa-request-detail", args=[req.pk])).content.decode()
+    edit = client_billing.get(
+        reverse("pa-request-edit", args=[req.pk])
+    ).content.decode()
+    detail = client_billing.get(
+        reverse("pa-request-detail", args=[req.pk])
+    ).content.decode()
     for html in (edit, detail):
         assert "could not be placed (lidocaine 2%)" in html
     data = edit_data(req, [])
-    assert client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code == 302
+    assert (
+        client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code
+        == 302
+    )
     req.refresh_from_db()
     assert req.review_note  # kept until staff say it is done
     data = edit_data(req, [], review_note_done="on")
-    assert client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code == 302
+    assert (
+        client_billing.post(reverse("pa-request-edit", args=[req.pk]), data).status_code
+        == 302
+    )
     req.refresh_from_db()
     assert req.review_note == ""
 
@@ -460,10 +501,14 @@ def test_the_summary_shows_the_injections_the_request_builds_on(
     client_billing, req, mbbs
 ):
     req.builds_on.add(mbbs[1])
-    html = client_billing.get(reverse("pa-request-detail", args=[req.pk])).content.decode()
+    html = client_billing.get(
+        reverse("pa-request-detail", args=[req.pk])
+    ).content.decode()
     section = html[html.index('id="builds-on-title"') :]
     section = section[: section.index("</section>")]
-    assert mbbs[1].date.strftime("%m/%d/%Y") in section and "bupivacaine 0.5%" in section
+    assert (
+        mbbs[1].date.strftime("%m/%d/%Y") in section and "bupivacaine 0.5%" in section
+    )
     assert mbbs[0].date.strftime("%m/%d/%Y") not in section
 
 

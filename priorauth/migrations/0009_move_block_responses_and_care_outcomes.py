@@ -170,7 +170,7 @@ MERGED = (
     ("scale", "scale", "pain scale"),
     ("pre_score", "pre_score", "pre score"),
     ("post_score", "post_score", "post score"),
-    ("percent_relief", "relief_percent", "% relief"),
+    ("percent_relief", "relief_percent", "relief %"),
     ("duration_hours", "relief_duration_hours", "relief hours"),
 )
 PROCEDURE_WORDS = {
@@ -209,8 +209,9 @@ def complete(row: Any, response: Any, request_pk: int) -> bool:
         if not _empty(old):
             _add_note(
                 row,
-                f"Request {request_pk}'s block response gave {words} {_shown(new)}; "
-                f"it replaced {_shown(old)}.",
+                f"The block response on request {request_pk} said {words} "
+                f"{_shown(new)}, the history said {_shown(old)}; {_shown(new)} is "
+                f"used now. Check which is right.",
             )
         setattr(row, dst, new)
         changed = True
@@ -335,7 +336,9 @@ def read_care_outcomes(apps: Any, schema_editor: Any) -> None:
         care.outcome, care.note, care.needs_review = outcome or "", note, ambiguous
         rows.append(care)
         if len(rows) >= 2000:
-            ConservativeCare.objects.bulk_update(rows, ["outcome", "note", "needs_review"])
+            ConservativeCare.objects.bulk_update(
+                rows, ["outcome", "note", "needs_review"]
+            )
             rows = []
     ConservativeCare.objects.bulk_update(rows, ["outcome", "note", "needs_review"])
 

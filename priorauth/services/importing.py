@@ -571,7 +571,7 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
 # History fields a file may complete on a row the patient already has.
 _COMPLETED = (
     ("side", "side"),
-    ("relief_percent", "% relief"),
+    ("relief_percent", "relief %"),
     ("relief_duration_hours", "relief hours"),
     ("relief_duration_days", "relief days"),
     ("scale", "pain scale"),
@@ -617,8 +617,8 @@ def _complete(row: m.PriorProcedure, new: m.PriorProcedure, today: date) -> bool
             kept = f"{old:g}" if isinstance(old, float) else old
             row.needs_review = True
             row.review_note = (
-                f"{row.review_note}\nAn import on {today.isoformat()} gave {words}"
-                f" {shown}; the history keeps {kept}."
+                f"{row.review_note}\nA file imported on {today.isoformat()} said"
+                f" {words} {shown}; the history keeps {kept}. Check which is right."
             ).strip()
         changed = True
     return changed
@@ -629,7 +629,9 @@ def _response_rows(facts: rf.CaseFacts) -> dict[int, int]:
     added: dict[int, int] = {}
     size = len(normalize(dataclasses.replace(facts, block_responses=())).history)
     for j in range(len(facts.block_responses)):
-        part = dataclasses.replace(facts, block_responses=facts.block_responses[: j + 1])
+        part = dataclasses.replace(
+            facts, block_responses=facts.block_responses[: j + 1]
+        )
         grown = len(normalize(part).history)
         if grown > size:
             added[size] = j

@@ -607,7 +607,10 @@ def auth_request_builds_on_set(
         ).delete()
     if add:
         link.objects.bulk_create(
-            [link(authrequest_id=request.pk, priorprocedure_id=pk) for pk in sorted(add)]
+            [
+                link(authrequest_id=request.pk, priorprocedure_id=pk)
+                for pk in sorted(add)
+            ]
         )
     if add or remove:
         getattr(request, "_prefetched_objects_cache", {}).pop("builds_on", None)

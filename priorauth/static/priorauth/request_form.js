@@ -50,6 +50,8 @@
     var del = row.querySelector('input[type=checkbox][name$="-DELETE"]');
     if (del) { del.checked = true; }
     row.classList.add("d-none");
+    var note = row.nextElementSibling;  /* a row's notice (e.g. confirm the outcome) */
+    if (note && note.hasAttribute("data-formset-note")) { note.classList.add("d-none"); }
     var prefix = section.getAttribute("data-formset");
     updateEmptyNote(prefix);
     var add = section.querySelector("[data-formset-add]");
@@ -138,6 +140,16 @@
       if (status) { status.textContent = filled ? "Prior counts filled from the patient's history (" + filled + " level" + (filled === 1 ? "" : "s") + ")." : ""; }
     }).catch(function () { /* aborted or offline: counts are filled on save */ });
   }
+
+  /* A count filled in here is a preview from the saved history: on save the server
+     fills empty counts from the history again, injections added on this page
+     included, so a preview is not sent back as if typed. */
+  form.addEventListener("submit", function () {
+    levelRows().forEach(function (r) {
+      if (r.count.hasAttribute("data-autofilled")) { r.count.value = ""; }
+    });
+  });
+  refreshPriorCounts();  /* a page shown again after a refused save */
 
   form.addEventListener("change", function (event) {
     var target = event.target;

@@ -732,14 +732,21 @@ class HistoryFormSet(BaseRowFormSet):
     Existing rows are the ones ``shown`` (``services.request_history_rows``: every
     row the request builds on, then the newest of its kind); a posted id outside
     them (another patient's row, a forged POST) is refused by the row id field.
-    They are edited in place, never deleted here. New rows can be removed before
-    they are saved.
+    They are edited in place, never deleted here, and checked only when changed.
+    New rows can be removed before they are saved.
     """
 
     shown: list[m.PriorProcedure]
 
     def get_queryset(self) -> Any:
         return self.shown
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.BaseForm:
+        # A saved injection left as it was is not validated again: an old row (e.g.
+        # one the data move left without levels) must not stop the request's save.
+        # Touch it (or tick it) and it is checked like any other.
+        kwargs.setdefault("empty_permitted", True)
+        return super()._construct_form(i, **kwargs)
 
     def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
         super().add_fields(form, index)

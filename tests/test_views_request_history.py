@@ -244,6 +244,26 @@ def test_an_injection_added_unticked_joins_the_history_only(
     assert row.relief_duration_days == 3 and not req.builds_on.exists()
 
 
+def test_an_old_incomplete_injection_does_not_stop_the_save_until_it_is_ticked(
+    client_billing, req, patient, mbbs
+):
+    """A row the data move left without levels (and an old mismatched intent) is
+    shown; the page saves while it is left alone, and asks for its levels once ticked."""
+    old = injection(patient, date.today() - timedelta(days=30), levels="")
+    old.intent = "first"  # not an MBB's intent: an old admin entry
+    old.needs_review = True
+    old.save()
+    url = reverse("pa-request-edit", args=[req.pk])
+    shown = [posted(r, builds_on=False) for r in (old, mbbs[1], mbbs[0])]
+    assert client_billing.post(url, edit_data(req, shown)).status_code == 302
+    req.refresh_from_db()
+    shown[0]["builds_on"] = "on"
+    response = client_billing.post(url, edit_data(req, shown))
+    assert response.status_code == 200
+    assert "Enter the levels injected, e.g. L4-L5." in response.content.decode()
+    assert not req.builds_on.exists()
+
+
 def test_a_saved_injection_is_never_deleted_from_the_request_page(
     client_billing, req, patient, mbbs
 ):

@@ -264,6 +264,22 @@ def test_an_old_incomplete_injection_does_not_stop_the_save_until_it_is_ticked(
     assert not req.builds_on.exists()
 
 
+def test_an_empty_prior_count_counts_the_injection_added_in_the_same_save(
+    client_billing, req, mbbs
+):
+    new = {
+        "date": (date.today() - timedelta(days=20)).isoformat(),
+        "procedure": "mbb",
+        "levels": "L4-L5",
+        "builds_on": "on",
+    }
+    data = edit_data(req, [posted(mbbs[1], builds_on=False), new])
+    data["levels-0-prior_count"] = ""
+    response = client_billing.post(reverse("pa-request-edit", args=[req.pk]), data)
+    assert response.status_code == 302
+    assert req.levels.get().prior_count == 3  # two on file and the one added
+
+
 def test_a_saved_injection_is_never_deleted_from_the_request_page(
     client_billing, req, patient, mbbs
 ):

@@ -571,9 +571,23 @@ def _history_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ign
         fields = set(formset.form._meta.fields) | set(formset.form.extra_model_fields)
         m.PriorProcedure.objects.bulk_update(changed, sorted(fields))
     auth_request_builds_on_set(request=request, rows=ticks)
-    if new or changed:  # the prior-count fill reads the history again
-        getattr(request.patient, "_prefetched_objects_cache", {}).pop("history", None)
+    if new:
+        _history_cache_add(patient=request.patient, rows=new)
     return [row for row, _ in ticks]
+
+
+def _history_cache_add(*, patient: m.Patient, rows: list[m.PriorProcedure]) -> None:
+    """Put rows just written into the patient's prefetched history (if loaded), so the
+    prior-count fill that follows sees them without reading the history again.
+
+    Changed rows need nothing: the page's rows are the prefetched objects themselves.
+    """
+    cached = getattr(patient, "_prefetched_objects_cache", {}).get("history")
+    if cached is None:
+        return
+    merged = [*cached, *rows]
+    merged.sort(key=lambda row: (-row.date.toordinal(), row.pk))  # Meta.ordering
+    cached._result_cache = merged
 
 
 def _check_same_patient(

@@ -38,7 +38,8 @@ def third_block(practice, patient, provider, facility, payer_profiles):  # type:
         payer_profile=payer_profiles["medicare"],
     )
     req.levels.update(prior_count=None)
-    for day, relief in ((date(2026, 9, 15), 86), (date(2026, 10, 13), 90)):
+    # The factory's first MBB (09/15, 86 %) plus a second one: two blocks on file.
+    for day, relief in ((date(2026, 10, 13), 90),):
         m.PriorProcedure.objects.create(
             patient=patient,
             date=day,

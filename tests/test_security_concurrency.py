@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signing_helpers import answer_open_criteria, review_of, sign_data
-
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +16,7 @@ from priorauth.services.concurrency import (
 from tests.conftest import PASSWORD
 from tests.intake_data import page_data
 from tests.security_data import make_request
+from tests.signing_helpers import answer_open_criteria, review_of, sign_data
 
 
 @pytest.fixture

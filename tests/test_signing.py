@@ -18,8 +18,8 @@ from priorauth import services
 from priorauth.packet import signing
 from priorauth.services.requests import WorkflowError
 from tests.conftest import PASSWORD
-from tests.signing_helpers import review_of
 from tests.packet_factory import make_request
+from tests.signing_helpers import review_of
 
 
 @pytest.fixture(autouse=True)
@@ -301,7 +301,10 @@ def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(
         ready_request.pk,
     )
     assert [lv.level for lv in new.levels.all()] == ["L4-L5"]
-    assert new.diagnoses.count() == 1 and new.block_responses.count() == 1
+    assert new.diagnoses.count() == 1
+    # The injections it builds on are the same history rows (linked, not copied).
+    assert list(new.builds_on.all()) == list(ready_request.builds_on.all())
+    assert new.builds_on.count() == 1
     assert new.imaging.count() == 1 and new.conservative_care.count() == 1
     assert not new.signed_documents.exists()
     # Edit the new revision thoroughly.

@@ -15,8 +15,8 @@ from django.urls import reverse
 from priorauth import models as m
 from priorauth.packet import signing
 from tests.conftest import PASSWORD
-from tests.signing_helpers import sign_data
 from tests.packet_factory import make_request
+from tests.signing_helpers import sign_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,8 @@
   ``lock_version`` so a request edited meanwhile is not signed, and a failure
   anywhere leaves neither a SignedDocument nor a changed status.
 - ``auth_request_new_revision``: a signed (or later) request is copied, with
-  its rows, into a new draft; the signed PDFs are never touched.
+  its rows and the injections it builds on, into a new draft; the signed PDFs
+  are never touched.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ __all__ = [
 PACKET_TEMPLATE = "pdf/packet.html"
 CHILD_RELATIONS = (
     "levels",
-    "block_responses",
     "conservative_care",
     "imaging",
     "diagnoses",
@@ -108,7 +108,7 @@ def _fresh(request: m.AuthRequest) -> m.AuthRequest:
 def _is_loaded_for_packet(request: m.AuthRequest) -> bool:
     """True when ``request`` came from the detail queryset with its practice (all relations cached)."""
     prefetched = getattr(request, "_prefetched_objects_cache", {})
-    wanted = {"levels", "block_responses", "conservative_care", "imaging", "diagnoses"}
+    wanted = {"levels", "builds_on", "conservative_care", "imaging", "diagnoses"}
     patient = request._state.fields_cache.get("patient")
     return (
         wanted <= prefetched.keys()
@@ -364,6 +364,8 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
                 }
                 rows.append(model(request=copy, **data))
             model.objects.bulk_create(rows)
+        # The injections it builds on are the patient's history rows: linked, not copied.
+        copy.builds_on.set(source.builds_on.all())
     return copy
 
 

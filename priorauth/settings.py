@@ -91,6 +91,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions, auth, audit and the no-store header:
+    # they hold no PHI, and hashed names make them safe to cache for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,7 +215,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` (run by `make serve`) writes here; gitignored.
+STATIC_ROOT = Path(
+    os.environ.get("PRIORAUTH_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves hashed names (cacheable forever) with .gz and .br variants
+    # from STATIC_ROOT through WhiteNoise; development reads the app folders as is.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -237,7 +255,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Behind a TLS-terminating proxy (nginx, Caddy) that overwrites this header;
+    # gunicorn then listens on loopback only (README, "Production server").
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Health probes (load balancer, `make serve`) may use plain HTTP; the page holds no PHI.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # Write transactions at least this long are logged as warnings (quality.md P11).
 PRIORAUTH_SLOW_TRANSACTION_MS = envint("PRIORAUTH_SLOW_TRANSACTION_MS", 50)

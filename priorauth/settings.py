@@ -240,6 +240,16 @@ PRIORAUTH_KEY_DIR = Path(
     os.environ.get("PRIORAUTH_KEY_DIR", str(BASE_DIR / "var" / "keys"))
 )
 
+# RFC 3161 timestamps on signatures (PAdES B-T) when a TSA URL is set; validation
+# trusts the TSA roots in PRIORAUTH_TSA_ROOTS (a PEM file). Off by default.
+PRIORAUTH_TSA_URL = os.environ.get("PRIORAUTH_TSA_URL", "").strip()
+if PRIORAUTH_TSA_URL and not PRIORAUTH_TSA_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PRIORAUTH_TSA_URL={PRIORAUTH_TSA_URL!r}: expected an http(s):// URL"
+    )
+PRIORAUTH_TSA_ROOTS = os.environ.get("PRIORAUTH_TSA_ROOTS", "").strip()
+PRIORAUTH_TSA_TIMEOUT = envint("PRIORAUTH_TSA_TIMEOUT", 10)
+
 # Bodies over 1 MB (forms, JSON import) are refused with a 400 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
 OTP_TOTP_ISSUER = "priorauth"

@@ -15,6 +15,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -148,8 +149,29 @@ def test_signing_keys_need_their_own_key(tmp_path, monkeypatch, settings):
 # --------------------------------------------------------------------------- the drill
 
 
+def _in_a_thread(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """pyHanko signs and validates through asyncio.run(). Transactional tests run
+    after the browser tests, whose session-wide Playwright keeps its event loop
+    marked as running in the main thread; a worker thread has none."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+@pytest.fixture
+def sqlite_only():  # type: ignore[no-untyped-def]
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite drill (this run is on PostgreSQL)")
+
+
+@pytest.fixture
+def postgres_only():  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("DATABASE_URL is not PostgreSQL")
+
+
 @pytest.fixture
 def signed_document(
+    monkeypatch,
     settings,
     tmp_path,
     practice,
@@ -160,6 +182,10 @@ def signed_document(
     physician_user,
 ):  # type: ignore[no-untyped-def]
     settings.PRIORAUTH_KEY_DIR = tmp_path / "keys"
+    real_sign = signing.sign_pdf
+    monkeypatch.setattr(
+        signing, "sign_pdf", lambda *a, **kw: _in_a_thread(real_sign, *a, **kw)
+    )
     signing.create_practice_ca(practice_id=practice.pk, practice_name=practice.name)
     request = make_request(
         practice=practice,
@@ -234,10 +260,8 @@ def _restored_ca(key_dir: Path, practice_id: int, settings):  # type: ignore[no-
 @pytest.mark.pdf
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_backup_restores_into_an_empty_database(
-    signed_document, tmp_path, monkeypatch, settings
+    sqlite_only, signed_document, tmp_path, monkeypatch, settings
 ):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite drill (the suite runs on PostgreSQL)")
     source = _source_counts()
     database, keys = _back_up_everything(tmp_path, monkeypatch)
     sealed = database.read_bytes()
@@ -263,7 +287,7 @@ def test_sqlite_backup_restores_into_an_empty_database(
     )
     for pdf, sha256 in rows:
         assert signing.sha256_hex(bytes(pdf)) == sha256 == signed_document.sha256
-        check = signing.validate_signed_pdf(bytes(pdf), ca)
+        check = _in_a_thread(signing.validate_signed_pdf, bytes(pdf), ca)
         assert check.ok, check.summary
 
     # Not over a non-empty database without --force; with it, the same result.
@@ -278,10 +302,8 @@ def test_sqlite_backup_restores_into_an_empty_database(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_damaged_backup_or_the_wrong_key_writes_nothing(
-    practice, tmp_path, monkeypatch
+    sqlite_only, practice, tmp_path, monkeypatch
 ):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite")
     monkeypatch.setenv("PRIORAUTH_BACKUP_KEY", KEY)
     database = tmp_path / "db.pab"
     call_command("backup", output=str(database), verbosity=0)
@@ -341,10 +363,8 @@ def _postgres_url(name: str) -> str:
 @pytest.mark.pdf
 @pytest.mark.django_db(transaction=True)
 def test_postgres_backup_restores_into_an_empty_database(
-    signed_document, tmp_path, monkeypatch, settings
+    postgres_only, signed_document, tmp_path, monkeypatch, settings
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL is not PostgreSQL")
     import psycopg
 
     source = _source_counts()
@@ -377,7 +397,7 @@ def test_postgres_backup_restores_into_an_empty_database(
         )
         for pdf, sha256 in rows:
             assert signing.sha256_hex(bytes(pdf)) == sha256 == signed_document.sha256
-            assert signing.validate_signed_pdf(bytes(pdf), ca).ok
+            assert _in_a_thread(signing.validate_signed_pdf, bytes(pdf), ca).ok
         again = _restore(database, DATABASE_URL=_postgres_url(scratch))
         assert again.returncode != 0 and "not empty" in again.stderr
         forced = _restore(database, "--force", DATABASE_URL=_postgres_url(scratch))

@@ -15,6 +15,11 @@ years, digitalSignature + nonRepudiation) naming them, their credentials and
 NPI. Signing makes a PAdES baseline signature (``/ETSI.CAdES.detached``) in an
 invisible field ``PhysicianSignature``; validation uses the practice CA as the
 only trust root and never fetches anything.
+
+With ``PRIORAUTH_TSA_URL`` set, the signature also carries an RFC 3161 timestamp
+from that authority (PAdES B-T): proof the signature existed at that time, from a
+clock the practice does not control. The authority sees a hash, no PHI. The
+timestamp is validated against ``PRIORAUTH_TSA_ROOTS`` (PEM certificates).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -316,8 +321,30 @@ def _signer(identity: SignerIdentity) -> signers.SimpleSigner:
 # --------------------------------------------------------------------------- sign and validate
 
 
+def _timestamper() -> timestamps.TimeStamper | None:
+    url = getattr(settings, "PRIORAUTH_TSA_URL", "")
+    if not url:
+        return None
+    return timestamps.HTTPTimeStamper(url, timeout=settings.PRIORAUTH_TSA_TIMEOUT)
+
+
+def _tsa_roots() -> list[asn1_x509.Certificate]:
+    path = getattr(settings, "PRIORAUTH_TSA_ROOTS", "")
+    if not path:
+        return []
+    return [
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes())
+    ]
+
+
 def sign_pdf(pdf: bytes, identity: SignerIdentity, *, reason: str) -> bytes:
-    """PAdES-sign ``pdf`` with the physician's certificate; returns the new bytes."""
+    """PAdES-sign ``pdf`` with the physician's certificate; returns the new bytes.
+
+    Timestamped (PAdES B-T) when PRIORAUTH_TSA_URL is set; an authority that does
+    not answer stops the signing (SigningUnavailable) rather than leaving the
+    timestamp out.
+    """
     signer = _signer(identity)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -327,7 +354,14 @@ def sign_pdf(pdf: bytes, identity: SignerIdentity, *, reason: str) -> bytes:
         name=f"{identity.printed_name}, {identity.credentials}",
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper())
+    try:
+        out = pdf_signer.sign_pdf(writer)
+    except timestamps.TimestampRequestError:
+        raise SigningUnavailable(
+            "The timestamp authority did not answer; nothing was signed. "
+            "Try again in a minute."
+        ) from None
     return out.getvalue()  # type: ignore[union-attr]
 
 
@@ -340,6 +374,10 @@ class SignatureCheck:
     entire_file: bool
     signer: str
     summary: str
+    # The RFC 3161 timestamp, when the signature carries one, and whether its
+    # authority is trusted (PRIORAUTH_TSA_ROOTS) and the token sound.
+    timestamp: dt.datetime | None = None
+    timestamp_trusted: bool = False
 
 
 def validate_signed_pdf(
@@ -360,8 +398,16 @@ def validate_signed_pdf(
     context = ValidationContext(
         trust_roots=[trust_root], allow_fetching=False, revocation_mode="soft-fail"
     )
+    tsa_roots = _tsa_roots()
+    ts_context = (
+        ValidationContext(
+            trust_roots=tsa_roots, allow_fetching=False, revocation_mode="soft-fail"
+        )
+        if tsa_roots
+        else None
+    )
     try:
-        status = validate_pdf_signature(sigs[0], context)
+        status = validate_pdf_signature(sigs[0], context, ts_context)
     except Exception as exc:  # noqa: BLE001
         return SignatureCheck(
             False, False, False, False, False, "", f"invalid: {type(exc).__name__}"
@@ -375,6 +421,7 @@ def validate_signed_pdf(
         and status.trusted
         and entire
     )
+    ts = status.timestamp_validity
     return SignatureCheck(
         ok,
         status.intact,
@@ -383,6 +430,8 @@ def validate_signed_pdf(
         entire,
         signer,
         status.summary(),
+        timestamp=ts.timestamp if ts else None,
+        timestamp_trusted=bool(ts and ts.intact and ts.valid and ts.trusted),
     )
 
 

@@ -28,7 +28,7 @@ from django.db import connection
 from priorauth import backup, backup_crypto, services
 from priorauth import models as m
 from priorauth.packet import signing
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, _as_table_owner
 from tests.packet_factory import make_request
 from tests.signing_helpers import review_of
 
@@ -376,6 +376,7 @@ def test_postgres_backup_restores_into_an_empty_database(
     database, keys = _back_up_everything(tmp_path, monkeypatch)
     assert b"%PDF" not in database.read_bytes()
     scratch = f"{connection.settings_dict['NAME']}_restore"
+    _as_table_owner(connection)  # a deploy step: the app role may not create databases
     with connection.cursor() as cursor:  # autocommit: CREATE DATABASE is allowed
         cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{scratch}"')

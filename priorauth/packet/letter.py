@@ -239,16 +239,24 @@ def _purpose(f: rf.CaseFacts, e: Evaluation, draft: bool) -> list[str]:
     elif p.type is rf.ProcedureType.RFA:
         first = p.intent is not rf.Intent.REPEAT
         s = f"This is {'an initial' if first else 'a repeat'} radiofrequency ablation."
-        for entry in e.ledger:
-            rows = [
-                r
-                for r in _blocks_at(f, e, entry.level)
-                if r.procedure is rf.ProcedureType.MBB
-            ]
-            if first and rows:
+        if first:
+            # Levels blocked together share one sentence.
+            by_blocks: dict[tuple[int, ...], list[str]] = {}
+            rows_of: dict[tuple[int, ...], list[rf.PriorProcedure]] = {}
+            for entry in e.ledger:
+                rows = [
+                    r
+                    for r in _blocks_at(f, e, entry.level)
+                    if r.procedure is rf.ProcedureType.MBB
+                ]
+                if rows:
+                    key = tuple(id(r) for r in rows)
+                    by_blocks.setdefault(key, []).append(entry.level)
+                    rows_of[key] = rows
+            for key, levels in by_blocks.items():
                 s += (
-                    f" Diagnostic medial branch blocks at {entry.level}:"
-                    f" {_block_list(rows)}."
+                    f" Diagnostic medial branch blocks at {join_words(levels)}:"
+                    f" {_block_list(rows_of[key])}."
                 )
         out.append(s)
     elif p.type.is_esi:
@@ -287,14 +295,20 @@ def _rationale_sentence(o: Outcome, draft: bool) -> str:
         text = o.rationale.text.strip()  # type: ignore[union-attr]
         text = text if text.endswith((".", "!", "?")) else text + "."
         if lead:
-            if text[:1].isupper() and text[1:2].islower():
-                text = text[:1].lower() + text[1:]
-            return f"{lead} {text}"
+            return f"{lead} {_as_clause(text)}"
         return f"{o.criterion}: {text}"
     if not draft:
         return ""
     what = lead.removesuffix(" because") if lead else o.criterion
     return PLACEHOLDER.format(what=what[:1].lower() + what[1:])
+
+
+def _as_clause(text: str) -> str:
+    """Staff's sentence continued after "because": "Severe anxiety" -> "severe
+    anxiety" (an acronym or a name such as "MRI" or "Dr" keeps its capital)."""
+    if text[:1].isupper() and text[1:2].islower():
+        return text[:1].lower() + text[1:]
+    return text
 
 
 def _rationales(e: Evaluation, draft: bool) -> list[str]:
@@ -327,7 +341,7 @@ def _technique(f: rf.CaseFacts) -> str:
         s.append(f"Injectate: {p.injectate.rstrip('.')}.")
     if p.sedation.counts_as_sedation:
         why = (
-            f" because {p.sedation_justification.rstrip('.')}"
+            f" because {_as_clause(p.sedation_justification.rstrip('.'))}"
             if p.sedation_justification
             else ""
         )

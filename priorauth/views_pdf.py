@@ -7,11 +7,16 @@ PDF responses are attachments with PHI-free names and ``Cache-Control: no-store`
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from priorauth import models as m
@@ -20,7 +25,8 @@ from priorauth.packet import pdf
 from priorauth.audit import audit_log
 from priorauth.packet import ATTESTATION
 from priorauth.services.requests import WorkflowError
-from priorauth.packet.signing import SigningUnavailable
+from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
+from priorauth.views_security import TokenForm
 
 
 class RationaleForm(forms.Form):
@@ -71,6 +77,11 @@ class SignForm(forms.Form):
         label="I have reviewed the packet and the findings, and I sign the attestation."
     )
 
+    def __init__(self, *args, otp_required: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if otp_required:  # the signer has a TOTP device: signing asks for a code too
+            self.fields["otp_token"] = copy.deepcopy(TokenForm.base_fields["otp_token"])
+
 
 def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
     try:
@@ -109,6 +120,7 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters("password", "otp_token")
 @require_http_methods(["GET", "POST"])
 def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request(request, pk)
@@ -119,7 +131,10 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = services.auth_request_evaluate(request=obj)
     answers = _rationale_form(request, obj, evaluation)
     signing = request.method == "POST" and request.POST.get("action") != "save"
-    form = SignForm(request.POST if signing else None)
+    form = SignForm(
+        request.POST if signing else None,
+        otp_required=services.user_has_totp(user=user),  # type: ignore[arg-type]
+    )
     if request.method == "POST" and answers.is_valid() and obj.status == "ready":
         changed = services.rationale_save(
             request=obj, user=user, answers=answers.answers(), evaluation=evaluation
@@ -140,27 +155,43 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 request=obj,
                 user=user,
                 password=form.cleaned_data["password"],  # type: ignore[arg-type]
+                otp_token=form.cleaned_data.get("otp_token", ""),
             )
-        except PermissionDenied:
+        except SigningKeyLocked as exc:
+            # The password was reset since the key was sealed: nothing is signed.
+            audit_log(
+                action="request-sign.denied", request=request, obj=obj, detail="key locked"
+            )
+            messages.error(request, str(exc))
+            back = reverse("pa-request-sign", args=[obj.pk])
+            return redirect(f"{reverse('pa-signing-key')}?{urlencode({'next': back})}")
+        except PermissionDenied as exc:
             audit_log(
                 action="request-sign.denied",
                 request=request,
                 obj=obj,
-                detail="reauth failed",
+                detail=getattr(exc, "reason", "reauth failed"),
             )
             raise
         except (WorkflowError, SigningUnavailable) as exc:
             messages.error(request, str(exc))
         else:
+            enrolled = document.key_enrollment  # type: ignore[attr-defined]
             audit_log(
                 action="request-sign",
                 request=request,
                 obj=obj,
-                detail=f"rev={document.revision} doc={document.pk}",
+                detail=f"rev={document.revision} doc={document.pk}"
+                + (
+                    f" new-key={enrolled.serial} revoked={enrolled.revoked_serial or '-'}"
+                    if enrolled
+                    else ""
+                ),
             )
             messages.success(
                 request,
-                "Signed. The signed packet is stored and the request is locked.",
+                "Signed. The signed packet is stored and the request is locked."
+                + (" Your signing key was set up with this signature." if enrolled else ""),
             )
             return redirect("pa-request-detail", pk=obj.pk)
     elif signing:

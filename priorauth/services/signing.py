@@ -1,7 +1,8 @@
 """Packet rendering, physician signing and revisions.
 
 - ``auth_request_render_pdf``: the draft packet (DRAFT on every page).
-- ``auth_request_sign``: physician only, password re-checked, status "ready";
+- ``auth_request_sign``: physician only, password (and TOTP code, with a device)
+  re-checked and used to open the physician's sealed key, status "ready";
   renders the final packet with the signature manifestation, PAdES-signs it,
   stores the bytes and their SHA-256, and locks the request. The render and
   signature happen before the write transaction (a slow render never holds
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from priorauth import models as m
 from priorauth import packet
@@ -36,6 +38,11 @@ from priorauth.services.requests import (
     auth_request_facts,
     auth_request_queryset_for_detail,
     payer_policy_build,
+)
+from priorauth.services.signing_keys import (
+    physician_key_for_signing,
+    reauthenticate,
+    signer_identity,
 )
 
 __all__ = [
@@ -147,29 +154,6 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
 
 
-def signer_identity(*, user: m.User) -> signing.SignerIdentity:
-    """Printed name, credentials and NPI: from the user, completed by their provider row."""
-    provider = getattr(user, "provider", None)
-    name = (
-        user.get_full_name().strip()
-        or (provider.name if provider else "")
-        or user.get_username()
-    )
-    if provider is not None and provider.name:
-        name = provider.name
-    credentials = user.credentials or (provider.credentials if provider else "")
-    npi = user.npi or (provider.npi if provider else "")
-    practice = user.practice
-    return signing.SignerIdentity(
-        user_id=user.pk,
-        practice_id=user.practice_id or 0,
-        printed_name=name,
-        credentials=credentials,
-        npi=npi,
-        organization=practice.name if practice else "",
-    )
-
-
 def snapshot_sha256(facts: CaseFacts) -> str:
     """Hash of the request as signed (canonical JSON of its facts)."""
     data = json.dumps(
@@ -178,15 +162,20 @@ def snapshot_sha256(facts: CaseFacts) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+@sensitive_variables("password", "otp_token")
 def auth_request_sign(
-    *, request: m.AuthRequest, user: m.User, password: str
+    *, request: m.AuthRequest, user: m.User, password: str, otp_token: str = ""
 ) -> m.SignedDocument:
-    """Sign the packet as ``user``; see the module docstring for the guarantees."""
+    """Sign the packet as ``user``; see the module docstring for the guarantees.
+
+    The password (and, for a user with a TOTP device, ``otp_token``) is checked,
+    then opens the physician's sealed key (``services.signing_keys``). The returned
+    document's ``key_enrollment`` says whether this signing set up a new key.
+    """
     _check_practice(request=request, user=user)
     if not user.is_physician:
         raise PermissionDenied("Only a physician can sign.")
-    if not password or not user.check_password(password):
-        raise PermissionDenied("Password check failed.")
+    reauthenticate(user=user, password=password, otp_token=otp_token)
     caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
@@ -204,9 +193,9 @@ def auth_request_sign(
         raise WorkflowError(
             "Your user profile needs credentials and an NPI before you can sign."
         )
-    signing.issue_physician_certificate(
-        identity
-    )  # no-op when a current certificate exists
+    key, enrollment = physician_key_for_signing(
+        user=user, identity=identity, password=password
+    )
 
     signed_at = datetime.now(UTC).replace(microsecond=0)
     signature = packet.SignatureInfo(
@@ -222,7 +211,7 @@ def auth_request_sign(
         auth_request_packet_context(request=request, signature=signature, facts=facts),
     )
     signed = signing.sign_pdf(
-        unsigned, identity, reason="Physician attestation of medical necessity"
+        unsigned, identity, key=key, reason="Physician attestation of medical necessity"
     )
     expected_version = request.lock_version
 
@@ -256,6 +245,7 @@ def auth_request_sign(
     for obj in (request, caller_copy):
         obj.status = m.AuthRequest.Status.SIGNED
         obj.lock_version = expected_version + 1
+    document.key_enrollment = enrollment  # type: ignore[attr-defined]
     return document
 
 

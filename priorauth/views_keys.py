@@ -122,9 +122,15 @@ def signing_key(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 "Your new signing key is set up."
-                + (" The old certificate is revoked." if enrollment.revoked_serial else ""),
+                + (
+                    " The old certificate is revoked."
+                    if enrollment.revoked_serial
+                    else ""
+                ),
             )
-            return redirect(_safe_next(request) if request.GET.get("next") else "pa-signing-key")
+            return redirect(
+                _safe_next(request) if request.GET.get("next") else "pa-signing-key"
+            )
     return render(
         request,
         "priorauth/signing_key.html",

@@ -90,7 +90,7 @@ def _code(device: TOTPDevice) -> str:
 
 
 def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 10**len(code):0{len(code)}d}"
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
 
 
 def _admin_reset(staff_admin: Client, user: m.User) -> None:
@@ -172,7 +172,9 @@ def test_the_seal_costs_at_least_what_the_login_hash_costs(
     assert kdf["iterations"] >= Argon2PasswordHasher.time_cost
     assert kdf["memory_kib"] >= Argon2PasswordHasher.memory_cost
     assert kdf["lanes"] >= Argon2PasswordHasher.parallelism
-    assert signing.physician_key_opens(practice.pk, physician_user.pk, password=PASSWORD)
+    assert signing.physician_key_opens(
+        practice.pk, physician_user.pk, password=PASSWORD
+    )
 
 
 def test_a_changed_header_does_not_open(practice, physician_user, ca):  # type: ignore[no-untyped-def]
@@ -218,17 +220,18 @@ def test_after_an_admin_reset_signing_is_refused_and_audited(
     second.refresh_from_db()
     assert second.status == "ready"
     assert m.SignedDocument.objects.filter(request=second).count() == 0
-    assert m.AuditEvent.objects.filter(
-        action="request-sign.denied", detail="key locked", object_id=str(second.pk)
-    ).count() == 1
+    assert (
+        m.AuditEvent.objects.filter(
+            action="request-sign.denied", detail="key locked", object_id=str(second.pk)
+        ).count()
+        == 1
+    )
     assert _sealed(physician_user) == before  # untouched, still locked
     assert not m.RevokedCertificate.objects.exists()
     _audit_holds_no_secret()
 
 
-def test_a_password_set_without_the_old_one_locks_the_key(
-    practice, physician_user, ca
-):  # type: ignore[no-untyped-def]
+def test_a_password_set_without_the_old_one_locks_the_key(practice, physician_user, ca):  # type: ignore[no-untyped-def]
     """The changepassword command and any set_password() without the old password
     behave like an admin reset."""
     identity = services.signer_identity(user=physician_user)
@@ -251,7 +254,9 @@ def test_the_physicians_own_password_change_keeps_signing_working(
     client = Client()
     client.force_login(physician_user)
     assert _sign(client, new_request(), PASSWORD).status_code == 302
-    serial = signing.stored_key(physician_user.practice_id, physician_user.pk).certificate.serial_number  # type: ignore[union-attr]
+    serial = signing.stored_key(
+        physician_user.practice_id, physician_user.pk
+    ).certificate.serial_number  # type: ignore[union-attr]
 
     response = client.post(
         reverse("pa-password-change"),
@@ -339,7 +344,9 @@ def test_reenrolment_after_a_reset_revokes_the_old_certificate_and_validation_sa
     physician.force_login(physician_user)
     first = new_request()
     assert _sign(physician, first, PASSWORD).status_code == 302
-    old_serial = signing.stored_key(physician_user.practice_id, physician_user.pk).certificate.serial_number  # type: ignore[union-attr]
+    old_serial = signing.stored_key(
+        physician_user.practice_id, physician_user.pk
+    ).certificate.serial_number  # type: ignore[union-attr]
     document = m.SignedDocument.objects.get(request=first)
     assert services.signed_document_check(document=document).status == "valid"
 
@@ -349,7 +356,9 @@ def test_reenrolment_after_a_reset_revokes_the_old_certificate_and_validation_sa
     response = _reenroll(physician, RESET_PASSWORD, recovery_code=code)
     assert response.status_code == 302, response.content[:3000]
 
-    new_serial = signing.stored_key(physician_user.practice_id, physician_user.pk).certificate.serial_number  # type: ignore[union-attr]
+    new_serial = signing.stored_key(
+        physician_user.practice_id, physician_user.pk
+    ).certificate.serial_number  # type: ignore[union-attr]
     assert new_serial != old_serial
     revoked = m.RevokedCertificate.objects.get()
     assert (revoked.serial, revoked.user, revoked.reason) == (
@@ -376,9 +385,9 @@ def test_reenrolment_after_a_reset_revokes_the_old_certificate_and_validation_sa
     )
     assert f"signed with a certificate revoked on {day}".encode() in page.content
     detail = physician.get(reverse("pa-request-detail", args=[first.pk]))
-    assert reverse("pa-request-signed-check", args=[first.pk, document.pk]).encode() in (
-        detail.content
-    )
+    assert reverse(
+        "pa-request-signed-check", args=[first.pk, document.pk]
+    ).encode() in (detail.content)
 
     # The new key signs, and that signature has no revocation.
     second = new_request()
@@ -448,7 +457,9 @@ def test_reenrolment_after_a_reset_needs_more_than_the_reset_password(
 def test_a_totp_device_from_before_the_reset_lets_the_physician_reenrol(
     practice, physician_user, ca, staff_admin
 ):  # type: ignore[no-untyped-def]
-    device = TOTPDevice.objects.create(user=physician_user, name="phone", confirmed=True)
+    device = TOTPDevice.objects.create(
+        user=physician_user, name="phone", confirmed=True
+    )
     TOTPDevice.objects.filter(pk=device.pk).update(
         created_at=timezone.now() - dt.timedelta(days=30)
     )
@@ -482,7 +493,9 @@ def test_a_recovery_code_is_for_one_physician_and_one_locked_key(
     other = _make_user(
         practice, "drtwo", "physician", credentials="DO", npi="1234567893"
     )
-    signing.enroll_physician_key(services.signer_identity(user=other), password=PASSWORD)
+    signing.enroll_physician_key(
+        services.signer_identity(user=other), password=PASSWORD
+    )
     other.set_password(RESET_PASSWORD)
     other.save()
     with pytest.raises(services.ReauthFailed):
@@ -535,9 +548,12 @@ def test_signing_asks_for_the_totp_code_of_a_physician_with_a_device(
     assert wrong.status_code == 403
     req.refresh_from_db()
     assert req.status == "ready" and not m.SignedDocument.objects.exists()
-    assert m.AuditEvent.objects.filter(
-        action="request-sign.denied", detail="otp failed"
-    ).count() == 1
+    assert (
+        m.AuditEvent.objects.filter(
+            action="request-sign.denied", detail="otp failed"
+        ).count()
+        == 1
+    )
 
     assert _sign(client, req, PASSWORD, otp_token=_code(device)).status_code == 302
     req.refresh_from_db()
@@ -545,18 +561,20 @@ def test_signing_asks_for_the_totp_code_of_a_physician_with_a_device(
     _audit_holds_no_secret()
 
 
-def test_without_a_device_the_sign_page_asks_for_no_code(
-    new_request, client_physician
-):  # type: ignore[no-untyped-def]
+def test_without_a_device_the_sign_page_asks_for_no_code(new_request, client_physician):  # type: ignore[no-untyped-def]
     page = client_physician.get(reverse("pa-request-sign", args=[new_request().pk]))
     assert page.status_code == 200
-    assert b'name="password"' in page.content and b'name="otp_token"' not in page.content
+    assert (
+        b'name="password"' in page.content and b'name="otp_token"' not in page.content
+    )
 
 
 def test_reenrolment_asks_for_the_totp_code_too(practice, physician_user, ca):  # type: ignore[no-untyped-def]
     client = _verified(Client(), physician_user)
     device = TOTPDevice.objects.get(user=physician_user)
-    assert _reenroll(client, PASSWORD, otp_token=_wrong(_code(device))).status_code == 403
+    assert (
+        _reenroll(client, PASSWORD, otp_token=_wrong(_code(device))).status_code == 403
+    )
     assert m.AuditEvent.objects.filter(
         action="signing-key.denied", detail="otp failed"
     ).exists()
@@ -595,9 +613,10 @@ def test_nobody_reenrols_someone_elses_key(
         assert _reenroll(client, PASSWORD).status_code == 403
         assert client.get(reverse("pa-signing-key")).status_code == 403
     assert _sealed(physician_user) == before
-    assert m.AuditEvent.objects.filter(
-        action="signing-key.denied", detail="role"
-    ).count() == 4
+    assert (
+        m.AuditEvent.objects.filter(action="signing-key.denied", detail="role").count()
+        == 4
+    )
 
 
 def test_another_practice_cannot_check_a_signature(
@@ -629,7 +648,9 @@ def _legacy_key(identity: signing.SignerIdentity):  # type: ignore[no-untyped-de
 
     key = ec.generate_private_key(ec.SECP256R1())
     cert = signing._issue_certificate(identity, key.public_key())
-    cert_path, key_path = signing.physician_paths(identity.practice_id, identity.user_id)
+    cert_path, key_path = signing.physician_paths(
+        identity.practice_id, identity.user_id
+    )
     key_path.parent.mkdir(parents=True, exist_ok=True)
     key_path.write_bytes(
         key.private_bytes(
@@ -643,11 +664,16 @@ def _legacy_key(identity: signing.SignerIdentity):  # type: ignore[no-untyped-de
 
 
 @pytest.mark.pdf
+@pytest.mark.parametrize("deleted_by_hand", [False, True])
 def test_an_unencrypted_key_from_before_is_replaced_and_revoked_at_the_next_signing(
-    new_request, physician_user
+    new_request, physician_user, deleted_by_hand
 ):  # type: ignore[no-untyped-def]
+    """The operator may delete the unencrypted key files at once after upgrading;
+    the certificate left behind is still revoked at the next signing."""
     identity = services.signer_identity(user=physician_user)
     cert, cert_path, key_path = _legacy_key(identity)
+    if deleted_by_hand:
+        key_path.unlink()
     assert signing.stored_key(identity.practice_id, identity.user_id).state == "legacy"
 
     document = services.auth_request_sign(

@@ -9,8 +9,8 @@ never inside the repository's tracked files)::
     practice-<id>/physicians/user-<id>-key.json   the physician's sealed key and
                                               certificate (mode 600)
     practice-<id>/physicians/user-<id>-key.pem    before issue 12: an unencrypted key
-    practice-<id>/physicians/user-<id>-cert.pem   and its certificate ("legacy"),
-                                              retired by the physician's next enrollment
+    practice-<id>/physicians/user-<id>-cert.pem   and its certificate ("legacy"): the
+                                              next enrolment revokes and removes them
 
 File names carry only database ids (no names). Keys are EC P-256. The CA is a
 self-signed root (10 years); each physician gets a signing certificate (2
@@ -443,8 +443,10 @@ def stored_key(practice_id: int, user_id: int) -> StoredKey:
             x509.load_pem_x509_certificate(str(sealed["certificate"]).encode()),
             dt.datetime.fromisoformat(str(sealed["sealed_at"])),
         )
-    cert_path, key_path = physician_paths(practice_id, user_id)
-    if cert_path.exists() and key_path.exists():
+    # A legacy certificate counts even when its unencrypted key was already deleted
+    # by hand: the next enrolment must still revoke it.
+    cert_path, _key_path = physician_paths(practice_id, user_id)
+    if cert_path.exists():
         return StoredKey(
             KeyState.LEGACY, x509.load_pem_x509_certificate(cert_path.read_bytes())
         )

@@ -157,7 +157,9 @@ def user_has_totp(*, user: m.User) -> bool:
 
 
 @sensitive_variables("password", "otp_token")
-def reauthenticate(*, user: m.User, password: str, otp_token: str = "") -> Device | None:
+def reauthenticate(
+    *, user: m.User, password: str, otp_token: str = ""
+) -> Device | None:
     """Check the password, then the TOTP code if the user has a device.
 
     Returns the device that accepted the code (None without a device). The code is
@@ -170,7 +172,9 @@ def reauthenticate(*, user: m.User, password: str, otp_token: str = "") -> Devic
     device = django_otp.match_token(user, otp_token) if otp_token else None
     if device is None:
         raise ReauthFailed(
-            "The code from your authenticator app is not valid.", reason="otp failed"
+            "The code from your authenticator app is not valid (each code works"
+            " once: if you just used it, wait for the next one).",
+            reason="otp failed",
         )
     return device
 
@@ -252,7 +256,9 @@ def _last_proof(user: m.User, stored: signing.StoredKey) -> dt.datetime | None:
 
 def _recovery_code(user: m.User, serial: int, day: dt.date) -> str:
     digest = salted_hmac(
-        _RECOVERY_SALT, f"{user.pk}:{_hex(serial)}:{day.isoformat()}", algorithm="sha256"
+        _RECOVERY_SALT,
+        f"{user.pk}:{_hex(serial)}:{day.isoformat()}",
+        algorithm="sha256",
     ).digest()
     code = base64.b32encode(digest).decode("ascii")[:12]
     return "-".join(code[i : i + 4] for i in range(0, 12, 4))

@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         username = str(options["username"])
-        user = m.User.objects.select_related("practice").filter(username=username).first()
+        user = (
+            m.User.objects.select_related("practice").filter(username=username).first()
+        )
         if user is None or not user.is_physician or user.practice_id is None:
             raise CommandError(f"{username!r} is not a physician of a practice")
         try:

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from priorauth import models as m
 from priorauth import services
 from priorauth.audit import audit_log
-from priorauth.packet.signing import KeyState, SigningUnavailable
+from priorauth.packet.signing import SigningUnavailable
 from priorauth.views_security import TokenForm, _safe_next
 
 
@@ -68,9 +68,8 @@ class SigningKeyForm(forms.Form):
         required=False,
         max_length=20,
         help_text=(
-            "If an administrator reset your password, your old key stays locked. Enter"
-            " the code from your authenticator app above if you set it up before the"
-            " reset; otherwise ask your server operator for a recovery code."
+            "If an administrator reset your password, your old key stays locked: ask"
+            " your server operator for a recovery code."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -80,6 +79,11 @@ class SigningKeyForm(forms.Form):
         if otp_required:
             self.fields["otp_token"] = copy.deepcopy(TokenForm.base_fields["otp_token"])
             self.order_fields(["password", "otp_token", "recovery_code"])
+            self.fields["recovery_code"].help_text = (
+                "If an administrator reset your password, your old key stays locked."
+                " The authenticator code above is enough if you set up the app before"
+                " the reset; otherwise ask your server operator for a recovery code."
+            )
 
 
 def _physician_or_403(request: HttpRequest) -> m.User:
@@ -137,7 +141,6 @@ def signing_key(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "key": services.physician_key_status(user=user),
-            "states": KeyState,
             "next": _safe_next(request) if request.GET.get("next") else "",
         },
         status=status,

@@ -350,11 +350,16 @@ def test_reenrolment_after_a_reset_revokes_the_old_certificate_and_validation_sa
     document = m.SignedDocument.objects.get(request=first)
     assert services.signed_document_check(document=document).status == "valid"
 
+    page = physician.get(reverse("pa-signing-key")).content.decode()
+    assert f"{old_serial:x}" in page and 'name="recovery_code"' in page
+
     _admin_reset(staff_admin, physician_user)
     physician.force_login(physician_user)  # the reset ended the session
     code = services.signing_recovery_code(user=physician_user)
     response = _reenroll(physician, RESET_PASSWORD, recovery_code=code)
     assert response.status_code == 302, response.content[:3000]
+    page = physician.get(reverse("pa-signing-key")).content.decode()
+    assert f"{old_serial:x}</span>: revoked" in page  # listed as revoked
 
     new_serial = signing.stored_key(
         physician_user.practice_id, physician_user.pk

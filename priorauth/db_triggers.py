@@ -17,7 +17,7 @@ cannot rewrite history:
   table owner could drop the triggers.
 
 Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert (the
-revoked-certificate table's by 0010_revoked_certificate) and re-installed after every
+revoked-certificate table's by 0014_revoked_certificate) and re-installed after every
 migrate (a SQLite table rebuild drops triggers).
 """
 

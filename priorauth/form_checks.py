@@ -1,7 +1,7 @@
 """The request page runs the input checks every way in shares (``rules.validation``).
 
-``request_page_is_valid(form, formsets)`` validates the request form and its five
-formsets, then builds the facts those checks read from the cleaned values and puts
+``request_page_is_valid(form, formsets)`` validates the request form and its
+formsets (the injection history included), then builds the facts those checks read from the cleaned values and puts
 each problem at the field or row its path names, with the shared message and code:
 ``procedure.date_of_service`` -> the date of service field, ``levels[1].level`` -> the
 second level row that stays (blank and deleted rows are not counted), ``levels`` ->
@@ -54,9 +54,16 @@ def request_page_is_valid(
         "levels": [
             f for f in formsets["levels"].kept_forms() if f.cleaned_data.get("level")
         ],
+        # History rows typed or changed on this page (saved rows left as they are
+        # were checked when they were entered).
+        "history": [
+            f
+            for f in (formsets["history"].kept_forms() if "history" in formsets else [])
+            if (f.has_changed() or f.instance.pk is None) and f.cleaned_data.get("date")
+        ],
         **{
             prefix: formsets[prefix].kept_forms()
-            for prefix in ("block_responses", "conservative_care", "imaging")
+            for prefix in ("conservative_care", "imaging")
         },
     }
     everything = [form, *(f for fs in rows.values() for f in fs)]
@@ -99,9 +106,13 @@ def _page_facts(
         ordering=rf.Provider(npi=npi(data.get("ordering_provider"))),
         rendering=rf.Provider(npi=npi(data.get("rendering_provider"))),
         facility=rf.Facility(npi=npi(data.get("facility"))),
-        block_responses=tuple(
-            rf.BlockResponse(date=d.get("date"), levels=split(d.get("levels")))
-            for d in cleaned["block_responses"]
+        history=tuple(
+            rf.PriorProcedure(
+                date=d["date"],
+                procedure=rf.ProcedureType(d.get("procedure") or "mbb"),
+                levels=split(d.get("levels")),
+            )
+            for d in cleaned["history"]
         ),
         clinical=rf.Clinical(onset_date=data.get("onset_date")),
         conservative_care=tuple(

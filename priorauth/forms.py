@@ -1,9 +1,11 @@
 """Intake forms: validate and normalize only; the rules engine decides policy.
 
-One request page = ``AuthRequestForm`` + five inline formsets (levels, block
-responses, conservative care, imaging, diagnoses). The formset prefixes are the
-related names, so a finding's field path (``levels[0].prior_count``) maps to an
-input id (``id_levels-0-prior_count``) with ``field_anchor``.
+One request page = ``AuthRequestForm`` + five formsets: levels, the patient's
+injection history (``history``: the patient's rows, with a "this request builds on
+it" tick each, and new rows), conservative care, imaging, diagnoses. The formset
+prefixes are the related names, so a finding's field path
+(``levels[0].prior_count``) maps to an input id (``id_levels-0-prior_count``) with
+``field_anchor``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from priorauth import models as m
 from priorauth import validators as v
+from priorauth.rules import facts as rf
+from priorauth.rules.io import INTENTS_BY_TYPE
 from priorauth.rules.validation import payer_profile_problem
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -308,6 +312,11 @@ class AuthRequestForm(forms.ModelForm):
             self.fields[name].known = (
                 {str(current.pk): current} if current is not None else {}
             )
+        if self.instance.review_note:
+            # Rendered by the template beside the note (not part of the layout).
+            self.fields["review_note_done"] = forms.BooleanField(
+                label="Done: remove this note", required=False
+            )
         _style_widgets(self)
         self.helper = self._build_helper()
 
@@ -444,6 +453,8 @@ class AuthRequestForm(forms.ModelForm):
                 )
         if patient is not None and not data.get("plan_name"):
             data["plan_name"] = patient.plan_name
+        if data.get("review_note_done"):
+            self.instance.review_note = ""
         return data
 
 
@@ -566,73 +577,202 @@ class BaseLevelFormSet(BaseRowFormSet):
             seen.add(level)
 
 
-class BlockResponseForm(MarkInvalidMixin, forms.ModelForm):
-    date = PastDateField(label="Block date")
-    pre_score = ScoreField(label="Pre score")
-    post_score = ScoreField(label="Post score")
-    percent_relief = forms.FloatField(
+def _check_relief(value: float | None) -> float | None:
+    if value is not None and value > 100:
+        raise ValidationError(
+            "Relief cannot be over 100%% (you entered %(value)s).",
+            code="relief_over_100",
+            params={"value": f"{value:g}"},
+        )
+    if value is not None and value < -100:
+        raise ValidationError(
+            "Relief cannot be below -100%%.", code="relief_below_minus_100"
+        )
+    return value
+
+
+def _check_not_negative(value: float | None, what: str) -> float | None:
+    if value is not None and value < 0:
+        raise ValidationError(
+            "%(what)s cannot be negative.",
+            code="negative_duration",
+            params={"what": what},
+        )
+    return value
+
+
+class HistoryRowForm(MarkInvalidMixin, forms.ModelForm):
+    """One injection in the patient's history, edited or added on the request page.
+
+    ``builds_on``: this request builds on the injection (relies on its response); new
+    rows start ticked. ``confirmed`` (only on rows marked for review, e.g. facts
+    inferred when block responses moved into the history): staff checked the row.
+    """
+
+    date = PastDateField(
+        label="Date",
+        required=True,
+        error_messages={"required": "Enter the date of the injection."},
+    )
+    levels = LevelListField(
+        label="Levels",
+        required=True,
+        error_messages={"required": "Enter the levels injected, e.g. L4-L5."},
+    )
+    pre_score = ScoreField(label="Pain before", help_text="0-10")
+    post_score = ScoreField(label="Pain after", help_text="0-10")
+    relief_percent = forms.FloatField(
         label="% relief",
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.1", "data-relief": ""}),
-        help_text="Computed from the scores when left empty.",
+        help_text="Worked out from the pain scores when left empty.",
     )
-    levels = LevelListField(label="Levels")
+    builds_on = forms.BooleanField(label="This request builds on it", required=False)
+
+    # Model fields a save writes besides Meta.fields (set in clean, not typed).
+    extra_model_fields = ("needs_review",)
 
     class Meta:
-        model = m.BlockResponse
+        model = m.PriorProcedure
         fields = [
             "date",
+            "procedure",
+            "intent",
+            "levels",
+            "side",
             "agent",
             "scale",
             "pre_score",
             "post_score",
-            "percent_relief",
-            "duration_hours",
-            "levels",
+            "relief_percent",
+            "relief_duration_hours",
+            "relief_duration_days",
         ]
-        labels = {"duration_hours": "Relief (hours)"}
+        labels = {
+            "procedure": "Procedure",
+            "agent": "Medicine injected",
+            "scale": "Pain scale",
+            "relief_duration_hours": "Relief lasted (hours)",
+            "relief_duration_days": "Relief lasted (days)",
+        }
         widgets = {
             "agent": forms.TextInput(attrs={"placeholder": "e.g. lidocaine 2%"}),
-            "scale": forms.TextInput(attrs={"placeholder": "e.g. NRS", "size": 5}),
-            "duration_hours": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
+            "scale": forms.TextInput(attrs={"placeholder": "e.g. NRS"}),
+            "relief_duration_hours": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
+            "relief_duration_days": forms.NumberInput(attrs={"min": 0, "step": "1"}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, builds_on_ids: frozenset[int] = frozenset(), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        row = self.instance
+        self.initial.setdefault(
+            "builds_on", row.pk in builds_on_ids if row.pk is not None else True
+        )
+        self.fields["procedure"].choices = [
+            ("", "Choose the procedure"),
+            *m.PROCEDURE_CHOICES,
+        ]
+        self.fields["procedure"].error_messages["required"] = (
+            "Choose the procedure that was done."
+        )
+        if row.pk is not None and row.needs_review:
+            self.fields["confirmed"] = forms.BooleanField(
+                label="I checked this injection", required=False
+            )
         self.fields["pre_score"].widget.attrs["data-pre-score"] = ""
         self.fields["post_score"].widget.attrs["data-post-score"] = ""
         _style_widgets(self, small=True)
 
-    def clean_percent_relief(self) -> float | None:
-        value = self.cleaned_data.get("percent_relief")
-        if value is not None and value > 100:
-            raise ValidationError(
-                "Relief cannot be over 100%% (you entered %(value)s).",
-                code="relief_over_100",
-                params={"value": f"{value:g}"},
-            )
-        if value is not None and value < -100:
-            raise ValidationError(
-                "Relief cannot be below -100%%.", code="relief_below_minus_100"
-            )
-        return value
+    @property
+    def model_changed(self) -> bool:
+        """A stored field changed (ticking "builds on" alone changes no history row)."""
+        return bool(set(self.changed_data) - {"builds_on"})
 
-    def clean_duration_hours(self) -> float | None:
-        value = self.cleaned_data.get("duration_hours")
-        if value is not None and value < 0:
-            raise ValidationError(
-                "Duration cannot be negative.", code="negative_duration"
-            )
-        return value
+    def has_changed(self) -> bool:
+        # A new row counts as filled in once something besides its tick is typed.
+        if self.instance.pk is None:
+            return self.model_changed
+        return super().has_changed()
+
+    def clean_relief_percent(self) -> float | None:
+        return _check_relief(self.cleaned_data.get("relief_percent"))
+
+    def clean_relief_duration_hours(self) -> float | None:
+        return _check_not_negative(
+            self.cleaned_data.get("relief_duration_hours"), "The relief duration"
+        )
+
+    def clean_relief_duration_days(self) -> float | None:
+        return _check_not_negative(
+            self.cleaned_data.get("relief_duration_days"), "The relief duration"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("percent_relief") is None and "percent_relief" not in self.errors:
+        procedure, intent = data.get("procedure"), data.get("intent")
+        if procedure and intent:
+            allowed = INTENTS_BY_TYPE.get(rf.ProcedureType(procedure), ())
+            if allowed and rf.Intent(intent) not in allowed:
+                labels = dict(m.INTENT_CHOICES)
+                self.add_error(
+                    "intent",
+                    ValidationError(
+                        "A %(procedure)s is %(allowed)s, not %(intent)s.",
+                        code="intent_mismatch",
+                        params={
+                            "procedure": dict(m.PROCEDURE_CHOICES)[procedure].lower(),
+                            "allowed": " or ".join(
+                                labels[i.value].lower() for i in allowed
+                            ),
+                            "intent": labels[intent].lower(),
+                        },
+                    ),
+                )
+        if data.get("relief_percent") is None and "relief_percent" not in self.errors:
             # A typed value that disagrees with the scores is kept: the engine reports it.
-            data["percent_relief"] = v.percent_relief(
+            data["relief_percent"] = v.percent_relief(
                 data.get("pre_score"), data.get("post_score")
             )
+        if data.get("confirmed"):
+            self.instance.needs_review = False
         return data
+
+
+class HistoryFormSet(BaseRowFormSet):
+    """The patient's injection history on the request page.
+
+    Existing rows are the ones ``shown`` (``services.request_history_rows``: every
+    row the request builds on, then the newest of its kind); a posted id outside
+    them (another patient's row, a forged POST) is refused by the row id field.
+    They are edited in place, never deleted here, and checked only when changed.
+    New rows can be removed before they are saved.
+    """
+
+    shown: list[m.PriorProcedure]
+
+    def get_queryset(self) -> Any:
+        return self.shown
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.BaseForm:
+        # A saved injection left as it was is not validated again: an old row (e.g.
+        # one the data move left without levels) must not stop the request's save.
+        # Touch it (or tick it) and it is checked like any other.
+        kwargs.setdefault("empty_permitted", True)
+        return super()._construct_form(i, **kwargs)
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        if index is not None and index < self.initial_form_count():
+            form.fields.pop("DELETE", None)
+
+    def builds_on_choices(self) -> list[tuple[m.PriorProcedure, bool]]:
+        """Kept rows (saved ones and filled-in new ones) with their "builds on" tick."""
+        return [
+            (form.instance, bool(form.cleaned_data.get("builds_on")))
+            for form in self.kept_forms()
+        ]
 
 
 CARE_KIND_CHOICES = [
@@ -649,18 +789,35 @@ CARE_KIND_CHOICES = [
 
 
 class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
+    """One conservative treatment: how it ended is a choice, with an optional note.
+
+    A row whose outcome was read from old free text and not yet confirmed
+    (``needs_review``) shows that text and a "confirmed" tick; choosing another
+    outcome confirms it too.
+    """
+
     kind = forms.ChoiceField(label="Kind", choices=CARE_KIND_CHOICES)
     start = PastDateField(label="Start")
 
+    # Model fields a save writes besides Meta.fields (set in clean, not typed).
+    extra_model_fields = ("needs_review",)
+    # The page shows the note under the outcome (one column: the row stays narrow).
+    note_under = "outcome"
+
     class Meta:
         model = m.ConservativeCare
-        fields = ["kind", "start", "end", "duration_weeks", "outcome"]
-        labels = {"duration_weeks": "Weeks", "end": "End"}
+        fields = ["kind", "start", "end", "duration_weeks", "outcome", "note"]
+        labels = {
+            "duration_weeks": "Weeks",
+            "end": "End",
+            "outcome": "How it ended",
+            "note": "Note (optional)",
+        }
         widgets = {
             "end": DATE_WIDGET,
             "duration_weeks": forms.NumberInput(attrs={"min": 0, "step": "0.5"}),
-            "outcome": forms.TextInput(
-                attrs={"placeholder": "failed / partial / intolerant"}
+            "note": forms.TextInput(
+                attrs={"placeholder": "Note, e.g. 16 visits, pain unchanged"}
             ),
         }
 
@@ -673,7 +830,24 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
             CARE_KIND_CHOICES
         ):  # keep free-text kinds from imports
             self.fields["kind"].choices = [*CARE_KIND_CHOICES, (kind, kind)]
+        self.fields["outcome"].choices = [
+            ("", "Choose how it ended"),
+            *m.CARE_OUTCOME_CHOICES,
+        ]
+        if self.needs_review:
+            self.fields["confirmed"] = forms.BooleanField(
+                label="The outcome is right", required=False
+            )
         _style_widgets(self, small=True)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.instance.pk is not None and self.instance.needs_review
+
+    @property
+    def review_text(self) -> str:
+        """The old free text the outcome was read from (shown until confirmed)."""
+        return self.initial.get("note", "") if self.needs_review else ""
 
     def clean_duration_weeks(self) -> float | None:
         value = self.cleaned_data.get("duration_weeks")
@@ -691,6 +865,10 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
                     "The end date is before the start date.", code="end_before_start"
                 ),
             )
+        if self.needs_review and (
+            data.get("confirmed") or "outcome" in self.changed_data
+        ):
+            self.instance.needs_review = False
         return data
 
 
@@ -758,13 +936,6 @@ class BaseDiagnosisFormSet(BaseRowFormSet):
 FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [
     ("levels", "Levels", m.RequestLevel, RequestLevelForm, BaseLevelFormSet),
     (
-        "block_responses",
-        "Diagnostic block responses",
-        m.BlockResponse,
-        BlockResponseForm,
-        BaseRowFormSet,
-    ),
-    (
         "conservative_care",
         "Conservative care",
         m.ConservativeCare,
@@ -780,20 +951,63 @@ FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [
         BaseDiagnosisFormSet,
     ),
 ]
-FORMSET_TITLES = {prefix: title for prefix, title, *_ in FORMSET_SPECS}
+HISTORY_PREFIX = "history"  # the patient's rows (Patient.history), after the levels
+FORMSET_TITLES = {
+    "levels": "Levels",
+    HISTORY_PREFIX: "Injection history",
+    **{prefix: title for prefix, title, *_ in FORMSET_SPECS},
+}
 FORMSET_ADD_LABELS = {
     "levels": "Add level",
-    "block_responses": "Add block response",
+    HISTORY_PREFIX: "Add an injection",
     "conservative_care": "Add conservative care",
     "imaging": "Add imaging study",
     "diagnoses": "Add diagnosis",
 }
+NEW_HISTORY_ROWS_MAX = 30
+
+
+def history_formset(
+    *,
+    data: Any = None,
+    patient: m.Patient,
+    shown: list[m.PriorProcedure],
+    builds_on_ids: frozenset[int] = frozenset(),
+) -> HistoryFormSet:
+    """The injection history section: the ``shown`` rows of ``patient`` (see
+    ``services.request_history_rows``) with their "builds on" ticks, plus new rows."""
+    factory = inlineformset_factory(
+        m.Patient,
+        m.PriorProcedure,
+        form=HistoryRowForm,
+        formset=HistoryFormSet,
+        extra=0,
+        can_delete=True,
+        max_num=len(shown) + NEW_HISTORY_ROWS_MAX,
+        validate_max=True,
+    )
+    factory.shown = shown
+    return factory(
+        data=data,
+        instance=patient,
+        prefix=HISTORY_PREFIX,
+        form_kwargs={"builds_on_ids": builds_on_ids},
+    )
 
 
 def request_formsets(
-    *, data: Any = None, instance: m.AuthRequest | None = None
+    *,
+    data: Any = None,
+    instance: m.AuthRequest | None = None,
+    patient: m.Patient | None = None,
+    history_shown: list[m.PriorProcedure] | None = None,
+    builds_on_ids: frozenset[int] = frozenset(),
 ) -> dict[str, BaseInlineFormSet]:
-    """The five inline formsets of the request page, keyed by prefix (page order)."""
+    """The formsets of the request page, keyed by prefix (page order).
+
+    With ``patient``: the injection history section too (``history_shown``: its
+    existing rows on the page; ``builds_on_ids``: those the request builds on).
+    """
     instance = instance if instance is not None else m.AuthRequest()
     is_new = instance.pk is None
     result: dict[str, BaseInlineFormSet] = {}
@@ -810,6 +1024,13 @@ def request_formsets(
             validate_max=True,
         )
         result[prefix] = factory(data=data, instance=instance, prefix=prefix)
+        if prefix == "levels" and patient is not None:
+            result[HISTORY_PREFIX] = history_formset(
+                data=data,
+                patient=patient,
+                shown=history_shown or [],
+                builds_on_ids=builds_on_ids,
+            )
     return result
 
 
@@ -827,6 +1048,8 @@ class PriorProcedureForm(forms.ModelForm):
 
     date = PastDateField(label="Date", required=True)
     levels = LevelListField(label="Levels", required=True)
+    pre_score = ScoreField(label="Pain before")
+    post_score = ScoreField(label="Pain after")
 
     class Meta:
         model = m.PriorProcedure
@@ -841,15 +1064,15 @@ class PriorProcedureForm(forms.ModelForm):
             "relief_duration_days",
             "scale",
             "agent",
+            "pre_score",
+            "post_score",
+            "needs_review",
+            "review_note",
         ]
+        widgets = {"review_note": forms.Textarea(attrs={"rows": 2, "cols": 30})}
 
     def clean_relief_percent(self) -> float | None:
-        value = self.cleaned_data.get("relief_percent")
-        if value is not None and value > 100:
-            raise ValidationError(
-                "Relief cannot be over 100%%.", code="relief_over_100"
-            )
-        return value
+        return _check_relief(self.cleaned_data.get("relief_percent"))
 
 
 class NPIField(forms.CharField):
@@ -906,6 +1129,9 @@ def field_anchor(path: str) -> str:
     path = (path or "").strip()
     if not path:
         return ""
+    if path.split(".", 1)[0].split("[", 1)[0] == HISTORY_PREFIX:
+        # History indexes count the patient's whole history, not the rows on the page.
+        return f"section-{HISTORY_PREFIX}"
     match = _ROW_PATH.match(path)
     if match and match["prefix"] in FORMSET_TITLES:
         field = match["field"] or ("code" if match["prefix"] == "diagnoses" else "")
@@ -923,8 +1149,6 @@ def field_anchor(path: str) -> str:
     if last in AuthRequestForm.Meta.fields:
         return f"id_{last}"
     head = path.split(".", 1)[0].split("[", 1)[0]
-    if head == "history":
-        return ""
     return {"procedure": "section-procedure", "clinical": "section-clinical"}.get(
         head, ""
     )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from priorauth.rules import facts as rf
+from priorauth.rules.care import OUTCOME_WORDS
 
 
 def _choices(
@@ -54,6 +55,9 @@ RFA_TECHNIQUE_CHOICES = _choices(
     rf.RfaTechnique, {"low_grade_thermal": "Low-grade thermal (< 80 °C)"}
 )
 PAIN_PATTERN_CHOICES = _choices(rf.PainPattern)
+CARE_OUTCOME_CHOICES = [
+    (o.value, OUTCOME_WORDS[o].capitalize()) for o in rf.CareOutcome
+]
 PAYER_KIND_CHOICES = _choices(
     rf.PayerKind,
     {
@@ -228,7 +232,11 @@ class Patient(models.Model):
 
 
 class PriorProcedure(models.Model):
-    """The patient's procedure ledger: counts and frequency limits come from here."""
+    """The patient's injection history, one row per injection (with its response).
+
+    Counts and frequency limits come from here, and a request refers to the rows
+    it builds on (``AuthRequest.builds_on``).
+    """
 
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="history"
@@ -249,9 +257,17 @@ class PriorProcedure(models.Model):
     scale = models.CharField(max_length=40, blank=True)
     agent = models.CharField(max_length=100, blank=True)
     kx_billed = models.BooleanField(null=True, blank=True)
+    # The block's response (pain before and after, same scale); relief is computed
+    # from both when both are given.
+    pre_score = models.FloatField(null=True, blank=True)
+    post_score = models.FloatField(null=True, blank=True)
+    # Rows whose facts were inferred or replaced (the December 2026 move of block
+    # responses into the history): staff check them; the note says what and why.
+    needs_review = models.BooleanField(default=False)
+    review_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
-        ordering = ["-date"]
+        ordering = ["-date", "id"]
         indexes = [models.Index(fields=["patient", "date"])]
 
     def __str__(self) -> str:
@@ -353,6 +369,18 @@ class AuthRequest(models.Model):
     changed_approach = models.TextField(max_length=2000, blank=True)
     continuation_rationale = models.TextField(max_length=2000, blank=True)
     clinical_notes = models.TextField(max_length=10000, blank=True)
+    # The injections (history rows of the same patient) whose response this request
+    # builds on; the services and the request form refuse another patient's rows.
+    builds_on = models.ManyToManyField(
+        PriorProcedure, blank=True, related_name="built_on_by"
+    )
+    review_note = models.TextField(
+        "note for staff",
+        max_length=5000,
+        blank=True,
+        help_text="Never printed: what staff must still check or enter, e.g. a block "
+        "response without a date that could not be placed in the history.",
+    )
 
     # Workflow
     status = models.CharField(
@@ -375,6 +403,17 @@ class AuthRequest(models.Model):
     # of the request (copied with a revision, covered by the signed snapshot);
     # written only by services.rationales.
     rationales = models.JSONField(default=list, blank=True)
+    # The physician's comment when sending a request back to billing (shown on the
+    # request until it is sent for signature again).
+    returned_comment = models.TextField(max_length=2000, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     submission_channel = models.CharField(max_length=40, blank=True)
     payer_reference = models.CharField(max_length=100, blank=True)
@@ -411,6 +450,12 @@ class AuthRequest(models.Model):
         return reverse("pa-request-detail", args=[self.pk])
 
     @property
+    def is_editable(self) -> bool:
+        """Only a draft is edited: from "ready for signature" on, what the physician
+        reviews cannot change under them (they send it back to billing instead)."""
+        return self.status == self.Status.DRAFT
+
+    @property
     def is_locked(self) -> bool:
         """Signed and later states are frozen; edits make a new revision."""
         return self.status not in (self.Status.DRAFT, self.Status.READY)
@@ -432,23 +477,6 @@ class RequestLevel(models.Model):
         return f"{self.level} {self.side}"
 
 
-class BlockResponse(models.Model):
-    request = models.ForeignKey(
-        AuthRequest, on_delete=models.CASCADE, related_name="block_responses"
-    )
-    date = models.DateField(null=True, blank=True)
-    agent = models.CharField(max_length=100, blank=True)
-    scale = models.CharField(max_length=40, blank=True)
-    pre_score = models.FloatField(null=True, blank=True)
-    post_score = models.FloatField(null=True, blank=True)
-    percent_relief = models.FloatField(null=True, blank=True)
-    duration_hours = models.FloatField(null=True, blank=True)
-    levels = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["date", "id"]
-
-
 class ConservativeCare(models.Model):
     request = models.ForeignKey(
         AuthRequest, on_delete=models.CASCADE, related_name="conservative_care"
@@ -457,7 +485,10 @@ class ConservativeCare(models.Model):
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     duration_weeks = models.FloatField(null=True, blank=True)
-    outcome = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=20, choices=CARE_OUTCOME_CHOICES, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    # The outcome was read from old free text and staff have not confirmed it.
+    needs_review = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["start", "id"]

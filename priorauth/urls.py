@@ -37,6 +37,11 @@ urlpatterns = [
     path("requests/<int:pk>/pdf/", views_pdf.request_pdf, name="pa-request-pdf"),
     path("requests/<int:pk>/sign/", views_pdf.request_sign, name="pa-request-sign"),
     path(
+        "requests/<int:pk>/send-back/",
+        views_pdf.request_send_back,
+        name="pa-request-send-back",
+    ),
+    path(
         "requests/<int:pk>/signed/<int:doc_pk>.pdf",
         views_pdf.request_signed_pdf,
         name="pa-request-signed-pdf",

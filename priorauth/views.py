@@ -16,6 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -230,6 +231,13 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
 
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk, signed_documents=False)
+    if obj.status == m.AuthRequest.Status.READY:
+        messages.error(
+            request,
+            "This request waits for the physician's signature and is read-only. The"
+            " physician can send it back to billing with a comment.",
+        )
+        return redirect(obj)
     if obj.is_locked:
         messages.error(
             request,
@@ -251,7 +259,16 @@ def _request_form_page(
     form = pa_forms.AuthRequestForm(
         data, instance=obj, practice=practice_id, patient=patient
     )
-    formsets = pa_forms.request_formsets(data=data, instance=obj)
+    shown, not_shown, builds_on_ids = services.request_history_rows(
+        request=obj, patient=patient
+    )
+    formsets = pa_forms.request_formsets(
+        data=data,
+        instance=obj,
+        patient=patient,
+        history_shown=shown,
+        builds_on_ids=builds_on_ids,
+    )
     if data is not None:
         if form_checks.request_page_is_valid(form, formsets):
             try:
@@ -295,6 +312,7 @@ def _request_form_page(
         "formset_errors": any(fs.non_form_errors() for fs in formsets.values())
         if data is not None
         else False,
+        "history_not_shown": not_shown,
     }
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
@@ -310,8 +328,12 @@ def _request_form_page(
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
+    builds_on_ids = services.auth_request_builds_on_ids(request=obj)
     ctx = {
         "obj": obj,
+        "builds_on": [
+            row for row in obj.patient.history.all() if row.pk in builds_on_ids
+        ],
         "send_form": pa_forms.SendForSignatureForm(),
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
@@ -426,7 +448,9 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(request, pk)
     ctx = {
         "patient": patient,
-        "history": patient.history.all(),
+        "history": patient.history.prefetch_related(
+            Prefetch("built_on_by", queryset=m.AuthRequest.objects.only("id"))
+        ),
         "requests": patient.requests.select_related("payer_profile").prefetch_related(
             "levels"
         ),

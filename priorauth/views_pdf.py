@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.packet import pdf
 from priorauth.audit import audit_log
-from priorauth.packet import ATTESTATION
-from priorauth.services.requests import WorkflowError
+from priorauth.packet import ATTESTATION, pdf
 from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
+from priorauth.services.requests import WorkflowError
 from priorauth.views_security import TokenForm
 
 
@@ -76,11 +75,39 @@ class SignForm(forms.Form):
     confirm = forms.BooleanField(
         label="I have reviewed the packet and the findings, and I sign the attestation."
     )
+    # What the physician reviewed (the sign page renders the draft and puts these in).
+    reviewed_revision = forms.IntegerField(widget=forms.HiddenInput)
+    reviewed_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
 
     def __init__(self, *args, otp_required: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         if otp_required:  # the signer has a TOTP device: signing asks for a code too
             self.fields["otp_token"] = copy.deepcopy(TokenForm.base_fields["otp_token"])
+
+    def reviewed(self) -> services.Review:
+        return services.Review(
+            revision=self.cleaned_data["reviewed_revision"],
+            sha256=self.cleaned_data["reviewed_sha256"],
+        )
+
+
+def _sign_form(request: HttpRequest, data=None) -> SignForm:  # type: ignore[no-untyped-def]
+    return SignForm(data, otp_required=services.user_has_totp(user=request.user))  # type: ignore[arg-type]
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        label="What should billing change?",
+        max_length=services.RETURN_COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"required": "Say what billing should change."},
+    )
+
+
+# Wrong passwords on the sign page: after this many within the window, signing
+# pauses for the user (counted from the audit trail, so every worker agrees).
+SIGN_ATTEMPTS = 5
+SIGN_WINDOW_MINUTES = 15
 
 
 def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
@@ -106,18 +133,26 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The draft packet (DRAFT on every page)."""
+    """The draft packet (DRAFT on every page); ``?inline=1`` shows it in the page
+    that frames it (the sign page), from this site only."""
     obj = _get_request(request, pk)
     data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
+    inline = request.GET.get("inline") == "1"
     audit_log(
         action="request-pdf.draft",
         request=request,
         obj=obj,
-        detail=f"rev={obj.revision}",
+        detail=f"rev={obj.revision}{' inline' if inline else ''}",
     )
-    return _pdf_response(
-        data, pdf.pdf_filename(request_id=obj.pk, revision=obj.revision, kind="draft")
-    )
+    name = pdf.pdf_filename(request_id=obj.pk, revision=obj.revision, kind="draft")
+    response = _pdf_response(data, name)
+    if inline:
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; object-src 'none'; frame-ancestors 'self'"
+        )
+    return response
 
 
 @sensitive_post_parameters("password", "otp_token")
@@ -128,14 +163,14 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     if not getattr(user, "is_physician", False):
         audit_log(action="request-sign.denied", request=request, obj=obj, detail="role")
         raise PermissionDenied("Only a physician can sign.")
+    if request.method == "GET":
+        return _sign_page(
+            request, obj, _sign_form(request), _rationale_form(request, obj, None)
+        )
     evaluation = services.auth_request_evaluate(request=obj)
     answers = _rationale_form(request, obj, evaluation)
-    signing = request.method == "POST" and request.POST.get("action") != "save"
-    form = SignForm(
-        request.POST if signing else None,
-        otp_required=services.user_has_totp(user=user),  # type: ignore[arg-type]
-    )
-    if request.method == "POST" and answers.is_valid() and obj.status == "ready":
+    action = request.POST.get("action", "sign")
+    if answers.is_valid() and obj.status == m.AuthRequest.Status.READY:
         changed = services.rationale_save(
             request=obj, user=user, answers=answers.answers(), evaluation=evaluation
         )
@@ -146,55 +181,29 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 obj=obj,
                 detail=f"rev={obj.revision} changed={changed}",
             )
-        if not signing:
-            messages.success(request, "Your clinical rationale is saved.")
-            return redirect("pa-request-sign", pk=obj.pk)
-    if signing and form.is_valid() and answers.is_valid():
-        try:
-            document = services.auth_request_sign(
-                request=obj,
-                user=user,
-                password=form.cleaned_data["password"],  # type: ignore[arg-type]
-                otp_token=form.cleaned_data.get("otp_token", ""),
-            )
-        except SigningKeyLocked as exc:
-            # The password was reset since the key was sealed: nothing is signed.
-            audit_log(
-                action="request-sign.denied", request=request, obj=obj, detail="key locked"
-            )
-            messages.error(request, str(exc))
-            back = reverse("pa-request-sign", args=[obj.pk])
-            return redirect(f"{reverse('pa-signing-key')}?{urlencode({'next': back})}")
-        except PermissionDenied as exc:
-            audit_log(
-                action="request-sign.denied",
-                request=request,
-                obj=obj,
-                detail=getattr(exc, "reason", "reauth failed"),
-            )
-            raise
-        except (WorkflowError, SigningUnavailable) as exc:
-            messages.error(request, str(exc))
-        else:
-            enrolled = document.key_enrollment  # type: ignore[attr-defined]
-            audit_log(
-                action="request-sign",
-                request=request,
-                obj=obj,
-                detail=f"rev={document.revision} doc={document.pk}"
-                + (
-                    f" new-key={enrolled.serial} revoked={enrolled.revoked_serial or '-'}"
-                    if enrolled
-                    else ""
-                ),
-            )
+        if action == "save" or changed:
+            # New words change the letter: the physician reads the new draft first,
+            # then signs exactly that (nothing is signed in this step).
             messages.success(
                 request,
-                "Signed. The signed packet is stored and the request is locked."
-                + (" Your signing key was set up with this signature." if enrolled else ""),
+                "Your clinical rationale is saved and is now in the draft below."
+                + (" Read it, then sign." if action != "save" else ""),
             )
-            return redirect("pa-request-detail", pk=obj.pk)
-    elif signing:
+            return redirect("pa-request-sign", pk=obj.pk)
+    form = _sign_form(request, request.POST)
+    if services.sign_attempts_exceeded(
+        user=user, attempts=SIGN_ATTEMPTS, minutes=SIGN_WINDOW_MINUTES
+    ):
+        audit_log(
+            action="request-sign.denied", request=request, obj=obj, detail="rate limited"
+        )
+        form.add_error(
+            None,
+            f"Too many wrong passwords: signing is paused for up to"
+            f" {SIGN_WINDOW_MINUTES} minutes. Nothing was signed.",
+        )
+        return _sign_page(request, obj, form, answers, status=429)
+    if not (form.is_valid() and answers.is_valid()):
         audit_log(
             action="request-sign.denied",
             request=request,
@@ -202,7 +211,97 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
             detail="form invalid",
         )
         return _sign_page(request, obj, form, answers, status=403)
-    return _sign_page(request, obj, form, _rationale_form(request, obj, None))
+    try:
+        document = services.auth_request_sign(
+            request=obj,
+            user=user,
+            password=form.cleaned_data["password"],  # type: ignore[arg-type]
+            reviewed=form.reviewed(),
+            otp_token=form.cleaned_data.get("otp_token", ""),
+        )
+    except SigningKeyLocked as exc:
+        # The password was reset since the key was sealed: nothing is signed.
+        audit_log(
+            action="request-sign.denied", request=request, obj=obj, detail="key locked"
+        )
+        messages.error(request, str(exc))
+        back = reverse("pa-request-sign", args=[obj.pk])
+        return redirect(f"{reverse('pa-signing-key')}?{urlencode({'next': back})}")
+    except PermissionDenied as exc:
+        reason = getattr(exc, "reason", "reauth failed")  # or "otp failed"
+        audit_log(action="request-sign.denied", request=request, obj=obj, detail=reason)
+        if reason == "otp failed":
+            form.add_error("otp_token", f"{exc} Nothing was signed.")
+        else:
+            form.add_error(
+                "password",
+                "That password is not right. Nothing was signed; type your password"
+                " again.",
+            )
+        return _sign_page(request, obj, form, answers, status=403)
+    except services.StaleReview as exc:
+        audit_log(
+            action="request-sign.denied", request=request, obj=obj, detail="stale review"
+        )
+        messages.error(request, str(exc))
+        return redirect("pa-request-sign", pk=obj.pk)
+    except (WorkflowError, SigningUnavailable) as exc:
+        messages.error(request, str(exc))
+        return _sign_page(
+            request, obj, _sign_form(request), _rationale_form(request, obj, None)
+        )
+    enrolled = document.key_enrollment  # type: ignore[attr-defined]
+    audit_log(
+        action="request-sign",
+        request=request,
+        obj=obj,
+        detail=f"rev={document.revision} doc={document.pk}"
+        + (
+            f" new-key={enrolled.serial} revoked={enrolled.revoked_serial or '-'}"
+            if enrolled
+            else ""
+        ),
+    )
+    messages.success(
+        request,
+        "Signed. The signed packet is stored and the request is locked."
+        + (" Your signing key was set up with this signature." if enrolled else ""),
+    )
+    return redirect("pa-request-detail", pk=obj.pk)
+
+
+@require_POST
+def request_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician returns a request that waits for signature to billing."""
+    obj = _get_request(request, pk)
+    if not getattr(request.user, "is_physician", False):
+        audit_log(action="request-send-back.denied", request=request, obj=obj, detail="role")
+        raise PermissionDenied("Only a physician can send a request back.")
+    form = SendBackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.auth_request_send_back(
+                request=obj, user=request.user, comment=form.cleaned_data["comment"]  # type: ignore[arg-type]
+            )
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            audit_log(
+                action="request-send-back",
+                request=request,
+                obj=obj,
+                detail=f"rev={obj.revision}",
+            )
+            messages.success(request, "Sent back to billing with your comment.")
+            return redirect("pa-request-detail", pk=obj.pk)
+    return _sign_page(
+        request,
+        obj,
+        _sign_form(request),
+        _rationale_form(request, obj, None),
+        send_back=form,
+        status=400,
+    )
 
 
 def _rationale_form(
@@ -227,12 +326,20 @@ def _sign_page(
     form: SignForm,
     answers: RationaleForm,
     status: int = 200,
+    send_back: SendBackForm | None = None,
 ) -> HttpResponse:
     evaluation = services.auth_request_evaluate(request=obj)
+    review = (
+        services.auth_request_review(request=obj, user=request.user)  # type: ignore[arg-type]
+        if obj.status == m.AuthRequest.Status.READY
+        else None
+    )
     context = {
         "obj": obj,
         "form": form,
         "answers": answers,
+        "review": review,
+        "send_back": send_back or SendBackForm(),
         "attestation": ATTESTATION,
         "groups": services.findings_grouped(evaluation=evaluation),
         "evaluation": evaluation,

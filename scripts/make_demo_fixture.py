@@ -19,7 +19,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
 
 DEMO_USERS = [
     # username, password, practice, role, first, last, credentials, npi
@@ -64,6 +64,20 @@ add(
     contact_name="Toni Vance",
 )
 
+
+def _password_hash(username: str, password: str) -> str:
+    """The hash already in fixtures/demo.json when it still matches (a stable file:
+    regenerating changes only what changed), else a new one."""
+    target = ROOT / "fixtures" / "demo.json"
+    if target.exists():
+        for row in json.loads(target.read_text()):
+            fields = row["fields"]
+            if row["model"] == "priorauth.user" and fields["username"] == username:
+                if check_password(password, fields["password"]):
+                    return fields["password"]
+    return make_password(password)
+
+
 for pk, (username, password, practice, role, first, last, cred, npi) in enumerate(
     DEMO_USERS, start=1
 ):
@@ -71,7 +85,7 @@ for pk, (username, password, practice, role, first, last, cred, npi) in enumerat
         "user",
         pk,
         username=username,
-        password=make_password(password),
+        password=_password_hash(username, password),
         practice=practice,
         role=role,
         first_name=first,
@@ -463,6 +477,12 @@ HISTORY = [
         True,
     ),
 ]
+# The blocks' responses: pain before and after (history pk -> (pre, post)), and the
+# injections each request builds on (request pk -> history pks). Request 1 (first
+# RFA) builds on the two MBBs at 85 % and 90 %; request 2 (a third diagnostic MBB)
+# on the second of its two earlier MBBs.
+RESPONSES = {1: (8, 1), 2: (8, 1), 4: (7, 2), 7: (8, 1)}
+BUILDS_ON = {1: [1, 2], 2: [4], 4: [7]}
 for pk, (
     patient,
     day,
@@ -494,6 +514,10 @@ for pk, (
         kx_billed=kx,
         function_improved=True if days else None,
         medication_reduced=True if days else None,
+        pre_score=RESPONSES.get(pk, (None, None))[0],
+        post_score=RESPONSES.get(pk, (None, None))[1],
+        needs_review=False,
+        review_note="",
     )
 
 BASE_CLINICAL = dict(
@@ -713,6 +737,8 @@ for (
         rfa_technique=tech,
         status="draft",
         created_by=1 if practice == 1 else 4,
+        builds_on=BUILDS_ON.get(pk, []),
+        review_note="",
     )
     fields.update(overrides)
     add("authrequest", pk, **fields)
@@ -740,51 +766,30 @@ for pk, (req, level, side, count) in enumerate(LEVELS, start=1):
         prior_count=count,
     )
 
-BLOCKS = [
-    (1, "2026-08-12", "lidocaine 2%", "NRS", 8, 1, 85, 6, "L4-L5, L5-S1"),
-    (1, "2026-09-02", "bupivacaine 0.5%", "NRS", 8, 1, 90, 8, "L4-L5, L5-S1"),
-    (2, "2026-07-15", "bupivacaine 0.5%", "NRS", 7, 2, 70, 4, "L3-L4"),
-    (4, "2025-10-22", "bupivacaine 0.5%", "NRS", 8, 1, 90, 8, "L4-L5"),
-]
-for pk, (req, day, agent, scale, pre, post, pct, hours, levels) in enumerate(
-    BLOCKS, start=1
-):
-    add(
-        "blockresponse",
-        pk,
-        request=req,
-        date=day,
-        agent=agent,
-        scale=scale,
-        pre_score=pre,
-        post_score=post,
-        percent_relief=pct,
-        duration_hours=hours,
-        levels=levels,
-    )
-
 CARE = [
+    # request, kind, start, end, weeks, outcome (a CareOutcome value), note
     (
         1,
         "physical_therapy",
         "2025-12-01",
         "2026-02-15",
         None,
-        "failed: no lasting change in pain",
+        "failed",
+        "no lasting change in pain",
     ),
-    (1, "nsaids", "2025-11-15", "2026-06-01", None, "intolerant: gastritis"),
-    (2, "physical_therapy", "2025-10-01", "2025-12-20", None, "failed"),
-    (3, "physical_therapy", "2026-02-10", "2026-04-10", None, "failed"),
-    (3, "nsaids", "2026-02-01", None, 10, "partial"),
-    (4, "home_exercise", "2024-07-01", None, 26, "failed"),
-    (5, "physical_therapy", "2026-09-25", "2026-10-20", None, "failed"),
-    (6, "physical_therapy", "2025-09-01", "2025-11-30", None, "failed"),
-    (7, "physical_therapy", "2025-06-01", "2025-08-01", None, "failed"),
-    (7, "prescription_analgesics", "2025-06-01", "2025-09-01", None, "partial"),
-    (8, "nsaids", "2026-10-05", None, 4, "partial"),
-    (9, "physical_therapy", "2026-01-05", "2026-03-01", None, "failed"),
+    (1, "nsaids", "2025-11-15", "2026-06-01", None, "not_tolerated", "gastritis"),
+    (2, "physical_therapy", "2025-10-01", "2025-12-20", None, "failed", ""),
+    (3, "physical_therapy", "2026-02-10", "2026-04-10", None, "failed", ""),
+    (3, "nsaids", "2026-02-01", None, 10, "partial", ""),
+    (4, "home_exercise", "2024-07-01", None, 26, "failed", ""),
+    (5, "physical_therapy", "2026-09-25", "2026-10-20", None, "failed", ""),
+    (6, "physical_therapy", "2025-09-01", "2025-11-30", None, "failed", ""),
+    (7, "physical_therapy", "2025-06-01", "2025-08-01", None, "failed", ""),
+    (7, "prescription_analgesics", "2025-06-01", "2025-09-01", None, "partial", ""),
+    (8, "nsaids", "2026-10-05", None, 4, "partial", ""),
+    (9, "physical_therapy", "2026-01-05", "2026-03-01", None, "failed", ""),
 ]
-for pk, (req, kind, start, end, weeks, outcome) in enumerate(CARE, start=1):
+for pk, (req, kind, start, end, weeks, outcome, note) in enumerate(CARE, start=1):
     add(
         "conservativecare",
         pk,
@@ -794,6 +799,8 @@ for pk, (req, kind, start, end, weeks, outcome) in enumerate(CARE, start=1):
         end=end,
         duration_weeks=weeks,
         outcome=outcome,
+        note=note,
+        needs_review=False,
     )
 
 IMAGING = [

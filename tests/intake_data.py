@@ -1,10 +1,15 @@
-"""POST data for the request page (header + five formsets), for form and view tests."""
+"""POST data for the request page (header + five formsets), for form and view tests.
+
+``history`` rows are the patient's injections; its existing rows are posted only
+when a test gives them (with ``initial``), new ones start ticked "builds on" only
+when the row says ``"builds_on": "on"`` (a browser posts unticked boxes as absent).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-PREFIXES = ("levels", "block_responses", "conservative_care", "imaging", "diagnoses")
+PREFIXES = ("levels", "history", "conservative_care", "imaging", "diagnoses")
 
 
 def page_data(
@@ -53,7 +58,7 @@ def page_data(
         data[f"{prefix}-TOTAL_FORMS"] = str(len(items))
         data[f"{prefix}-INITIAL_FORMS"] = str(initial.get(prefix, 0))
         data[f"{prefix}-MIN_NUM_FORMS"] = "0"
-        data[f"{prefix}-MAX_NUM_FORMS"] = "30"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
         for i, item in enumerate(items):
             for key, value in item.items():
                 data[f"{prefix}-{i}-{key}"] = value

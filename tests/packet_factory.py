@@ -62,15 +62,22 @@ def make_request(
         levels="L4-L5",
         findings="Facet arthropathy.",
     )
-    m.BlockResponse.objects.create(
-        request=request,
+    # The first MBB and its response: one injection in the patient's history, which
+    # every request made here for the same patient builds on.
+    block, _ = m.PriorProcedure.objects.get_or_create(
+        patient=request.patient,
         date=date(2026, 9, 15),
-        agent="lidocaine 2%",
-        scale="NRS",
-        pre_score=7,
-        post_score=1,
-        percent_relief=86,
-        duration_hours=2,
+        procedure="mbb",
         levels="L4-L5",
+        defaults={
+            "intent": "diagnostic",
+            "agent": "lidocaine 2%",
+            "scale": "NRS",
+            "pre_score": 7,
+            "post_score": 1,
+            "relief_percent": 86,
+            "relief_duration_hours": 2,
+        },
     )
+    request.builds_on.add(block)
     return request

@@ -56,16 +56,19 @@ def practice_a_world(
     request = make_request(
         practice, patient, pk=SHARED_PK, ordering_provider=provider, facility=facility
     )
-    m.PriorProcedure.objects.create(
+    injection = m.PriorProcedure.objects.create(
         pk=SHARED_PK,
         patient=patient,
         date=date(2026, 1, 5),
         procedure="mbb",
         levels="L4-L5",
+        agent="lidocaine 2%",
+        pre_score=8,
+        post_score=1,
     )
+    request.builds_on.add(injection)
     for model in (
         m.RequestLevel,
-        m.BlockResponse,
         m.ConservativeCare,
         m.ImagingStudy,
         m.Diagnosis,

@@ -21,3 +21,30 @@ def answer_open_criteria(request: m.AuthRequest, user: m.User) -> int:
     ]
     m.AuthRequest.objects.filter(pk=request.pk).update(rationales=request.rationales)
     return len(rows)
+
+
+def review_of(request: m.AuthRequest):  # type: ignore[no-untyped-def]
+    """What the sign page would carry for ``request`` now (revision, draft SHA-256)."""
+    from priorauth.packet import pdf, signing
+    from priorauth.services.signing import PACKET_TEMPLATE, Review
+
+    fresh = services.auth_request_queryset_for_detail(signed_documents=False).get(
+        pk=request.pk
+    )
+    data = pdf.render_pdf(
+        PACKET_TEMPLATE, services.auth_request_packet_context(request=fresh)
+    )
+    return Review(revision=fresh.revision, sha256=signing.sha256_hex(data))
+
+
+def sign_data(request: m.AuthRequest, password: str, **extra: str) -> dict[str, object]:
+    """The sign page's POST for ``request`` (password, confirmation, review token)."""
+    review = review_of(request)
+    return {
+        "password": password,
+        "confirm": "on",
+        "action": "sign",
+        "reviewed_revision": review.revision,
+        "reviewed_sha256": review.sha256,
+        **extra,
+    }

@@ -74,3 +74,21 @@ def test_demo_headline_case_has_two_prior_blocks_at_the_level(demo):
         ).count()
         == 2
     )
+
+
+def test_demo_first_rfa_builds_on_two_mbbs_with_their_responses(demo):
+    """One record per injection: the two earlier MBBs (85 % and 90 %) are history rows
+    with their responses, and the first-RFA request builds on both."""
+    request = m.AuthRequest.objects.get(pk=1)
+    assert (request.procedure_type, request.intent) == ("rfa", "first")
+    rows = request.builds_on.order_by("date")
+    assert [
+        (r.procedure, r.relief_percent, r.pre_score, r.post_score, r.agent)
+        for r in rows
+    ] == [
+        ("mbb", 85, 8, 1, "lidocaine 2%"),
+        ("mbb", 90, 8, 1, "bupivacaine 0.5%"),
+    ]
+    assert all(r.patient_id == request.patient_id for r in rows)
+    assert not m.PriorProcedure.objects.filter(needs_review=True).exists()
+    assert not m.ConservativeCare.objects.filter(needs_review=True).exists()

@@ -25,7 +25,9 @@ def bind(practice, data, patient=None):  # type: ignore[no-untyped-def]
 
         patient = Patient.objects.get(pk=data["patient"])
     form = pa_forms.AuthRequestForm(data, practice=practice, patient=patient)
-    formsets = pa_forms.request_formsets(data=data)
+    formsets = pa_forms.request_formsets(
+        data=data, patient=patient, history_shown=list(patient.history.all())
+    )
     return form_checks.request_page_is_valid(form, formsets), form, formsets
 
 
@@ -182,63 +184,100 @@ def test_it_rejects_bad_pain_scores(practice, patient, typed, code):
         )
 
 
-def test_it_rejects_ranges_in_block_scores_and_relief_over_100(practice, patient):
+def injection(**fields):  # type: ignore[no-untyped-def]
+    """A new history row on the request page (an MBB at L4-L5 unless overridden)."""
+    return {"date": "2026-10-01", "procedure": "mbb", "levels": "L4-L5", **fields}
+
+
+def test_it_rejects_ranges_in_injection_scores_and_relief_over_100(practice, patient):
     rows = {
         "levels": [{"level": "L4-L5", "side": "left"}],
-        "block_responses": [
-            {
-                "date": "2026-10-01",
-                "pre_score": "2-8",
-                "post_score": "12",
-                "percent_relief": "120",
-            }
-        ],
+        "history": [injection(pre_score="2-8", post_score="12", relief_percent="120")],
     }
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert not valid
-    errors = formsets["block_responses"].forms[0].errors
+    errors = formsets["history"].forms[0].errors
     assert codes(errors["pre_score"]) == {"score_range"}
     assert codes(errors["post_score"]) == {"score_out_of_range"}
-    assert codes(errors["percent_relief"]) == {"relief_over_100"}
+    assert codes(errors["relief_percent"]) == {"relief_over_100"}
+
+
+def test_a_new_injection_needs_its_date_type_and_levels(practice, patient):
+    rows = {"history": [{"agent": "lidocaine 2%", "pre_score": "8"}]}
+    valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
+    assert not valid
+    errors = formsets["history"].forms[0].errors
+    assert {name: codes(errors[name]) for name in errors} == {
+        "date": {"required"},
+        "procedure": {"required"},
+        "levels": {"required"},
+    }
+    # Each message names what is missing (shown under the field, read out alone too).
+    assert errors["date"] == ["Enter the date of the injection."]
+    assert errors["procedure"] == ["Choose the procedure that was done."]
+    assert errors["levels"] == ["Enter the levels injected, e.g. L4-L5."]
+
+
+def test_an_untouched_new_injection_is_ignored(practice, patient):
+    """A row added and left blank (its "builds on" tick as it came) saves nothing."""
+    rows = {"history": [{"builds_on": "on"}, {}]}
+    valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
+    assert valid, formsets["history"].errors
+    assert formsets["history"].kept_forms() == []
+
+
+@pytest.mark.parametrize(
+    ("procedure", "intent", "ok"),
+    [
+        ("mbb", "diagnostic", True),
+        ("rfa", "repeat", True),
+        ("esi_caudal", "therapeutic", True),
+        ("rfa", "diagnostic", False),
+        ("mbb", "first", False),
+        ("esi_caudal", "diagnostic", False),
+    ],
+)
+def test_an_injections_intent_must_fit_its_procedure(
+    practice, patient, procedure, intent, ok
+):
+    rows = {"history": [injection(procedure=procedure, intent=intent)]}
+    valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
+    errors = formsets["history"].forms[0].errors
+    assert valid is ok, errors
+    if not ok:
+        assert codes(errors["intent"]) == {"intent_mismatch"}
+
+
+def test_it_rejects_negative_relief_durations(practice, patient):
+    rows = {
+        "history": [injection(relief_duration_hours="-1", relief_duration_days="-2")]
+    }
+    valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
+    errors = formsets["history"].forms[0].errors
+    assert not valid
+    assert codes(errors["relief_duration_hours"]) == {"negative_duration"}
+    assert codes(errors["relief_duration_days"]) == {"negative_duration"}
 
 
 def test_it_computes_percent_relief_when_left_empty(practice, patient):
-    rows = {
-        "block_responses": [
-            {
-                "date": "2026-10-01",
-                "pre_score": "7",
-                "post_score": "2",
-                "levels": "l4-5",
-            }
-        ]
-    }
+    rows = {"history": [injection(pre_score="7", post_score="2", levels="l4-5")]}
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
-    assert valid, formsets["block_responses"].errors
-    data = formsets["block_responses"].forms[0].cleaned_data
-    assert data["percent_relief"] == 71.4
+    assert valid, formsets["history"].errors
+    data = formsets["history"].forms[0].cleaned_data
+    assert data["relief_percent"] == 71.4
     assert data["levels"] == "L4-L5"
 
 
 def test_it_keeps_a_typed_relief_that_disagrees_with_the_scores(practice, patient):
-    rows = {
-        "block_responses": [
-            {
-                "date": "2026-10-01",
-                "pre_score": "8",
-                "post_score": "4",
-                "percent_relief": "90",
-            }
-        ]
-    }
+    rows = {"history": [injection(pre_score="8", post_score="4", relief_percent="90")]}
     valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
     assert valid
-    assert formsets["block_responses"].forms[0].cleaned_data["percent_relief"] == 90
+    assert formsets["history"].forms[0].cleaned_data["relief_percent"] == 90
 
 
 def test_it_rejects_future_dates_for_past_events(practice, patient):
     rows = {
-        "block_responses": [{"date": TOMORROW, "pre_score": "7", "post_score": "2"}],
+        "history": [injection(date=TOMORROW, pre_score="7", post_score="2")],
         "conservative_care": [{"kind": "physical_therapy", "start": TOMORROW}],
         "imaging": [{"modality": "mri", "date": TOMORROW, "levels": "L4-L5"}],
     }
@@ -247,11 +286,25 @@ def test_it_rejects_future_dates_for_past_events(practice, patient):
     )
     assert not valid
     assert codes(form.errors["onset_date"]) == {"future_date"}
-    assert codes(formsets["block_responses"].forms[0].errors["date"]) == {"future_date"}
+    assert codes(formsets["history"].forms[0].errors["date"]) == {"future_date"}
     assert codes(formsets["conservative_care"].forms[0].errors["start"]) == {
         "future_date"
     }
     assert codes(formsets["imaging"].forms[0].errors["date"]) == {"future_date"}
+
+
+def test_the_care_outcome_is_a_choice(practice, patient):
+    rows = {
+        "conservative_care": [
+            {"kind": "nsaids", "outcome": "not_tolerated", "note": "gastritis"},
+            {"kind": "physical_therapy", "outcome": "failed after 6 weeks"},
+        ]
+    }
+    valid, _, formsets = bind(practice, page_data(patient=patient, rows=rows))
+    assert not valid
+    first, second = formsets["conservative_care"].forms
+    assert first.is_valid() and first.cleaned_data["outcome"] == "not_tolerated"
+    assert codes(second.errors["outcome"]) == {"invalid_choice"}
 
 
 def test_a_future_date_of_service_is_fine(practice, patient):
@@ -379,7 +432,9 @@ def test_history_form_rejects_future_dates_and_bad_levels():
     [
         ("clinical.onset_date", "id_onset_date"),
         ("levels[0].prior_count", "id_levels-0-prior_count"),
-        ("block_responses[1].percent_relief", "id_block_responses-1-percent_relief"),
+        # History indexes count the patient's whole history, not the rows on the page.
+        ("history[3].relief_percent", "section-history"),
+        ("history", "section-history"),
         ("diagnoses[0]", "id_diagnoses-0-code"),
         ("diagnoses", "section-diagnoses"),
         ("imaging", "section-imaging"),

@@ -26,6 +26,9 @@ from django.utils.html import escape
 
 from priorauth import models as m
 from priorauth.rules.io import RequestFormatError, loads_request
+from priorauth.rules.ledger import normalize
+
+LINKS = m.AuthRequest.builds_on.through.__name__
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -40,7 +43,7 @@ COUNTED = (
     m.PriorProcedure,
     m.AuthRequest,
     m.RequestLevel,
-    m.BlockResponse,
+    m.AuthRequest.builds_on.through,  # the injections a request builds on
     m.ConservativeCare,
     m.ImagingStudy,
     m.Diagnosis,
@@ -105,11 +108,13 @@ def test_every_example_imports_with_all_its_rows(
     assert [(lv.level, lv.side) for lv in req.levels.all()] == [
         (lv.level, lv.side.value) for lv in facts.levels
     ]
-    assert req.block_responses.count() == len(facts.block_responses)
+    # One record per injection: block responses are history rows the request builds on.
+    ledger = normalize(facts).history
+    assert req.patient.history.count() == len(ledger)
+    assert req.builds_on.count() == sum(1 for h in ledger if h.builds_on)
     assert req.conservative_care.count() == len(facts.conservative_care)
     assert req.imaging.count() == len(facts.imaging)
     assert [d.code for d in req.diagnoses.all()] == list(facts.diagnoses)
-    assert req.patient.history.count() == len(facts.history)
     if facts.ordering.npi:
         assert req.ordering_provider.npi == facts.ordering.npi
     if facts.facility.npi:
@@ -613,16 +618,19 @@ def test_fuzz_never_500_and_never_a_partial_save(client_billing, payer_profiles,
         == len(facts.levels)
         == req.levels.count()
     )
-    assert after["BlockResponse"] - before["BlockResponse"] == len(
-        facts.block_responses
+    ledger = normalize(facts).history
+    assert (
+        after[LINKS] - before[LINKS]
+        == req.builds_on.count()
+        <= sum(1 for h in ledger if h.builds_on)
     )
     assert after["ConservativeCare"] - before["ConservativeCare"] == len(
         facts.conservative_care
     )
     assert after["ImagingStudy"] - before["ImagingStudy"] == len(facts.imaging)
     assert after["Diagnosis"] - before["Diagnosis"] == len(facts.diagnoses)
-    assert 0 <= after["PriorProcedure"] - before["PriorProcedure"] <= len(facts.history)
-    assert {(h.date, h.procedure.value) for h in facts.history} <= {
+    assert 0 <= after["PriorProcedure"] - before["PriorProcedure"] <= len(ledger)
+    assert {(h.date, h.procedure.value) for h in ledger} <= {
         (h.date, h.procedure) for h in req.patient.history.all()
     }
     assert req.evaluated_at is not None

@@ -86,16 +86,20 @@ def _request(
             request=req, position=i, code=codes[i % 5] if level_rows else "M47.816"
         )
     for i in range(rows):
-        m.BlockResponse.objects.create(
-            request=req,
-            date=date(2026, 6, 1) + timedelta(days=i),
-            agent="lidocaine 2%",
-            scale="NRS",
-            pre_score=8,
-            post_score=2,
-            percent_relief=75,
-            duration_hours=4,
-            levels="L4-L5",
+        req.builds_on.add(
+            m.PriorProcedure.objects.create(
+                patient=patient,
+                date=date(2026, 6, 1) + timedelta(days=i),
+                procedure="mbb",
+                intent="diagnostic",
+                agent="lidocaine 2%",
+                scale="NRS",
+                pre_score=8,
+                post_score=2,
+                relief_percent=75,
+                relief_duration_hours=4,
+                levels="L4-L5",
+            )
         )
         m.ConservativeCare.objects.create(
             request=req,
@@ -213,17 +217,19 @@ def test_pdf_same_queries_for_1_and_25_rows(client_billing, setting) -> None:  #
 
 ROW_FIELDS = {
     "levels": ("level", "side", "prior_count"),
-    "block_responses": (
+    "history": (
         "date",
+        "procedure",
+        "intent",
+        "levels",
         "agent",
         "scale",
         "pre_score",
         "post_score",
-        "percent_relief",
-        "duration_hours",
-        "levels",
+        "relief_percent",
+        "relief_duration_hours",
     ),
-    "conservative_care": ("kind", "start", "end", "duration_weeks", "outcome"),
+    "conservative_care": ("kind", "start", "end", "duration_weeks", "outcome", "note"),
     "imaging": ("modality", "date", "levels", "findings"),
     "diagnoses": ("code",),
 }
@@ -231,21 +237,27 @@ ROW_FIELDS = {
 
 def _edit_post(req: m.AuthRequest, *, change: bool) -> dict[str, str]:
     """What the edit page posts back for ``req`` (every row), optionally with every row changed."""
+    from priorauth import services
     from tests.intake_data import page_data
 
+    shown, _, builds_on = services.request_history_rows(request=req, patient=req.patient)
     rows: dict[str, list[dict[str, object]]] = {}
     for prefix, names in ROW_FIELDS.items():
         items = []
-        for row in getattr(req, prefix).all():
+        for row in shown if prefix == "history" else getattr(req, prefix).all():
             item: dict[str, object] = {"id": row.pk, "request": req.pk}
+            if prefix == "history":
+                item = {"id": row.pk, "patient": req.patient_id}
+                if row.pk in builds_on:
+                    item["builds_on"] = "on"
             for name in names:
                 value = getattr(row, name)
                 item[name] = "" if value is None else str(value)
             if change:
                 field, value = {
                     "levels": ("side", "right"),
-                    "block_responses": ("agent", "changed"),
-                    "conservative_care": ("outcome", "changed"),
+                    "history": ("agent", "changed"),
+                    "conservative_care": ("outcome", "improved"),
                     "imaging": ("findings", "changed"),
                     "diagnoses": ("code", None),
                 }[prefix]
@@ -306,8 +318,10 @@ def test_save_same_queries_for_1_and_25_rows_within_budget(
         assert req.lock_version == 1
         if change:
             assert {lv.side for lv in req.levels.all()} == {"right"}
-            assert {b.agent for b in req.block_responses.all()} == {"changed"}
+            assert {b.agent for b in req.builds_on.all()} == {"changed"}
+            assert {c.outcome for c in req.conservative_care.all()} == {"improved"}
             assert req.diagnoses.count() == min(rows, 5) - 1
+        assert req.builds_on.count() == rows
     (total_1, own_1, sql_1), (total_25, own_25, sql_25) = results
     assert total_1 == total_25, "\n".join(s[:150] for s in sql_25)
     assert own_25 <= SAVE_BUDGET, "\n".join(s[:150] for s in sql_25)
@@ -322,8 +336,17 @@ def test_create_save_within_budget(client_billing, setting) -> None:  # type: ig
     _history(patient, 3)
     rows = {
         "levels": [{"level": lv, "side": "left"} for lv in ("L3-L4", "L4-L5", "L5-S1")],
-        "block_responses": [{"date": "2026-06-01", "pre_score": "8", "post_score": "2"}]
-        * 3,
+        "history": [
+            {
+                "date": f"2026-06-0{i}",
+                "procedure": "mbb",
+                "levels": "L4-L5",
+                "pre_score": "8",
+                "post_score": "2",
+                "builds_on": "on",
+            }
+            for i in (1, 2, 3)
+        ],
         "conservative_care": [
             {"kind": "nsaids", "start": "2025-01-01", "outcome": "failed"}
         ]
@@ -342,12 +365,13 @@ def test_create_save_within_budget(client_billing, setting) -> None:  # type: ig
     own = [s for s in sql if not _is_overhead(s)]
     assert len(own) <= SAVE_BUDGET, "\n".join(own)
     req = m.AuthRequest.objects.get()
+    # The three MBBs added on the page count at L4-L5 (the trigger points do not).
     assert [(lv.level, lv.position, lv.prior_count) for lv in req.levels.all()] == [
         ("L3-L4", 0, 0),
-        ("L4-L5", 1, 0),
+        ("L4-L5", 1, 3),
         ("L5-S1", 2, 0),
     ]
-    assert req.block_responses.count() == 3 and req.diagnoses.count() == 2
+    assert req.builds_on.count() == 3 and req.diagnoses.count() == 2
 
 
 @pytest.mark.django_db

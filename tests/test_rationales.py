@@ -13,6 +13,7 @@ from priorauth import services
 from priorauth.packet import signing
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request
+from tests.signing_helpers import sign_data
 
 REASON = (
     "The earlier blocks were at L4-L5 for a different pain generator; the pain pattern"
@@ -37,7 +38,8 @@ def third_block(practice, patient, provider, facility, payer_profiles):  # type:
         payer_profile=payer_profiles["medicare"],
     )
     req.levels.update(prior_count=None)
-    for day, relief in ((date(2026, 9, 15), 86), (date(2026, 10, 13), 90)):
+    # The factory's first MBB (09/15, 86 %) plus a second one: two blocks on file.
+    for day, relief in ((date(2026, 10, 13), 90),):
         m.PriorProcedure.objects.create(
             patient=patient,
             date=day,
@@ -61,7 +63,7 @@ def _open_codes(req):  # type: ignore[no-untyped-def]
 
 
 def _sign(client, req, **answers):  # type: ignore[no-untyped-def]
-    data = {"password": PASSWORD, "confirm": "on", "action": "sign"}
+    data = sign_data(req, PASSWORD)
     data.update({f"answer-{k.replace('_', '-')}": v for k, v in answers.items()})
     return client.post(reverse("pa-request-sign", args=[req.pk]), data)
 
@@ -116,7 +118,14 @@ def test_with_every_criterion_answered_the_physician_signs(
         for code, level in _open_codes(third_block)
     }
     answers["DVT-001_L4-L5"] = REASON
+    # Typed and submitted with "Sign": saved, and the new draft shown first.
     response = _sign(client_physician, third_block, **answers)
+    assert response.status_code == 302
+    assert not m.SignedDocument.objects.filter(request=third_block).exists()
+    page = client_physician.get(response["Location"]).content.decode()
+    assert "is now in the draft below" in page
+    # Then the physician signs exactly that draft.
+    response = _sign(client_physician, third_block)
     assert response.status_code == 302, response.content.decode()[:2000]
     doc = m.SignedDocument.objects.get(request=third_block)
     from io import BytesIO

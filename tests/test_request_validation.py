@@ -46,7 +46,6 @@ COUNTED = (
     m.PriorProcedure,
     m.AuthRequest,
     m.RequestLevel,
-    m.BlockResponse,
     m.ConservativeCare,
     m.ImagingStudy,
     m.Diagnosis,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.signing_helpers import answer_open_criteria
-
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +16,7 @@ from priorauth.services.concurrency import (
 from tests.conftest import PASSWORD
 from tests.intake_data import page_data
 from tests.security_data import make_request
+from tests.signing_helpers import answer_open_criteria, review_of, sign_data
 
 
 @pytest.fixture
@@ -191,7 +190,10 @@ def test_signing_with_the_fakes_works(ready_request, physician_user):
     from priorauth.services.signing import auth_request_sign
 
     doc = auth_request_sign(
-        request=ready_request, user=physician_user, password=PASSWORD
+        request=ready_request,
+        user=physician_user,
+        password=PASSWORD,
+        reviewed=review_of(ready_request),
     )
     assert doc.pk is not None
     assert _state(ready_request) == ("signed", 1, 1)
@@ -209,7 +211,12 @@ def test_a_signer_crash_leaves_the_request_unsigned(
 
     monkeypatch.setattr(signing, "sign_pdf", crash)
     with pytest.raises(RuntimeError):
-        auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        auth_request_sign(
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
+        )
     assert _state(ready_request) == ("ready", 0, 0)
 
 
@@ -225,7 +232,12 @@ def test_a_crash_while_storing_the_signature_rolls_back_the_status(
 
     monkeypatch.setattr(m.SignedDocument, "save", crash)
     with pytest.raises(RuntimeError):
-        auth_request_sign(request=ready_request, user=physician_user, password=PASSWORD)
+        auth_request_sign(
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
+        )
     assert _state(ready_request) == ("ready", 0, 0)
 
 
@@ -243,7 +255,7 @@ def test_a_crash_in_the_sign_view_is_a_clean_error_and_no_half_signed_row(
     client.force_login(physician_user)
     response = client.post(
         reverse("pa-request-sign", args=[ready_request.pk]),
-        {"password": PASSWORD, "confirm": "on"},
+        sign_data(ready_request, PASSWORD),
     )
     assert response.status_code in (200, 409, 500, 503)
     assert _state(ready_request) == ("ready", 0, 0)
@@ -258,9 +270,19 @@ def test_save_transactions_at_or_over_the_threshold_are_logged(
     data = page_data(patient=patient, provider=provider, facility=facility)
     settings.PRIORAUTH_SLOW_TRANSACTION_MS = 60_000  # nothing is that slow here
     with caplog.at_level("WARNING", logger="priorauth.services.concurrency"):
-        assert client_billing.post(url, dict(data, lock_version=req.lock_version)).status_code == 302
+        assert (
+            client_billing.post(
+                url, dict(data, lock_version=req.lock_version)
+            ).status_code
+            == 302
+        )
     assert "transaction request save took" not in caplog.text
     settings.PRIORAUTH_SLOW_TRANSACTION_MS = 0
     with caplog.at_level("WARNING", logger="priorauth.services.concurrency"):
-        assert client_billing.post(url, dict(data, lock_version=req.lock_version + 1)).status_code == 302
+        assert (
+            client_billing.post(
+                url, dict(data, lock_version=req.lock_version + 1)
+            ).status_code
+            == 302
+        )
     assert "transaction request save took" in caplog.text

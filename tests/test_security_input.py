@@ -51,15 +51,22 @@ def hostile(request, practice, patient, provider, facility):  # type: ignore[no-
     m.ImagingStudy.objects.create(
         request=req, modality="MRI", findings=payload, levels="L4-L5"
     )
-    m.ConservativeCare.objects.create(request=req, kind=payload[:60], outcome=payload)
+    # Free text shown in notices too: the old care text to confirm, a row's review note.
+    m.ConservativeCare.objects.create(
+        request=req, kind=payload[:60], note=payload, needs_review=True
+    )
     m.Diagnosis.objects.create(request=req, code="M47.816")
-    m.PriorProcedure.objects.create(
+    injection = m.PriorProcedure.objects.create(
         patient=patient,
         date="2026-01-05",
         procedure="mbb",
         levels="L4-L5",
         agent=payload[:100],
+        scale=payload[:40],
+        needs_review=True,
+        review_note=payload,
     )
+    req.builds_on.add(injection)
     return req
 
 

@@ -19,6 +19,7 @@ from priorauth.packet import signing
 from priorauth.services.requests import WorkflowError
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request
+from tests.signing_helpers import review_of
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +76,10 @@ def test_the_first_signing_makes_a_private_key_file(
     path = signing.sealed_key_path(ready_request.practice_id, physician_user.pk)
     assert not path.exists()
     services.auth_request_sign(
-        request=ready_request, user=physician_user, password=PASSWORD
+        request=ready_request,
+        user=physician_user,
+        password=PASSWORD,
+        reviewed=review_of(ready_request),
     )
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert str(_keys) in str(path)
@@ -89,7 +93,10 @@ def test_only_a_physician_can_sign(ready_request, billing_user, admin_user, ca):
     for user in (billing_user, admin_user):
         with pytest.raises(PermissionDenied):
             services.auth_request_sign(
-                request=ready_request, user=user, password=PASSWORD
+                request=ready_request,
+                user=user,
+                password=PASSWORD,
+                reviewed=review_of(ready_request),
             )
     assert not m.SignedDocument.objects.exists()
 
@@ -98,7 +105,10 @@ def test_wrong_or_missing_password_is_refused(ready_request, physician_user, ca)
     for password in ("wrong-password", ""):
         with pytest.raises(PermissionDenied):
             services.auth_request_sign(
-                request=ready_request, user=physician_user, password=password
+                request=ready_request,
+                user=physician_user,
+                password=password,
+                reviewed=review_of(ready_request),
             )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
@@ -112,7 +122,10 @@ def test_other_practice_physician_cannot_sign(ready_request, other_practice, ca)
     )
     with pytest.raises(PermissionDenied):
         services.auth_request_sign(
-            request=ready_request, user=stranger, password=PASSWORD
+            request=ready_request,
+            user=stranger,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         )
 
 
@@ -121,7 +134,10 @@ def test_only_ready_requests_can_be_signed(ready_request, physician_user, ca):  
     ready_request.save()
     with pytest.raises(WorkflowError):
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         )
 
 
@@ -131,7 +147,10 @@ def test_only_ready_requests_can_be_signed(ready_request, physician_user, ca):  
 @pytest.mark.pdf
 def test_signing_stores_a_valid_pades_pdf_and_locks(ready_request, physician_user, ca):  # type: ignore[no-untyped-def]
     doc = services.auth_request_sign(
-        request=ready_request, user=physician_user, password=PASSWORD
+        request=ready_request,
+        user=physician_user,
+        password=PASSWORD,
+        reviewed=review_of(ready_request),
     )
     ready_request.refresh_from_db()
     assert ready_request.status == "signed" and ready_request.is_locked
@@ -178,7 +197,10 @@ def test_one_changed_byte_or_appended_bytes_fail_validation(
 ):  # type: ignore[no-untyped-def]
     data = bytes(
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         ).pdf
     )
     # A byte inside the signed page content (not the signature container itself).
@@ -195,7 +217,10 @@ def test_other_practice_ca_does_not_trust_it(
 ):  # type: ignore[no-untyped-def]
     data = bytes(
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         ).pdf
     )
     signing.create_practice_ca(
@@ -208,7 +233,10 @@ def test_other_practice_ca_does_not_trust_it(
 def test_sign_without_a_ca_fails_cleanly(ready_request, physician_user):  # type: ignore[no-untyped-def]
     with pytest.raises(signing.SigningUnavailable):
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
@@ -224,7 +252,10 @@ def test_a_crash_while_storing_leaves_nothing_half_signed(
     monkeypatch.setattr(m.SignedDocument.objects, "create", boom)
     with pytest.raises(RuntimeError):
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         )
     ready_request.refresh_from_db()
     assert ready_request.status == "ready" and not m.SignedDocument.objects.exists()
@@ -244,7 +275,10 @@ def test_a_request_edited_during_signing_is_not_signed(
     monkeypatch.setattr(signing, "sign_pdf", sign_then_edit)
     with pytest.raises(WorkflowError):
         services.auth_request_sign(
-            request=ready_request, user=physician_user, password=PASSWORD
+            request=ready_request,
+            user=physician_user,
+            password=PASSWORD,
+            reviewed=review_of(ready_request),
         )
     assert not m.SignedDocument.objects.exists()
 
@@ -257,7 +291,10 @@ def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(
     ready_request, physician_user, billing_user, ca
 ):  # type: ignore[no-untyped-def]
     doc = services.auth_request_sign(
-        request=ready_request, user=physician_user, password=PASSWORD
+        request=ready_request,
+        user=physician_user,
+        password=PASSWORD,
+        reviewed=review_of(ready_request),
     )
     before = signing.sha256_hex(bytes(doc.pdf))
     new = services.auth_request_new_revision(request=ready_request, user=billing_user)
@@ -267,7 +304,10 @@ def test_new_revision_copies_rows_and_leaves_the_signed_pdf_alone(
         ready_request.pk,
     )
     assert [lv.level for lv in new.levels.all()] == ["L4-L5"]
-    assert new.diagnoses.count() == 1 and new.block_responses.count() == 1
+    assert new.diagnoses.count() == 1
+    # The injections it builds on are the same history rows (linked, not copied).
+    assert list(new.builds_on.all()) == list(ready_request.builds_on.all())
+    assert new.builds_on.count() == 1
     assert new.imaging.count() == 1 and new.conservative_care.count() == 1
     assert not new.signed_documents.exists()
     # Edit the new revision thoroughly.

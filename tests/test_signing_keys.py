@@ -30,6 +30,7 @@ from priorauth import services
 from priorauth.packet import signing
 from tests.conftest import PASSWORD, _make_user
 from tests.packet_factory import make_request
+from tests.signing_helpers import review_of, sign_data
 
 RESET_PASSWORD = "admin-chose-this-9"
 NEW_PASSWORD = "physician-chose-this-7"
@@ -111,8 +112,13 @@ def _admin_reset(staff_admin: Client, user: m.User) -> None:
 
 def _sign(client: Client, req: m.AuthRequest, password: str, **extra: str):  # type: ignore[no-untyped-def]
     return client.post(
-        reverse("pa-request-sign", args=[req.pk]),
-        {"password": password, "confirm": "on", **extra},
+        reverse("pa-request-sign", args=[req.pk]), sign_data(req, password, **extra)
+    )
+
+
+def _sign_service(req: m.AuthRequest, user: m.User) -> m.SignedDocument:
+    return services.auth_request_sign(
+        request=req, user=user, password=PASSWORD, reviewed=review_of(req)
     )
 
 
@@ -134,9 +140,7 @@ def _sealed(user: m.User) -> bytes:
 def test_the_key_file_is_sealed_and_the_password_is_not_in_it(
     new_request, physician_user
 ):  # type: ignore[no-untyped-def]
-    services.auth_request_sign(
-        request=new_request(), user=physician_user, password=PASSWORD
-    )
+    _sign_service(new_request(), physician_user)
     raw = _sealed(physician_user)
     assert PASSWORD.encode() not in raw
     assert b"PRIVATE KEY" not in raw
@@ -409,9 +413,7 @@ def test_a_signature_made_after_its_certificate_was_revoked_is_not_valid(
     new_request, physician_user, ca
 ):  # type: ignore[no-untyped-def]
     """A stolen or kept copy of an old key cannot make a signature that passes."""
-    document = services.auth_request_sign(
-        request=new_request(), user=physician_user, password=PASSWORD
-    )
+    document = _sign_service(new_request(), physician_user)
     data = bytes(document.pdf)
     serial = signing.validate_signed_pdf(data, ca).serial
     assert serial is not None
@@ -681,9 +683,7 @@ def test_an_unencrypted_key_from_before_is_replaced_and_revoked_at_the_next_sign
         key_path.unlink()
     assert signing.stored_key(identity.practice_id, identity.user_id).state == "legacy"
 
-    document = services.auth_request_sign(
-        request=new_request(), user=physician_user, password=PASSWORD
-    )
+    document = _sign_service(new_request(), physician_user)
     assert not key_path.exists() and not cert_path.exists()
     stored = signing.stored_key(identity.practice_id, identity.user_id)
     assert stored.state == "sealed"

@@ -16,6 +16,7 @@ from priorauth import models as m
 from priorauth.packet import signing
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request
+from tests.signing_helpers import sign_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,8 +40,7 @@ def ready_request(practice, patient, provider, facility, payer_profiles):  # typ
 
 def _sign(client, obj):  # type: ignore[no-untyped-def]
     return client.post(
-        reverse("pa-request-sign", args=[obj.pk]),
-        {"password": PASSWORD, "confirm": "on"},
+        reverse("pa-request-sign", args=[obj.pk]), sign_data(obj, PASSWORD)
     )
 
 
@@ -100,7 +100,7 @@ def test_billing_cannot_sign(client_billing, ready_request):  # type: ignore[no-
 def test_wrong_or_missing_password_is_403(client_physician, ready_request):  # type: ignore[no-untyped-def]
     url = reverse("pa-request-sign", args=[ready_request.pk])
     assert (
-        client_physician.post(url, {"password": "nope", "confirm": "on"}).status_code
+        client_physician.post(url, sign_data(ready_request, "nope")).status_code
         == 403
     )
     assert client_physician.post(url, {"confirm": "on"}).status_code == 403

@@ -72,7 +72,8 @@ def test_the_create_page_renders_every_section(client_billing, patient):
         'id="id_levels-0-level"',
         'id="empty-levels"',
         'id="id_levels-TOTAL_FORMS"',
-        'data-formset-add="block_responses"',
+        'data-formset-add="history"',
+        'id="empty-history"',
         'id="empty-imaging"',
         'id="id_diagnoses-0-code"',
         "request_form.js",
@@ -162,12 +163,15 @@ def test_create_saves_rows_defaults_payer_and_fills_prior_counts_from_history(
             {"level": "l4-5", "side": "bilateral"},
             {"level": "L5S1", "side": "bilateral", "prior_count": "0"},
         ],
-        "block_responses": [
+        "history": [
             {
                 "date": "2026-10-01",
+                "procedure": "mbb",
+                "intent": "diagnostic",
                 "pre_score": "7",
                 "post_score": "2",
                 "levels": "L4-L5",
+                "builds_on": "on",
             }
         ],
         "conservative_care": [
@@ -176,6 +180,7 @@ def test_create_saves_rows_defaults_payer_and_fills_prior_counts_from_history(
                 "start": "2026-03-01",
                 "end": "2026-05-01",
                 "outcome": "failed",
+                "note": "12 visits",
             }
         ],
         "imaging": [
@@ -196,14 +201,18 @@ def test_create_saves_rows_defaults_payer_and_fills_prior_counts_from_history(
         and obj.plan_name == "Medicare Part B"
     )
     levels = list(obj.levels.all())
+    # L4-L5: the two MBBs on file and the one added on this page (one record each).
     assert [(lv.level, lv.position, lv.prior_count) for lv in levels] == [
-        ("L4-L5", 0, 2),
+        ("L4-L5", 0, 3),
         ("L5-S1", 1, 0),
     ]
     # The typed 0 at L5-S1 (history says 1) is kept: the engine reports it, the form does not refuse it.
-    assert obj.block_responses.get().percent_relief == 71.4
+    added = obj.builds_on.get()
+    assert added.patient == patient and added.relief_percent == 71.4
+    assert patient.history.count() == 3
     assert obj.diagnoses.get().code == "M47.816"
-    assert obj.conservative_care.get().kind == "physical_therapy"
+    care = obj.conservative_care.get()
+    assert (care.kind, care.outcome, care.note) == ("physical_therapy", "failed", "12 visits")
     assert obj.imaging.get().concordant is True
 
     response = client_billing.get(reverse("pa-request-edit", args=[obj.pk]))
@@ -221,17 +230,25 @@ def test_a_rejected_page_keeps_everything_typed(
             {"level": "L4-L6", "side": "left", "prior_count": "3"},
             {"level": "C5-C6", "side": "right"},
         ],
-        "block_responses": [
+        "history": [
             {
                 "date": "2026-10-01",
+                "procedure": "mbb",
+                "levels": "L4-L5",
                 "agent": "lidocaine 2%",
                 "pre_score": "2-8",
                 "post_score": "1",
-                "percent_relief": "150",
+                "relief_percent": "150",
+                "builds_on": "on",
             }
         ],
         "conservative_care": [
-            {"kind": "nsaids", "start": "2026-01-05", "outcome": "partial"}
+            {
+                "kind": "nsaids",
+                "start": "2026-01-05",
+                "outcome": "partial",
+                "note": "Typed care note",
+            }
         ],
         "imaging": [
             {
@@ -269,9 +286,13 @@ def test_a_rejected_page_keeps_everything_typed(
         "Typed impairment text",
         "Findings typed here",
         'value="2026-01-05"',
-        'value="partial"',
+        '<option value="partial" selected>',
+        'value="Typed care note"',
+        '<option value="mbb" selected>',
+        'value="2026-10-01"',
     ):
         assert typed in html, typed
+    assert m.PriorProcedure.objects.count() == 0  # the new injection waits too
     assert "Enter one number from 0 to 10, not a range" in html
     assert "not a real spinal segment" in html
     assert "is-invalid" in html
@@ -499,18 +520,21 @@ def test_a_typed_relief_that_disagrees_is_saved_and_reported(
 ):
     rows = {
         "levels": [{"level": "L4-L5", "side": "left"}],
-        "block_responses": [
+        "history": [
             {
                 "date": "2026-10-01",
+                "procedure": "mbb",
+                "levels": "L4-L5",
                 "pre_score": "8",
                 "post_score": "4",
-                "percent_relief": "90",
-                "duration_hours": "5",
+                "relief_percent": "90",
+                "relief_duration_hours": "5",
+                "builds_on": "on",
             }
         ],
     }
     obj = make_request(client_billing, patient, provider, facility, rows=rows)
-    assert obj.block_responses.get().percent_relief == 90
+    assert obj.builds_on.get().relief_percent == 90
     response = client_billing.get(reverse("pa-request-detail", args=[obj.pk]))
     assert "LED-002" in {f.code for f in response.context["evaluation"].findings}
     assert "LED-002" in response.content.decode()

@@ -69,12 +69,13 @@ def load_templates() -> list[dict]:
                 | {k: _d(f.get(k)) for k in DATE_FIELDS},
                 "levels": children("priorauth.requestlevel"),
                 "diagnoses": children("priorauth.diagnosis"),
-                "blocks": children("priorauth.blockresponse"),
+                "builds_on": list(f.get("builds_on", [])),  # history pks in the fixture
                 "care": children("priorauth.conservativecare"),
                 "imaging": children("priorauth.imagingstudy"),
                 "patient": {k: patient[k] for k in ("sex", "plan_name")},
                 "history": [
                     {k: v for k, v in r["fields"].items() if k != "patient"}
+                    | {"fixture_pk": r["pk"]}
                     for r in by_model.get("priorauth.priorprocedure", [])
                     if r["fields"]["patient"] == f["patient"]
                 ],
@@ -227,14 +228,19 @@ def seed(
             pats = m.Patient.objects.bulk_create(pats)
 
             hist = []
+            # (patient pk, fixture history pk) -> the row: what requests build on.
+            by_fixture_pk: dict[tuple[int, int], m.PriorProcedure] = {}
             for j, (pat, t) in enumerate(zip(pats, pat_templates, strict=True)):
                 k = patient_no + j
                 want = history_per_patient + (1 if k < history_extra else 0)
                 real = t["history"][:want]
                 for h in real:
-                    hist.append(
-                        m.PriorProcedure(patient=pat, **(h | {"date": _d(h["date"])}))
+                    fields = {key: v for key, v in h.items() if key != "fixture_pk"}
+                    row = m.PriorProcedure(
+                        patient=pat, **(fields | {"date": _d(h["date"])})
                     )
+                    by_fixture_pk[(pat.pk, h["fixture_pk"])] = row
+                    hist.append(row)
                 for f_i in range(want - len(real)):
                     # Old filler rows (2010-2023): a long ledger that must not change today's verdicts.
                     hist.append(
@@ -299,10 +305,11 @@ def seed(
             reqs = m.AuthRequest.objects.bulk_create(reqs, batch_size=500)
             counts["requests"] += len(reqs)
 
+            link = m.AuthRequest.builds_on.through
             kids: dict[type, list] = {
                 m.RequestLevel: [],
                 m.Diagnosis: [],
-                m.BlockResponse: [],
+                link: [],
                 m.ConservativeCare: [],
                 m.ImagingStudy: [],
             }
@@ -311,10 +318,12 @@ def seed(
                     kids[m.RequestLevel].append(m.RequestLevel(request=req, **c))
                 for c in t["diagnoses"]:
                     kids[m.Diagnosis].append(m.Diagnosis(request=req, **c))
-                for c in t["blocks"]:
-                    kids[m.BlockResponse].append(
-                        m.BlockResponse(request=req, **(c | {"date": _d(c["date"])}))
-                    )
+                for fixture_pk in t["builds_on"]:
+                    row = by_fixture_pk.get((req.patient_id, fixture_pk))
+                    if row is not None:  # a short ledger may leave it out
+                        kids[link].append(
+                            link(authrequest_id=req.pk, priorprocedure_id=row.pk)
+                        )
                 for c in t["care"]:
                     kids[m.ConservativeCare].append(
                         m.ConservativeCare(

@@ -14,6 +14,14 @@ practice in one transaction:
    practice); add the history rows the patient's ledger does not have yet (same date,
    procedure and levels = already there); create the draft request and its rows;
    fill empty prior counts from the ledger as the intake form does.
+
+   One record per injection: the file's block responses (format v1) are merged into
+   its history exactly as the rules do (``rules.ledger.normalize``), and the request
+   builds on those rows (and on history rows marked ``builds_on``). A row the patient
+   already has is linked, not doubled; its empty response fields are completed from
+   the file, and a value the file gives differently is kept as stored and the row
+   marked for review. A response that cannot be placed (no date; no block type on a
+   request that cannot tell) is refused by path.
 3. One audit row ``request-import`` (ids and counts only, no PHI), then evaluate.
 
 Anything that fails after step 1 rolls the whole import back.
@@ -34,6 +42,7 @@ from priorauth import validators as v
 from priorauth.audit import audit_log
 from priorauth.rules import facts as rf
 from priorauth.rules.io import RequestFormatError
+from priorauth.rules.ledger import normalize, safe_levels
 from priorauth.rules.validation import npi_is_valid, validate_request
 from priorauth.services.requests import (
     auth_request_evaluate,
@@ -167,12 +176,14 @@ class _Plan:
     facility: m.Facility | None = None
     request: m.AuthRequest | None = None
     levels: list[m.RequestLevel] = dataclasses.field(default_factory=list)
-    blocks: list[m.BlockResponse] = dataclasses.field(default_factory=list)
     care: list[m.ConservativeCare] = dataclasses.field(default_factory=list)
     imaging: list[m.ImagingStudy] = dataclasses.field(default_factory=list)
     diagnoses: list[m.Diagnosis] = dataclasses.field(default_factory=list)
     history: list[m.PriorProcedure] = dataclasses.field(default_factory=list)
     history_skipped: int = 0
+    # Existing history rows completed from the file; rows the request builds on.
+    completed: dict[int, m.PriorProcedure] = dataclasses.field(default_factory=dict)
+    builds_on: dict[int, m.PriorProcedure] = dataclasses.field(default_factory=dict)
 
 
 def _plan_payer(plan: _Plan, facts: rf.CaseFacts, known: set[str]) -> None:
@@ -424,24 +435,28 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
         for i, row in enumerate(facts.levels)
     ]
 
+    unplaced = normalize(facts).block_responses
     for i, b in enumerate(facts.block_responses):
         path = f"block_responses[{i}]"
-        row = m.BlockResponse(
-            date=b.date,
-            agent=b.agent,
-            scale=b.scale,
-            pre_score=b.pre_score,
-            post_score=b.post_score,
-            # As on the intake form: computed from the scores when not typed.
-            percent_relief=b.percent_relief
-            if b.percent_relief is not None
-            else v.percent_relief(b.pre_score, b.post_score),
-            duration_hours=b.duration_hours,
-            levels=_levels_text(b.levels),
-        )
-        for field in ("agent", "scale", "levels"):
-            _fits(errs, f"{path}.{field}", getattr(row, field), m.BlockResponse, field)
-        plan.blocks.append(row)
+        if not any(b is left for left in unplaced):
+            continue
+        if b.date is None:
+            errs.append(
+                (
+                    f"{path}.date",
+                    "is required to store the response: an injection without a date"
+                    " cannot be placed in the patient's injection history",
+                )
+            )
+        else:
+            errs.append(
+                (
+                    f"{path}.procedure",
+                    "is required here (mbb or facet_ia): a"
+                    f" {facts.procedure.type.value} request cannot tell which block"
+                    " this response belongs to",
+                )
+            )
 
     for i, c in enumerate(facts.conservative_care):
         path = f"conservative_care[{i}]"
@@ -450,9 +465,11 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
             start=c.start,
             end=c.end,
             duration_weeks=c.duration_weeks,
-            outcome=c.outcome,
+            outcome=c.outcome.value if c.outcome else "",
+            note=c.note,
+            needs_review=c.needs_review,
         )
-        for field in ("kind", "outcome"):
+        for field in ("kind", "note"):
             _fits(
                 errs, f"{path}.{field}", getattr(row, field), m.ConservativeCare, field
             )
@@ -487,13 +504,88 @@ def _plan_rows(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> N
         plan.diagnoses.append(m.Diagnosis(position=len(plan.diagnoses), code=code))
 
 
+# History fields a file may complete on a row the patient already has.
+_COMPLETED = (
+    ("side", "side"),
+    ("relief_percent", "relief %"),
+    ("relief_duration_hours", "relief hours"),
+    ("relief_duration_days", "relief days"),
+    ("scale", "pain scale"),
+    ("agent", "agent"),
+    ("pre_score", "pre score"),
+    ("post_score", "post score"),
+)
+
+
+def _history_row(h: rf.PriorProcedure) -> m.PriorProcedure:
+    return m.PriorProcedure(
+        date=h.date,
+        procedure=h.procedure.value,
+        intent=h.intent.value if h.intent else "",
+        levels=_levels_text(h.levels),
+        side=h.side.value if h.side else "",
+        relief_percent=h.relief_percent,
+        relief_duration_hours=h.relief_duration_hours,
+        relief_duration_days=h.relief_duration_days,
+        adl_improvement_percent=h.adl_improvement_percent,
+        function_improved=h.function_improved,
+        medication_reduced=h.medication_reduced,
+        scale=h.scale,
+        agent=h.agent,
+        kx_billed=h.kx_billed,
+        pre_score=h.pre_score,
+        post_score=h.post_score,
+    )
+
+
+def _complete(row: m.PriorProcedure, new: m.PriorProcedure, today: date) -> bool:
+    """Fill ``row``'s empty fields from ``new``; a differing value stays as stored and
+    marks the row for review. True when the row changed."""
+    changed = False
+    for field, words in _COMPLETED:
+        old, value = getattr(row, field), getattr(new, field)
+        if value is None or value == "" or value == old:
+            continue
+        if old is None or old == "":
+            setattr(row, field, value)
+        else:
+            shown = f"{value:g}" if isinstance(value, float) else value
+            kept = f"{old:g}" if isinstance(old, float) else old
+            row.needs_review = True
+            row.review_note = (
+                f"{row.review_note}\nA file imported on {today.isoformat()} said"
+                f" {words} {shown}; the history keeps {kept}. Check which is right."
+            ).strip()
+        changed = True
+    return changed
+
+
+def _response_rows(facts: rf.CaseFacts) -> dict[int, int]:
+    """Normalized history index -> index of the block response that added the row."""
+    added: dict[int, int] = {}
+    size = len(normalize(dataclasses.replace(facts, block_responses=())).history)
+    for j in range(len(facts.block_responses)):
+        part = dataclasses.replace(
+            facts, block_responses=facts.block_responses[: j + 1]
+        )
+        grown = len(normalize(part).history)
+        if grown > size:
+            added[size] = j
+            size = grown
+    return added
+
+
 def _plan_history(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -> None:
-    known: set[tuple[date, str, frozenset[str]]] = set()
+    existing: list[m.PriorProcedure] = []
+    known: dict[tuple[date, str, frozenset[str]], m.PriorProcedure] = {}
     if plan.patient is not None and plan.patient.pk is not None:
-        for row in plan.patient.history.all():
-            known.add(_history_key(row.date, row.procedure, row.level_list))
-    for i, h in enumerate(facts.history):
-        path = f"history[{i}]"
+        existing = list(plan.patient.history.all())
+        for row in existing:
+            known.setdefault(_history_key(row.date, row.procedure, row.level_list), row)
+    from_response = _response_rows(facts)
+    for i, h in enumerate(normalize(facts).history):
+        j = from_response.get(i)
+        path = f"history[{i}]" if j is None else f"block_responses[{j}]"
         n = len(errs)
         if not h.levels:
             errs.append(
@@ -502,32 +594,37 @@ def _plan_history(plan: _Plan, facts: rf.CaseFacts, errs: Errors, today: date) -
                     "name at least one level (the ledger counts injections per level)",
                 )
             )
-        row = m.PriorProcedure(
-            date=h.date,
-            procedure=h.procedure.value,
-            intent=h.intent.value if h.intent else "",
-            levels=_levels_text(h.levels),
-            side=h.side.value if h.side else "",
-            relief_percent=h.relief_percent,
-            relief_duration_hours=h.relief_duration_hours,
-            relief_duration_days=h.relief_duration_days,
-            adl_improvement_percent=h.adl_improvement_percent,
-            function_improved=h.function_improved,
-            medication_reduced=h.medication_reduced,
-            scale=h.scale,
-            agent=h.agent,
-            kx_billed=h.kx_billed,
-        )
+        row = _history_row(h)
         for field in ("levels", "scale", "agent"):
             _fits(errs, f"{path}.{field}", getattr(row, field), m.PriorProcedure, field)
         if len(errs) != n:
             continue
         key = _history_key(h.date, h.procedure.value, h.levels)
-        if key in known:
+        found = known.get(key)
+        if found is None and h.builds_on:
+            # The injection a response describes, already in the ledger with other
+            # levels listed (same date and type, overlapping levels): one record.
+            levels = set(safe_levels(h.levels))
+            found = next(
+                (
+                    r
+                    for r in existing
+                    if r.date == h.date
+                    and r.procedure == h.procedure.value
+                    and levels & set(safe_levels(r.level_list))
+                ),
+                None,
+            )
+        if found is None:
+            known[key] = row
+            plan.history.append(row)
+        else:
             plan.history_skipped += 1
-            continue
-        known.add(key)
-        plan.history.append(row)
+            if found.pk is not None and _complete(found, row, today):
+                plan.completed[found.pk] = found
+            row = found
+        if h.builds_on:
+            plan.builds_on[id(row)] = row
 
 
 def _plan(facts: rf.CaseFacts, user: Any, today: date) -> _Plan:
@@ -593,6 +690,11 @@ def _write(plan: _Plan, user: Any) -> m.AuthRequest:
     for row in plan.history:
         row.patient = plan.patient
     m.PriorProcedure.objects.bulk_create(plan.history)
+    if plan.completed:
+        m.PriorProcedure.objects.bulk_update(
+            plan.completed.values(),
+            [field for field, _words in _COMPLETED] + ["needs_review", "review_note"],
+        )
 
     req = plan.request
     req.patient = plan.patient
@@ -602,9 +704,9 @@ def _write(plan: _Plan, user: Any) -> m.AuthRequest:
     req.facility = plan.facility
     req.created_by = user
     req.save()
+    req.builds_on.add(*plan.builds_on.values())
     for rows, model in (
         (plan.levels, m.RequestLevel),
-        (plan.blocks, m.BlockResponse),
         (plan.care, m.ConservativeCare),
         (plan.imaging, m.ImagingStudy),
         (plan.diagnoses, m.Diagnosis),

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from priorauth import models as m
@@ -40,10 +41,15 @@ __all__ = [
     "SIGNATURE_STEP_CODES",
     "WorkflowError",
     "auth_request_evaluate",
+    "HISTORY_SHOWN",
+    "auth_request_builds_on_ids",
+    "auth_request_builds_on_set",
     "auth_request_facts",
     "auth_request_fill_prior_counts",
     "auth_request_queryset_for_detail",
     "auth_request_save",
+    "RETURN_COMMENT_MAX",
+    "auth_request_send_back",
     "auth_request_send_for_signature",
     "findings_grouped",
     "history_prior_counts",
@@ -51,6 +57,7 @@ __all__ = [
     "patient_history_facts",
     "payer_policy_build",
     "prior_procedure_facts",
+    "request_history_rows",
     "request_status_counts",
 ]
 
@@ -69,11 +76,20 @@ def payer_policy_build(*, profile: m.PayerProfile) -> Policy:
     )
 
 
-def patient_history_facts(*, patient: m.Patient) -> tuple[rf.PriorProcedure, ...]:
-    return tuple(prior_procedure_facts(row) for row in patient.history.all())
+def patient_history_facts(
+    *, patient: m.Patient, builds_on_ids: frozenset[int] = frozenset()
+) -> tuple[rf.PriorProcedure, ...]:
+    """The patient's injection history as facts, newest first; ``builds_on_ids``:
+    the rows the request being evaluated builds on."""
+    return tuple(
+        prior_procedure_facts(row, builds_on=row.pk in builds_on_ids)
+        for row in patient.history.all()
+    )
 
 
-def prior_procedure_facts(row: m.PriorProcedure) -> rf.PriorProcedure:
+def prior_procedure_facts(
+    row: m.PriorProcedure, *, builds_on: bool = False
+) -> rf.PriorProcedure:
     return rf.PriorProcedure(
         date=row.date,
         procedure=rf.ProcedureType(row.procedure),
@@ -89,7 +105,20 @@ def prior_procedure_facts(row: m.PriorProcedure) -> rf.PriorProcedure:
         scale=row.scale,
         agent=row.agent,
         kx_billed=row.kx_billed,
+        pre_score=row.pre_score,
+        post_score=row.post_score,
+        builds_on=builds_on,
     )
+
+
+def auth_request_builds_on_ids(*, request: m.AuthRequest) -> frozenset[int]:
+    """Ids of the history rows the request builds on (prefetched ones when loaded)."""
+    if request.pk is None:
+        return frozenset()
+    cache = getattr(request, "_prefetched_objects_cache", {})
+    if "builds_on" in cache:
+        return frozenset(row.pk for row in cache["builds_on"])
+    return frozenset(request.builds_on.values_list("pk", flat=True))
 
 
 def _provider_facts(provider: m.Provider | None) -> rf.Provider:
@@ -103,6 +132,8 @@ def _provider_facts(provider: m.Provider | None) -> rf.Provider:
 def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
     """Map one stored request (and its patient's history) to the engine's facts.
 
+    The history is the patient's whole injection history; the rows the request
+    builds on are marked ``builds_on`` (their responses are what it relies on).
     Uses prefetched relations when the caller prefetched them.
     """
     patient = request.patient
@@ -153,19 +184,6 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
         )
         if facility
         else rf.Facility(),
-        block_responses=tuple(
-            rf.BlockResponse(
-                date=b.date,
-                agent=b.agent,
-                scale=b.scale,
-                pre_score=b.pre_score,
-                post_score=b.post_score,
-                percent_relief=b.percent_relief,
-                duration_hours=b.duration_hours,
-                levels=_split_levels(b.levels),
-            )
-            for b in request.block_responses.all()
-        ),
         clinical=rf.Clinical(
             onset_date=request.onset_date,
             pain_pattern=_enum_or_none(rf.PainPattern, request.pain_pattern),
@@ -192,7 +210,9 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
                 start=c.start,
                 end=c.end,
                 duration_weeks=c.duration_weeks,
-                outcome=c.outcome,
+                outcome=_enum_or_none(rf.CareOutcome, c.outcome),
+                note=c.note,
+                needs_review=c.needs_review,
             )
             for c in request.conservative_care.all()
         ),
@@ -208,7 +228,9 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             for i in request.imaging.all()
         ),
         diagnoses=tuple(d.code for d in request.diagnoses.all()),
-        history=patient_history_facts(patient=patient),
+        history=patient_history_facts(
+            patient=patient, builds_on_ids=auth_request_builds_on_ids(request=request)
+        ),
         signed=_current_revision_signed(request),
         rationales=tuple(
             rf.Rationale(
@@ -231,7 +253,7 @@ def auth_request_queryset_for_detail(*, signed_documents: bool = True):  # type:
     """
     lookups: list[Any] = [
         "levels",
-        "block_responses",
+        Prefetch("builds_on", queryset=m.PriorProcedure.objects.only("id")),
         "conservative_care",
         "imaging",
         "diagnoses",
@@ -376,10 +398,53 @@ def auth_request_send_for_signature(
         )
     request.status = m.AuthRequest.Status.READY
     request.override_reason = override_reason.strip() if blockers else ""
+    request.returned_comment = ""
     request.lock_version += 1
     request.save(
-        update_fields=("status", "override_reason", "lock_version", "updated_at")
+        update_fields=(
+            "status",
+            "override_reason",
+            "returned_comment",
+            "lock_version",
+            "updated_at",
+        )
     )
+
+
+RETURN_COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def auth_request_send_back(
+    *, request: m.AuthRequest, user: m.User, comment: str
+) -> None:
+    """The physician sends a request that waits for signature back to billing.
+
+    Only a physician of the practice, only from "ready for signature", and only
+    with a comment that says what to change; the request becomes an editable draft.
+    """
+    if not user.is_physician or user.practice_id != request.practice_id:
+        raise PermissionDenied("Only a physician can send a request back.")
+    text = comment.strip()
+    if not text:
+        raise WorkflowError("Say what billing should change: the comment is required.")
+    if len(text) > RETURN_COMMENT_MAX:
+        raise WorkflowError(
+            f"The comment is too long: at most {RETURN_COMMENT_MAX} characters."
+        )
+    claimed = m.AuthRequest.objects.filter(
+        pk=request.pk, status=m.AuthRequest.Status.READY
+    ).update(
+        status=m.AuthRequest.Status.DRAFT,
+        returned_comment=text,
+        returned_by=user,
+        returned_at=timezone.now(),
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
+    if claimed != 1:
+        raise WorkflowError("Only a request that is ready for signature can be sent back.")
+    request.refresh_from_db()
 
 
 # --------------------------------------------------------------------------- intake
@@ -387,6 +452,62 @@ def auth_request_send_for_signature(
 
 def patient_has_history(*, patient: m.Patient) -> bool:
     return patient.history.exists()
+
+
+# The newest history rows of the request's kind shown on the request page (plus
+# every row it builds on); the patient page lists them all.
+HISTORY_SHOWN = 10
+
+
+def _history_kinds(procedure_type: str) -> frozenset[str]:
+    """Procedure types of the history rows a request of this type is about."""
+    kind = _enum_or_none(rf.ProcedureType, procedure_type)
+    if kind is None:
+        return frozenset()  # not chosen yet: every kind
+    if kind.is_facet_family:
+        return frozenset(("facet_ia", "mbb", "rfa"))
+    if kind.is_esi:
+        return frozenset(t.value for t in rf.ProcedureType if t.is_esi)
+    return frozenset((kind.value,))
+
+
+def _row_regions(levels: Iterable[str]) -> set[rf.Region]:
+    from priorauth.rules.ledger import safe_levels
+    from priorauth.rules.levels import region_of
+
+    return {region_of(level) for level in safe_levels(levels)}
+
+
+def request_history_rows(
+    *, request: m.AuthRequest, patient: m.Patient
+) -> tuple[list[m.PriorProcedure], int, frozenset[int]]:
+    """The history rows the request page shows, how many it leaves out, and the ids
+    of the rows the request builds on.
+
+    Shown: every row the request builds on, and the ``HISTORY_SHOWN`` newest rows
+    of its kind (facet blocks and RFAs for a facet-family request, ESIs for an ESI,
+    every kind before a procedure is chosen) in the region of its levels (rows
+    whose levels cannot be read are kept); newest first. A returning patient with
+    a long history keeps a short page; the patient page lists every row. Reads the
+    patient's history once (none when prefetched).
+    """
+    rows = list(patient.history.all())
+    ids = auth_request_builds_on_ids(request=request)
+    kinds = _history_kinds(request.procedure_type)
+    regions = (
+        _row_regions(lv.level for lv in request.levels.all()) if request.pk else set()
+    )
+
+    def relevant(row: m.PriorProcedure) -> bool:
+        if kinds and row.procedure not in kinds:
+            return False
+        touched = _row_regions(row.level_list)
+        return not regions or not touched or bool(touched & regions)
+
+    newest = [row.pk for row in rows if row.pk not in ids and relevant(row)]
+    shown_ids = ids | set(newest[:HISTORY_SHOWN])
+    shown = [row for row in rows if row.pk in shown_ids]
+    return shown, len(rows) - len(shown), ids
 
 
 def _loaded_foreign_keys(obj: m.AuthRequest) -> set[str]:
@@ -413,6 +534,8 @@ def _formset_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ign
     ``position`` and empty prior counts filled from history before they are
     written, so the fill costs no extra UPDATE.
     """
+    if formset.prefix == "history":
+        return _history_save_rows(formset, request=request)
     model = formset.model
     formset.instance = request
     rows = formset.save(commit=False)  # new and changed rows, not written yet
@@ -436,6 +559,7 @@ def _formset_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ign
         model.objects.bulk_create(new)
     if changed:
         fields = set(formset.form._meta.fields) - {"request", "id"}
+        fields |= set(getattr(formset.form, "extra_model_fields", ()))
         if formset.prefix == "levels":
             fields.add("position")
         model.objects.bulk_update(changed, sorted(fields))
@@ -462,15 +586,106 @@ def auth_request_save(
     if is_new:
         request.practice_id = user.practice_id
         request.created_by = user
+    elif request.status == m.AuthRequest.Status.READY:
+        raise WorkflowError(
+            "This request is waiting for the physician's signature and is read-only."
+            " The physician can send it back to billing with a comment."
+        )
     elif request.is_locked:
         raise WorkflowError("This request is signed; editing it needs a new revision.")
     request.full_clean(
         exclude={"practice", "created_by"} | _loaded_foreign_keys(request)
     )
     request.save()
-    for formset in formsets:
+    if is_new:
+        # A new request builds on nothing yet: no query to find out.
+        request._prefetched_objects_cache = {"builds_on": []}
+    # History first: prior counts left empty are filled from it, new rows included.
+    for formset in sorted(formsets, key=lambda fs: fs.prefix != "history"):
         _formset_save_rows(formset, request=request)
     return request
+
+
+def _history_save_rows(formset, *, request: m.AuthRequest) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Save the request page's injection history rows and "builds on" ticks.
+
+    New rows: one INSERT; changed rows: one UPDATE; ticks: at most one DELETE and
+    one INSERT of links. Every row must be the request's patient's (the formset
+    only offers those; checked again here).
+    """
+    new, changed, ticks = [], [], []
+    for form in formset.kept_forms():
+        row = form.instance
+        if row.pk is None:
+            row.patient_id = request.patient_id
+            new.append(row)
+        elif form.model_changed:
+            changed.append(row)
+        ticks.append((row, bool(form.cleaned_data.get("builds_on"))))
+    _check_same_patient(request=request, rows=changed)
+    if new:
+        m.PriorProcedure.objects.bulk_create(new)
+    if changed:
+        fields = set(formset.form._meta.fields) | set(formset.form.extra_model_fields)
+        m.PriorProcedure.objects.bulk_update(changed, sorted(fields))
+    auth_request_builds_on_set(request=request, rows=ticks)
+    if new:
+        _history_cache_add(patient=request.patient, rows=new)
+    return [row for row, _ in ticks]
+
+
+def _history_cache_add(*, patient: m.Patient, rows: list[m.PriorProcedure]) -> None:
+    """Put rows just written into the patient's prefetched history (if loaded), so the
+    prior-count fill that follows sees them without reading the history again.
+
+    Changed rows need nothing: the page's rows are the prefetched objects themselves.
+    """
+    cached = getattr(patient, "_prefetched_objects_cache", {}).get("history")
+    if cached is None:
+        return
+    merged = [*cached, *rows]
+    merged.sort(key=lambda row: (-row.date.toordinal(), row.pk))  # Meta.ordering
+    cached._result_cache = merged
+
+
+def _check_same_patient(
+    *, request: m.AuthRequest, rows: Iterable[m.PriorProcedure]
+) -> None:
+    if any(row.pk is None or row.patient_id != request.patient_id for row in rows):
+        raise ValidationError(
+            "A request builds only on its own patient's injections.",
+            code="other_patient",
+        )
+
+
+@transaction.atomic
+def auth_request_builds_on_set(
+    *, request: m.AuthRequest, rows: Iterable[tuple[m.PriorProcedure, bool]]
+) -> None:
+    """Tick (True) or untick (False) the history rows ``request`` builds on.
+
+    Rows not named keep their state. A row of another patient (so also of another
+    practice) raises ``ValidationError`` (code ``other_patient``) and nothing changes.
+    """
+    rows = list(rows)
+    _check_same_patient(request=request, rows=[row for row, _ in rows])
+    current = auth_request_builds_on_ids(request=request)
+    add = {row.pk for row, on in rows if on} - current
+    remove = {row.pk for row, on in rows if not on} & current
+    link = m.AuthRequest.builds_on.through
+    if remove:
+        link.objects.filter(
+            authrequest_id=request.pk, priorprocedure_id__in=remove
+        ).delete()
+    if add:
+        link.objects.bulk_create(
+            [
+                link(authrequest_id=request.pk, priorprocedure_id=pk)
+                for pk in sorted(add)
+            ]
+        )
+    if add or remove:
+        getattr(request, "_prefetched_objects_cache", {}).pop("builds_on", None)
 
 
 def _fill_prior_counts(

@@ -10,7 +10,8 @@
   ``lock_version`` so a request edited meanwhile is not signed, and a failure
   anywhere leaves neither a SignedDocument nor a changed status.
 - ``auth_request_new_revision``: a signed (or later) request is copied, with
-  its rows, into a new draft; the signed PDFs are never touched.
+  its rows and the injections it builds on, into a new draft; the signed PDFs
+  are never touched.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -46,10 +48,14 @@ from priorauth.services.signing_keys import (
 )
 
 __all__ = [
+    "Review",
+    "StaleReview",
     "auth_request_new_revision",
     "auth_request_packet_context",
     "auth_request_render_pdf",
+    "auth_request_review",
     "auth_request_sign",
+    "sign_attempts_exceeded",
     "signed_document_for_user",
     "signer_identity",
 ]
@@ -57,7 +63,6 @@ __all__ = [
 PACKET_TEMPLATE = "pdf/packet.html"
 CHILD_RELATIONS = (
     "levels",
-    "block_responses",
     "conservative_care",
     "imaging",
     "diagnoses",
@@ -110,7 +115,7 @@ def _fresh(request: m.AuthRequest) -> m.AuthRequest:
 def _is_loaded_for_packet(request: m.AuthRequest) -> bool:
     """True when ``request`` came from the detail queryset with its practice (all relations cached)."""
     prefetched = getattr(request, "_prefetched_objects_cache", {})
-    wanted = {"levels", "block_responses", "conservative_care", "imaging", "diagnoses"}
+    wanted = {"levels", "builds_on", "conservative_care", "imaging", "diagnoses"}
     patient = request._state.fields_cache.get("patient")
     return (
         wanted <= prefetched.keys()
@@ -139,19 +144,44 @@ def auth_request_packet_context(
         signature=signature,
         request_id=request.pk,
         revision=request.revision,
-        generated_at=signature.signed_at if signature else None,
+        # A draft is dated by the request's last change, so the same request state
+        # always renders the same bytes (the physician signs what they reviewed).
+        generated_at=signature.signed_at if signature else request.updated_at,
         clinical_notes=request.clinical_notes,
     )
 
 
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
-    """The unsigned packet, watermarked DRAFT on every page."""
+    """The unsigned packet, watermarked DRAFT on every page.
+
+    Deterministic: the same request state (request, rows, the patient's history,
+    the answers) renders the same bytes, so its SHA-256 identifies what was reviewed.
+    """
     _check_practice(request=request, user=user)
     if not _is_loaded_for_packet(
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
     return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the physician reviewed on the sign page: the revision and the SHA-256 of
+    its draft PDF. Signing refuses when the request no longer renders to it."""
+
+    revision: int
+    sha256: str
+
+
+class StaleReview(WorkflowError):
+    """The packet changed after the physician opened it."""
+
+
+def auth_request_review(*, request: m.AuthRequest, user: m.User) -> Review:
+    """The review token of the request as it stands (the sign page carries it)."""
+    data = auth_request_render_pdf(request=request, user=user)
+    return Review(revision=request.revision, sha256=signing.sha256_hex(data))
 
 
 def snapshot_sha256(facts: CaseFacts) -> str:
@@ -164,9 +194,18 @@ def snapshot_sha256(facts: CaseFacts) -> str:
 
 @sensitive_variables("password", "otp_token")
 def auth_request_sign(
-    *, request: m.AuthRequest, user: m.User, password: str, otp_token: str = ""
+    *,
+    request: m.AuthRequest,
+    user: m.User,
+    password: str,
+    reviewed: Review,
+    otp_token: str = "",
 ) -> m.SignedDocument:
     """Sign the packet as ``user``; see the module docstring for the guarantees.
+
+    ``reviewed`` is what the physician reviewed (revision and draft SHA-256, from
+    the sign page): when the request no longer renders to that draft (billing
+    edited it, the history changed), nothing is signed (``StaleReview``).
 
     The password (and, for a user with a TOTP device, ``otp_token``) is checked,
     then opens the physician's sealed key (``services.signing_keys``). The returned
@@ -179,24 +218,11 @@ def auth_request_sign(
     caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
-    open_criteria = unanswered_criteria(evaluation=auth_request_evaluate(request=request))
-    if open_criteria:
-        names = "; ".join(
-            f"{o.criterion}{' at ' + o.level if o.level else ''}" for o in open_criteria
-        )
-        raise WorkflowError(
-            "Before signing, give your clinical rationale (or, for a blocker, the reason"
-            f" to proceed) for each criterion the request does not meet: {names}."
-        )
     identity = signer_identity(user=user)
     if not (identity.credentials and identity.npi):
         raise WorkflowError(
             "Your user profile needs credentials and an NPI before you can sign."
         )
-    key, enrollment = physician_key_for_signing(
-        user=user, identity=identity, password=password
-    )
-
     signed_at = datetime.now(UTC).replace(microsecond=0)
     signature = packet.SignatureInfo(
         printed_name=identity.printed_name,
@@ -206,6 +232,33 @@ def auth_request_sign(
         meaning=packet.ATTESTATION,
     )
     facts = auth_request_facts(request=request)
+    draft = pdf.render_pdf(
+        PACKET_TEMPLATE, auth_request_packet_context(request=request, facts=facts)
+    )
+    if (request.revision, signing.sha256_hex(draft)) != (
+        reviewed.revision,
+        reviewed.sha256,
+    ):
+        raise StaleReview(
+            "The packet changed after you opened it (the request or the patient's"
+            " history was edited). Nothing was signed: review the current draft and"
+            " sign again."
+        )
+    open_criteria = unanswered_criteria(
+        evaluation=auth_request_evaluate(request=request)
+    )
+    if open_criteria:
+        names = "; ".join(
+            f"{o.criterion}{' at ' + o.level if o.level else ''}" for o in open_criteria
+        )
+        raise WorkflowError(
+            "Before signing, give your clinical rationale (or, for a blocker, the reason"
+            f" to proceed) for each criterion the request does not meet: {names}."
+        )
+    # Opened (or, the first time, made) only once everything else allows signing.
+    key, enrollment = physician_key_for_signing(
+        user=user, identity=identity, password=password
+    )
     unsigned = pdf.render_pdf(
         PACKET_TEMPLATE,
         auth_request_packet_context(request=request, signature=signature, facts=facts),
@@ -247,6 +300,19 @@ def auth_request_sign(
         obj.lock_version = expected_version + 1
     document.key_enrollment = enrollment  # type: ignore[attr-defined]
     return document
+
+
+def sign_attempts_exceeded(*, user: m.User, attempts: int, minutes: int) -> bool:
+    """Whether ``user`` typed a wrong password on the sign page ``attempts`` times
+    within the last ``minutes`` (read from the audit trail, shared by every worker)."""
+    since = timezone.now() - timedelta(minutes=minutes)
+    failures = m.AuditEvent.objects.filter(
+        user=user,
+        action="request-sign.denied",
+        detail__startswith="reauth failed",
+        at__gte=since,
+    ).count()
+    return failures >= attempts
 
 
 def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.AuthRequest:
@@ -292,6 +358,8 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
                 }
                 rows.append(model(request=copy, **data))
             model.objects.bulk_create(rows)
+        # The injections it builds on are the patient's history rows: linked, not copied.
+        copy.builds_on.set(source.builds_on.all())
     return copy
 
 

@@ -62,7 +62,7 @@ def request_with_findings(practice, patient, provider, facility, billing_user): 
 
     from priorauth import services
 
-    m.PriorProcedure.objects.create(
+    block = m.PriorProcedure.objects.create(
         patient=patient,
         date=date.today() - timedelta(days=90),
         procedure="mbb",
@@ -70,6 +70,9 @@ def request_with_findings(practice, patient, provider, facility, billing_user): 
         levels="L4-L5",
         side="left",
         relief_percent=85,
+        needs_review=True,
+        review_note="The block response on request 1 said relief % 85, the history said"
+        " 80; 85 is used now. Check which is right.",
     )
     req = m.AuthRequest.objects.create(
         practice=practice,
@@ -85,6 +88,15 @@ def request_with_findings(practice, patient, provider, facility, billing_user): 
     )
     m.RequestLevel.objects.create(request=req, level="L4-L5", side="left")
     m.Diagnosis.objects.create(request=req, code="M47.816")
+    # What the December 2026 data move leaves for staff to check.
+    req.builds_on.add(block)
+    req.review_note = (
+        "A block response without a date could not be placed (lidocaine 2%)."
+    )
+    req.save(update_fields=["review_note"])
+    m.ConservativeCare.objects.create(
+        request=req, kind="physical_therapy", note="helped a bit", needs_review=True
+    )
     services.auth_request_fill_prior_counts(request=req)
     services.auth_request_evaluate(
         request=services.auth_request_queryset_for_detail().get(pk=req.pk)
@@ -127,9 +139,16 @@ def test_billing_pages_have_no_serious_violations(
     axe_page.get_by_role("link", name="Synthetic, Sam").first.wait_for()
     problems["request-create-picker-search"] = axe_violations(axe_page)
     axe_page.goto(f"{live_server.url}/requests/{req.pk}/edit/")
+    axe_page.locator("#section-history summary").first.click()  # open a saved injection
+    shoot(axe_page, "request-edit-history-and-review")
+    problems["request-edit-open-injection"] = axe_violations(axe_page)
     axe_page.locator("#id_levels-0-level").fill("L9-L7")
+    axe_page.get_by_role("button", name="Add an injection").click()
+    axe_page.locator("#id_history-1-pre_score").fill("2-8")
     axe_page.get_by_role("button", name="Save and check").click()
     axe_page.get_by_text("The request was not saved").wait_for()
+    assert axe_page.locator("#id_history-1-pre_score").input_value() == "2-8"
+    shoot(axe_page, "request-edit-errors")
     problems["request-edit-errors"] = axe_violations(axe_page)
     bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
     assert not bad, "\n".join(bad)

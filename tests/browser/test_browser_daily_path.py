@@ -191,6 +191,9 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     assert answers.count() >= 1
     for i in range(answers.count()):
         answers.nth(i).fill("New pain pattern after a fall; see the office note.")
+    page.get_by_role("button", name="Save rationale without signing").click()
+    page.get_by_text("Your clinical rationale is saved").wait_for()
+    assert page.locator("iframe.packet-frame").count() == 1  # the draft, in the page
     shoot(page, "08-physician-review")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_label("I have reviewed the packet").check()

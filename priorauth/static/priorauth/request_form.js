@@ -1,5 +1,6 @@
-/* Request page: formset rows without reloads, prior counts from history,
-   percent relief from scores. The patient is fixed (data-patient on the form);
+/* Request page: formset rows without reloads (levels, the patient's injection
+   history, care, imaging, diagnoses), prior counts from history, percent relief
+   from the pain scores of an injection. The patient is fixed (data-patient on the form);
    an empty payer defaults to the patient's on save.
    Plain JS, no dependencies (CSP: script-src 'self'). */
 (function () {
@@ -32,9 +33,10 @@
     var index = parseInt(total.value, 10);
     var html = template.innerHTML.replace(/__prefix__/g, String(index));
     var body = form.querySelector('[data-formset-body="' + prefix + '"]');
-    var holder = document.createElement("tbody");
+    /* A <template> parses table rows and the history's blocks alike. */
+    var holder = document.createElement("template");
     holder.innerHTML = html.trim();
-    var row = holder.firstElementChild;
+    var row = holder.content.firstElementChild;
     body.appendChild(row);
     total.value = String(index + 1);
     updateEmptyNote(prefix);
@@ -48,6 +50,8 @@
     var del = row.querySelector('input[type=checkbox][name$="-DELETE"]');
     if (del) { del.checked = true; }
     row.classList.add("d-none");
+    var note = row.nextElementSibling;  /* a row's notice (e.g. confirm the outcome) */
+    if (note && note.hasAttribute("data-formset-note")) { note.classList.add("d-none"); }
     var prefix = section.getAttribute("data-formset");
     updateEmptyNote(prefix);
     var add = section.querySelector("[data-formset-add]");
@@ -69,7 +73,7 @@
     }
   });
 
-  ["levels", "block_responses", "conservative_care", "imaging", "diagnoses"].forEach(function (prefix) {
+  ["levels", "history", "conservative_care", "imaging", "diagnoses"].forEach(function (prefix) {
     if (totalInput(prefix)) { updateEmptyNote(prefix); }
   });
 
@@ -136,6 +140,16 @@
       if (status) { status.textContent = filled ? "Prior counts filled from the patient's history (" + filled + " level" + (filled === 1 ? "" : "s") + ")." : ""; }
     }).catch(function () { /* aborted or offline: counts are filled on save */ });
   }
+
+  /* A count filled in here is a preview from the saved history: on save the server
+     fills empty counts from the history again, injections added on this page
+     included, so a preview is not sent back as if typed. */
+  form.addEventListener("submit", function () {
+    levelRows().forEach(function (r) {
+      if (r.count.hasAttribute("data-autofilled")) { r.count.value = ""; }
+    });
+  });
+  refreshPriorCounts();  /* a page shown again after a refused save */
 
   form.addEventListener("change", function (event) {
     var target = event.target;

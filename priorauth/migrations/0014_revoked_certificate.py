@@ -20,7 +20,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("priorauth", "0009_append_only_upsert"),
+        ("priorauth", "0013_drop_block_responses"),
     ]
 
     operations = [

@@ -1,13 +1,17 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - install into .venv, migrate, load demo data, serve on 127.0.0.1:8000
 #   make test  - install into .venv (plus system packages the tests need), run every test
+# and one runs the production server:
+#   make serve - gunicorn with PRIORAUTH_DEBUG=0, WhiteNoise static files (HOST, PORT)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
 
-.PHONY: run test venv system-deps migrate demo-data keys sample-pdfs bench lint clean
+.PHONY: run serve test venv system-deps migrate demo-data keys sample-pdfs bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +45,11 @@ run: demo-data
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Secret key from PRIORAUTH_SECRET_KEY(_FILE), else generated once into var/secret_key;
+# then migrate, collectstatic, gunicorn (priorauth/serve.py, priorauth/gunicorn_conf.py).
+serve: venv
+	$(PY) -m priorauth.serve --bind $(HOST):$(PORT)
+
 test: venv system-deps
 	$(PY) -m pytest
 
@@ -55,4 +64,4 @@ lint: venv
 	$(VENV)/bin/ruff check priorauth tests scripts
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm artifacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm artifacts staticfiles

@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions, auth, audit and the no-store header:
+    # they hold no PHI, and hashed names make them safe to cache for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -226,7 +229,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` (run by `make serve`) writes here; gitignored.
+STATIC_ROOT = Path(
+    os.environ.get("PRIORAUTH_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production serves hashed names (cacheable forever) with .gz and .br variants
+    # from STATIC_ROOT through WhiteNoise; development reads the app folders as is.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -235,6 +253,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 PRIORAUTH_KEY_DIR = Path(
     os.environ.get("PRIORAUTH_KEY_DIR", str(BASE_DIR / "var" / "keys"))
 )
+
+# RFC 3161 timestamps on signatures (PAdES B-T) when a TSA URL is set; validation
+# trusts the TSA roots in PRIORAUTH_TSA_ROOTS (a PEM file). Off by default.
+PRIORAUTH_TSA_URL = os.environ.get("PRIORAUTH_TSA_URL", "").strip()
+if PRIORAUTH_TSA_URL and not PRIORAUTH_TSA_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PRIORAUTH_TSA_URL={PRIORAUTH_TSA_URL!r}: expected an http(s):// URL"
+    )
+PRIORAUTH_TSA_ROOTS = os.environ.get("PRIORAUTH_TSA_ROOTS", "").strip()
+PRIORAUTH_TSA_TIMEOUT = envint("PRIORAUTH_TSA_TIMEOUT", 10)
 
 # Bodies over 1 MB (forms, JSON import) are refused with a 400 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
@@ -254,7 +282,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Behind a TLS-terminating proxy (nginx, Caddy) that overwrites this header;
+    # gunicorn then listens on loopback only (README, "Production server").
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Health probes (load balancer, `make serve`) may use plain HTTP; the page holds no PHI.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # Write transactions at least this long are logged as warnings (quality.md P11).
 PRIORAUTH_SLOW_TRANSACTION_MS = envint("PRIORAUTH_SLOW_TRANSACTION_MS", 50)

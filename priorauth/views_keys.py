@@ -6,6 +6,10 @@
 - ``password_change``: anyone changes their own password; a physician's signing
   key is sealed again under the new one (``OwnPasswordChangeForm``, also used by
   the admin site's own "Change password").
+
+Wrong passwords on these pages and on the sign page share one limit (5 in 15
+minutes, ``services.sign_attempts_exceeded``), so a borrowed session cannot guess
+the password that opens the key.
 - ``request_signed_check``: checks a stored signed PDF (hash, PAdES, revocation).
 
 Each refusal writes one ``<action>.denied`` row with a reason code; no password,
@@ -32,6 +36,7 @@ from priorauth import models as m
 from priorauth import services
 from priorauth.audit import audit_log
 from priorauth.packet.signing import SigningUnavailable
+from priorauth.views_pdf import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
 from priorauth.views_security import TokenForm, _safe_next
 
 
@@ -86,6 +91,24 @@ class SigningKeyForm(forms.Form):
             )
 
 
+_PAUSED = (
+    f"Too many wrong passwords: this is paused for up to {SIGN_WINDOW_MINUTES}"
+    " minutes. Nothing was changed."
+)
+
+
+def _too_many_wrong_passwords(request: HttpRequest, page: str) -> bool:
+    """The sign page's limit, shared with this page (one budget for all three)."""
+    if not services.sign_attempts_exceeded(
+        user=request.user,  # type: ignore[arg-type]
+        attempts=SIGN_ATTEMPTS,
+        minutes=SIGN_WINDOW_MINUTES,
+    ):
+        return False
+    audit_log(action=f"{page}.denied", request=request, detail="rate limited")
+    return True
+
+
 def _physician_or_403(request: HttpRequest) -> m.User:
     user = request.user
     if not getattr(user, "is_physician", False) or user.practice_id is None:  # type: ignore[union-attr]
@@ -102,7 +125,11 @@ def signing_key(request: HttpRequest) -> HttpResponse:
         request.POST or None, otp_required=services.user_has_totp(user=user)
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _too_many_wrong_passwords(request, "signing-key"):
+        form.is_valid()
+        form.add_error(None, _PAUSED)
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             enrollment = services.physician_key_enroll(
                 user=user,
@@ -151,6 +178,23 @@ def signing_key(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     form = OwnPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and _too_many_wrong_passwords(
+        request, "password-change"
+    ):
+        form.is_valid()
+        form.add_error(None, _PAUSED)
+        return render(
+            request, "registration/password_change.html", {"form": form}, status=429
+        )
+    if request.method == "POST" and form.has_error(
+        "old_password", "password_incorrect"
+    ):
+        audit_log(
+            action="password-change.denied", request=request, detail="reauth failed"
+        )
+        return render(
+            request, "registration/password_change.html", {"form": form}, status=403
+        )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)

@@ -20,6 +20,7 @@ from django.db.migrations.executor import MigrationExecutor
 from priorauth import models as m
 from priorauth.rules.care import outcome_from_text
 from priorauth.rules.levels import parse_level
+from tests.conftest import _as_table_owner
 
 MIGRATION = importlib.import_module(
     "priorauth.migrations.0012_move_block_responses_and_care_outcomes"
@@ -216,8 +217,10 @@ def _old_world(apps):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_block_responses_and_care_text_move_without_loss(as_table_owner):
-    """Migrating is a deploy step: on PostgreSQL it runs as the tables' owner."""
+def test_block_responses_and_care_text_move_without_loss():
+    from django.db import connection
+
+    _as_table_owner(connection)  # migrating is a deploy step: the tables' owner runs it
     try:
         ids = _old_world(_migrate(BEFORE))
         _migrate(AFTER)

@@ -142,3 +142,39 @@ def test_rfa_outcomes_read_the_blocks_however_entered():
     assert "FAC-009" not in {f.code for f in ev.findings}
     assert next(o for o in ev.outcomes if o.code == "FAC-009").status is Status.MET
     assert date(2026, 1, 1) < TODAY
+
+
+@pytest.mark.parametrize(
+    ("key", "code", "case"),
+    [
+        ("medicare", "FAC-002", base_facet_case),
+        ("aetna", "AET-001", base_facet_case),
+        ("medicare", "ESI-003", base_esi_case),
+        ("evicore", "EVI-004", base_esi_case),
+    ],
+)
+def test_care_findings_name_the_rows_that_do_not_count_and_why(key, code, case):
+    from priorauth.rules.facts import CareOutcome, ConservativeCare
+
+    rows = (
+        ConservativeCare(
+            "physical_therapy",
+            date(2026, 1, 5),
+            date(2026, 3, 30),
+            outcome="Completed 16 visits; pain unchanged",
+        ),
+        ConservativeCare(
+            "nsaids", date(2026, 1, 5), date(2026, 3, 30), outcome=CareOutcome.IMPROVED
+        ),
+    )
+    ev = evaluate(R(case(), conservative_care=rows), policies()[key], today=TODAY)
+    finding = next(f for f in ev.findings if f.code == code)
+    assert (
+        'physical therapy (row 1): no outcome chosen (note: "Completed 16 visits'
+        in finding.detail
+    )
+    assert 'NSAIDs (row 2): outcome "improved" does not count' in finding.detail
+    # Chosen as failed, the same therapy counts and the finding goes.
+    fixed = (R(rows[0], outcome=CareOutcome.FAILED, note="16 visits, pain unchanged"),)
+    ev = evaluate(R(case(), conservative_care=fixed), policies()[key], today=TODAY)
+    assert code not in {f.code for f in ev.findings}

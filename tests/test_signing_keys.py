@@ -305,10 +305,35 @@ def test_a_wrong_old_password_changes_nothing(practice, physician_user, ca):  # 
             "new_password2": NEW_PASSWORD,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 403
     physician_user.refresh_from_db()
     assert physician_user.check_password(PASSWORD)
     assert _sealed(physician_user) == before
+    assert m.AuditEvent.objects.filter(
+        action="password-change.denied", detail="reauth failed"
+    ).exists()
+
+
+def test_wrong_passwords_on_any_page_share_one_limit(practice, physician_user, ca):  # type: ignore[no-untyped-def]
+    """The sign, signing-key and password pages all check the password that opens
+    the key: a borrowed session gets five guesses in all, then a pause."""
+    client = Client()
+    client.force_login(physician_user)
+    for _ in range(3):
+        assert _reenroll(client, "guess-number-one").status_code == 403
+    for _ in range(2):
+        wrong = {"old_password": "guess-two", "new_password1": NEW_PASSWORD}
+        wrong["new_password2"] = NEW_PASSWORD
+        assert client.post(reverse("pa-password-change"), wrong).status_code == 403
+    # The right password is refused now, on both pages, and nothing changes.
+    assert _reenroll(client, PASSWORD).status_code == 429
+    right = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD}
+    right["new_password2"] = NEW_PASSWORD
+    assert client.post(reverse("pa-password-change"), right).status_code == 429
+    assert signing.stored_key(practice.pk, physician_user.pk).state == "none"
+    physician_user.refresh_from_db()
+    assert physician_user.check_password(PASSWORD)
+    assert m.AuditEvent.objects.filter(detail="rate limited").count() == 2
 
 
 def test_a_staff_physicians_password_change_in_the_admin_reseals_too(

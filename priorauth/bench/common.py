@@ -79,8 +79,9 @@ def production_env() -> dict[str, str]:
     """Production settings for plain HTTP on loopback (bench only).
 
     DEBUG off, a fresh random secret, only 127.0.0.1 allowed, no HTTPS redirect
-    (there is no TLS terminator on loopback). Cookies stay Secure; the load
-    generator sends the session and CSRF cookies itself as a Cookie header.
+    (there is no TLS terminator on loopback), static files collected under
+    var/bench/. Cookies stay Secure; the load generator sends the session and
+    CSRF cookies itself as a Cookie header.
     """
     alphabet = string.ascii_letters + string.digits
     return {
@@ -88,6 +89,7 @@ def production_env() -> dict[str, str]:
         "PRIORAUTH_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(64)),
         "PRIORAUTH_ALLOWED_HOSTS": "127.0.0.1",
         "PRIORAUTH_SSL_REDIRECT": "0",
+        "PRIORAUTH_STATIC_ROOT": str(VAR / "static"),
     }
 
 

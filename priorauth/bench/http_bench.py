@@ -28,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from priorauth.bench.common import ROOT, VAR, django_setup, write_json
+from priorauth.serve import COLLECTSTATIC
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -199,11 +200,17 @@ def run(
     write_json(plan_path, plan)
     log_path = VAR / f"gunicorn-{label}.log"
     prefix = VAR / f"locust-{label}"
+    # The production server's gunicorn settings (priorauth/gunicorn_conf.py: timeout,
+    # access log) and its hashed static files; only the pool size is the bench's.
+    subprocess.run(
+        [sys.executable, "manage.py", *COLLECTSTATIC], env=env, cwd=ROOT, check=True
+    )
     gunicorn = [
         sys.executable,
         "-m",
         "gunicorn",
-        "priorauth.wsgi:application",
+        "-c",
+        "python:priorauth.gunicorn_conf",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -212,12 +219,6 @@ def run(
         str(threads),
         "--worker-class",
         "gthread" if threads > 1 else "sync",
-        "--timeout",
-        "60",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        "%(s)s %(m)s %(U)s %(M)sms",
     ]
     with open(log_path, "w") as log:
         server = subprocess.Popen(

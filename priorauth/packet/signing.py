@@ -19,6 +19,11 @@ NPI. Signing makes a PAdES baseline signature (``/ETSI.CAdES.detached``) in an
 invisible field ``PhysicianSignature``; validation uses the practice CA as the
 only trust root and never fetches anything.
 
+With ``PRIORAUTH_TSA_URL`` set, the signature also carries an RFC 3161 timestamp
+from that authority (PAdES B-T): proof the signature existed at that time, from a
+clock the practice does not control. The authority sees a hash, no PHI. The
+timestamp is validated against ``PRIORAUTH_TSA_ROOTS`` (PEM certificates).
+
 A physician's private key is sealed with their own password: AES-256-GCM under a
 key derived with Argon2id (at least the cost of the login password hash) from the
 password and a per-key salt. Neither the password nor the derived key is stored.
@@ -54,7 +59,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -593,10 +598,32 @@ def _signer(key: UnlockedKey, practice_id: int) -> signers.SimpleSigner:
 # --------------------------------------------------------------------------- sign and validate
 
 
+def _timestamper() -> timestamps.TimeStamper | None:
+    url = getattr(settings, "PRIORAUTH_TSA_URL", "")
+    if not url:
+        return None
+    return timestamps.HTTPTimeStamper(url, timeout=settings.PRIORAUTH_TSA_TIMEOUT)
+
+
+def _tsa_roots() -> list[asn1_x509.Certificate]:
+    path = getattr(settings, "PRIORAUTH_TSA_ROOTS", "")
+    if not path:
+        return []
+    return [
+        asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes())
+    ]
+
+
 def sign_pdf(
     pdf: bytes, identity: SignerIdentity, *, key: UnlockedKey, reason: str
 ) -> bytes:
-    """PAdES-sign ``pdf`` with the physician's unlocked key; returns the new bytes."""
+    """PAdES-sign ``pdf`` with the physician's unlocked key; returns the new bytes.
+
+    Timestamped (PAdES B-T) when PRIORAUTH_TSA_URL is set; an authority that does
+    not answer stops the signing (SigningUnavailable) rather than leaving the
+    timestamp out.
+    """
     signer = _signer(key, identity.practice_id)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -606,7 +633,14 @@ def sign_pdf(
         name=f"{identity.printed_name}, {identity.credentials}",
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=_timestamper())
+    try:
+        out = pdf_signer.sign_pdf(writer)
+    except timestamps.TimestampRequestError:
+        raise SigningUnavailable(
+            "The timestamp authority did not answer; nothing was signed. "
+            "Try again in a minute."
+        ) from None
     return out.getvalue()  # type: ignore[union-attr]
 
 
@@ -627,6 +661,10 @@ class SignatureCheck:
     entire_file: bool
     signer: str
     summary: str
+    # The RFC 3161 timestamp, when the signature carries one, and whether its
+    # authority is trusted (PRIORAUTH_TSA_ROOTS) and the token sound.
+    timestamp: dt.datetime | None = None
+    timestamp_trusted: bool = False
     serial: int | None = None
     # When the signature was made: a trusted timestamp's time if there is one,
     # otherwise the time the signer wrote into it.
@@ -675,8 +713,16 @@ def validate_signed_pdf(
     context = ValidationContext(
         trust_roots=[trust_root], allow_fetching=False, revocation_mode="soft-fail"
     )
+    tsa_roots = _tsa_roots()
+    ts_context = (
+        ValidationContext(
+            trust_roots=tsa_roots, allow_fetching=False, revocation_mode="soft-fail"
+        )
+        if tsa_roots
+        else None
+    )
     try:
-        status = validate_pdf_signature(sigs[0], context)
+        status = validate_pdf_signature(sigs[0], context, ts_context)
     except Exception as exc:  # noqa: BLE001
         return SignatureCheck(
             False, False, False, False, False, "", f"invalid: {type(exc).__name__}"
@@ -684,12 +730,9 @@ def validate_signed_pdf(
     entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
     serial = status.signing_cert.serial_number if status.signing_cert else None
-    stamp = status.timestamp_validity
-    signed_at = (
-        stamp.timestamp
-        if stamp is not None and stamp.intact and stamp.valid and stamp.trusted
-        else status.signer_reported_dt
-    )
+    ts = status.timestamp_validity
+    ts_trusted = bool(ts and ts.intact and ts.valid and ts.trusted)
+    signed_at = ts.timestamp if ts is not None and ts_trusted else status.signer_reported_dt
     revocation = (revoked or {}).get(serial) if serial is not None else None
     ok = bool(
         status.bottom_line
@@ -710,6 +753,8 @@ def validate_signed_pdf(
         entire,
         signer,
         status.summary(),
+        timestamp=ts.timestamp if ts else None,
+        timestamp_trusted=ts_trusted,
         serial=serial,
         signed_at=signed_at,
         revocation=revocation,

@@ -161,6 +161,8 @@ def _matches(row: PriorProcedure, br: BlockResponse) -> bool:
     if br.procedure is None and row.procedure not in FACET_BLOCKS:
         return False
     wanted = set(safe_levels(br.levels))
+    if br.levels and not wanted:  # levels named, none of them valid: no match
+        return False
     return not wanted or bool(wanted & set(safe_levels(row.levels)))
 
 
@@ -190,8 +192,10 @@ def normalize(facts: CaseFacts) -> CaseFacts:
     overlapping levels); a response with no such row becomes a diagnostic history
     row of its type (inferred from the request when it names none). Either way the
     row is marked ``builds_on``. Responses that are undated, or whose type cannot
-    be told, cannot be placed in the ledger and are kept as they are (the request
-    format refuses such input; this keeps ``evaluate`` total). Idempotent.
+    be told (an ESI request naming no block type), cannot be placed in the ledger
+    and stay in ``block_responses``: the rules still read them (FAC-006 uses an
+    undated response for a typed count), and the JSON import, which has to store
+    each injection in the history, refuses them. Idempotent.
     """
     if not facts.block_responses:
         return facts

@@ -302,13 +302,22 @@ def auth_request_sign(
     return document
 
 
+# Pages that check the signed-in user's password: one budget of wrong guesses.
+PASSWORD_CHECK_DENIALS = (
+    "request-sign.denied",
+    "signing-key.denied",
+    "password-change.denied",
+)
+
+
 def sign_attempts_exceeded(*, user: m.User, attempts: int, minutes: int) -> bool:
-    """Whether ``user`` typed a wrong password on the sign page ``attempts`` times
-    within the last ``minutes`` (read from the audit trail, shared by every worker)."""
+    """Whether ``user`` typed a wrong password ``attempts`` times within the last
+    ``minutes`` on the sign page, the signing-key page or the password-change page
+    (read from the audit trail, shared by every worker)."""
     since = timezone.now() - timedelta(minutes=minutes)
     failures = m.AuditEvent.objects.filter(
         user=user,
-        action="request-sign.denied",
+        action__in=PASSWORD_CHECK_DENIALS,
         detail__startswith="reauth failed",
         at__gte=since,
     ).count()

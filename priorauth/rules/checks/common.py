@@ -166,6 +166,31 @@ def is_failed(care: ConservativeCare) -> bool:
     return care.outcome is not None and care.outcome.counts_as_failed
 
 
+def care_not_counting(facts: CaseFacts) -> str:
+    """The conservative-care rows that do not count as failed care, and why.
+
+    E.g. ``physical therapy (row 1): outcome "improved" does not count as failed;
+    NSAIDs (row 2): no outcome chosen (note: "16 visits, pain unchanged")``.
+    Empty when every row counts (or there are none).
+    """
+    from ..care import OUTCOME_WORDS
+    from ..wording import care_word
+
+    out = []
+    for i, c in enumerate(facts.conservative_care, start=1):
+        if is_failed(c):
+            continue
+        name = f"{care_word(c.kind) or 'treatment'} (row {i})"
+        if c.outcome is None:
+            why = "no outcome chosen"
+            if c.note.strip():
+                why += f' (note: "{c.note.strip()[:80]}"): choose failed, partial relief or not tolerated if that is what happened'
+        else:
+            why = f'outcome "{OUTCOME_WORDS[c.outcome]}" does not count as failed care'
+        out.append(f"{name}: {why}")
+    return "; ".join(out)
+
+
 def care_days(care: ConservativeCare, dos: date) -> float | None:
     """Days of one conservative-care entry (dates, else duration_weeks)."""
     if care.start is not None:

@@ -29,7 +29,15 @@ from ..ledger import (
     sessions_in_window,
     twelve_month_limit,
 )
-from .common import Ctx, dur, failed_care_days, lasted, meets_duration, rule
+from .common import (
+    Ctx,
+    care_not_counting,
+    dur,
+    failed_care_days,
+    lasted,
+    meets_duration,
+    rule,
+)
 
 IL_TYPES = (ProcedureType.ESI_INTERLAMINAR, ProcedureType.ESI_CAUDAL)
 
@@ -121,7 +129,8 @@ def esi_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                 "ESI-003",
                 msg,
                 field="conservative_care",
-                detail="no failed or intolerant conservative care documented",
+                detail=care_not_counting(facts)
+                or "no failed or intolerant conservative care documented",
             )
         ]
     if spec and days < duration_days_before(ctx.dos, spec):
@@ -132,10 +141,17 @@ def esi_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                 msg,
                 field="conservative_care",
                 part="short",
-                detail=f"{days / 7:.1f} weeks documented (needs {dur(spec)})",
+                detail=_short_care_detail(facts, days, spec),
             )
         ]
     return []
+
+
+def _short_care_detail(facts: CaseFacts, days: float, spec: object) -> str:
+    """Weeks of failed care found, and the rows that did not count."""
+    text = f"{days / 7:.1f} weeks of failed care documented (needs {dur(spec)})"
+    others = care_not_counting(facts)
+    return f"{text}; not counted: {others}" if others else text
 
 
 def _concordant(facts: CaseFacts, level: str, modalities: tuple[str, ...]) -> bool:

@@ -37,6 +37,7 @@ from ..ledger import (
 from ..levels import subregion_of
 from .common import (
     Ctx,
+    care_not_counting,
     diagnostic_blocks,
     dur,
     fmt_dates,
@@ -93,6 +94,7 @@ def fac_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
             "FAC-002",
             "Document the conservative treatments tried and how they failed.",
             field="conservative_care",
+            detail=care_not_counting(facts) or "no conservative treatment listed",
         )
     ]
 

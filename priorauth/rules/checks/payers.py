@@ -20,6 +20,7 @@ from ..findings import Finding
 from ..ledger import category_rows, limits_for, sessions_in_window
 from .common import (
     Ctx,
+    care_not_counting,
     diagnostic_blocks,
     dur,
     failed_care_days,
@@ -60,7 +61,14 @@ def aet_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if pain and not meets_duration(facts.clinical.onset_date, ctx.dos, pain):
         gaps.append(("clinical.onset_date", f"pain < {dur(pain)}"))
     if care and failed_care_days(facts, ctx.dos) < duration_days_before(ctx.dos, care):
-        gaps.append(("conservative_care", f"conservative therapy < {dur(care)}"))
+        others = care_not_counting(facts)
+        gaps.append(
+            (
+                "conservative_care",
+                f"conservative therapy < {dur(care)}"
+                + (f" (not counted: {others})" if others else ""),
+            )
+        )
     if not gaps:
         return []
     return [
@@ -249,7 +257,12 @@ def evi_004(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                 "eviCore requires >= 6 weeks of conservative care "
                 "for radiculopathy (>= 4 weeks for stenosis).",
                 field="conservative_care",
-                detail=f"{days / 7:.1f} weeks documented (needs {dur(spec)})",
+                detail=f"{days / 7:.1f} weeks documented (needs {dur(spec)})"
+                + (
+                    f"; not counted: {others}"
+                    if (others := care_not_counting(facts))
+                    else ""
+                ),
             )
         ]
     return []

@@ -44,6 +44,25 @@ class PriorauthAdminSite(OTPAdminSite):
             return "admin-otp-required"
         return ""
 
+    def password_change(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Django's own-password change, with the form that seals a physician's
+        signing key again under the new password (an admin *reset* of someone
+        else's password cannot, and leaves their key locked)."""
+        from django.contrib.auth.views import PasswordChangeView
+
+        from priorauth.views_keys import OwnPasswordChangeForm  # see admin_view
+
+        request.current_app = self.name
+        return PasswordChangeView.as_view(
+            form_class=OwnPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            template_name=self.password_change_template
+            or "registration/password_change_form.html",
+        )(request)
+
     def admin_view(
         self, view: Callable[..., HttpResponse], cacheable: bool = False
     ) -> Callable[..., HttpResponse]:

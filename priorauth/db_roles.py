@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from priorauth.db_triggers import PROTECTED_TABLES
+from priorauth.db_triggers import existing_tables
 
 READ_ONLY_TABLES = ("django_migrations",)
 
@@ -47,10 +47,11 @@ def app_role_grant(*, connection: Any, role: str) -> None:
         cursor.execute(
             f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {app}"
         )
-        append_only = ", ".join(quote(t) for t in PROTECTED_TABLES)
+        tables = existing_tables(connection)
+        append_only = ", ".join(quote(t) for t in tables)
         cursor.execute(f"REVOKE ALL ON {append_only} FROM {app}")
         cursor.execute(f"GRANT SELECT, INSERT ON {append_only} TO {app}")
-        for table in PROTECTED_TABLES:
+        for table in tables:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]  # already quoted as needed
             cursor.execute(f"REVOKE UPDATE ON SEQUENCE {sequence} FROM {app}")

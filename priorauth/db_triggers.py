@@ -16,8 +16,9 @@ cannot rewrite history:
   UPDATE/DELETE/TRUNCATE on the two tables (``priorauth.db_roles``), so only the
   table owner could drop the triggers.
 
-Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert and
-re-installed after every migrate (a SQLite table rebuild drops triggers).
+Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert (the
+revoked-certificate table's by 0014_revoked_certificate) and re-installed after every
+migrate (a SQLite table rebuild drops triggers).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-PROTECTED_TABLES = ("priorauth_auditevent", "priorauth_signeddocument")
+PROTECTED_TABLES = (
+    "priorauth_auditevent",
+    "priorauth_signeddocument",
+    "priorauth_revokedcertificate",
+)
 
 
 def _sqlite_triggers(table: str) -> dict[str, str]:
@@ -98,9 +103,21 @@ def _triggers(vendor: str) -> dict[str, tuple[str, str]]:
     }
 
 
+def existing_tables(connection: Any) -> list[str]:
+    """The protected tables the database has so far (a migration that runs before
+    the one creating a table must not fail on it; the next migrate covers it)."""
+    present = set(connection.introspection.table_names())
+    return [table for table in PROTECTED_TABLES if table in present]
+
+
 def install(connection: Any) -> None:
-    """Create the append-only triggers (idempotent)."""
-    triggers = _triggers(connection.vendor)
+    """Create the append-only triggers on every protected table present (idempotent)."""
+    tables = existing_tables(connection)
+    triggers = {
+        name: (table, sql)
+        for name, (table, sql) in _triggers(connection.vendor).items()
+        if table in tables
+    }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRES_FUNCTION)
@@ -119,9 +136,12 @@ def uninstall(connection: Any, names: Iterable[str] | None = None) -> None:
     """
     triggers = _triggers(connection.vendor)
     chosen = list(triggers) if names is None else list(names)
+    tables = existing_tables(connection)
     with connection.cursor() as cursor:
         for name in chosen:
             table = triggers[name][0]
+            if table not in tables:
+                continue
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             else:

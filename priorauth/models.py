@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from priorauth.rules import facts as rf
 from priorauth.rules.care import OUTCOME_WORDS
@@ -550,6 +551,37 @@ class SignedDocument(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("Signed documents are never deleted.")
+
+
+class RevokedCertificate(models.Model):
+    """A physician's signing certificate the practice revoked (append-only, like the
+    audit trail: a revocation is never changed or taken back)."""
+
+    class Reason(models.TextChoices):
+        # RFC 5280 "superseded": the key was not compromised, a new one replaced it.
+        SUPERSEDED = "superseded", "superseded by a new signing key"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    serial = models.CharField(max_length=64, db_index=True, help_text="hexadecimal")
+    revoked_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["-revoked_at"]
+
+    def __str__(self) -> str:
+        return f"certificate {self.serial} revoked {self.revoked_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionError("Revocations are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Revocations are never deleted.")
 
 
 class AuditEvent(models.Model):

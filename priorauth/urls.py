@@ -5,6 +5,7 @@ from priorauth import (
     views,
     views_audit,
     views_import,
+    views_keys,
     views_pdf,
     views_security,
     views_workflow,
@@ -29,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/otp/", views_security.otp_verify, name="pa-otp-verify"),
     path("accounts/otp/setup/", views_security.otp_setup, name="pa-otp-setup"),
+    path("accounts/password/", views_keys.password_change, name="pa-password-change"),
+    path("accounts/signing-key/", views_keys.signing_key, name="pa-signing-key"),
     path("audit/", views_audit.audit_list, name="pa-audit"),
     path("audit/export.csv", views_audit.audit_export, name="pa-audit-export"),
     path("requests/<int:pk>/pdf/", views_pdf.request_pdf, name="pa-request-pdf"),
@@ -42,6 +45,11 @@ urlpatterns = [
         "requests/<int:pk>/signed/<int:doc_pk>.pdf",
         views_pdf.request_signed_pdf,
         name="pa-request-signed-pdf",
+    ),
+    path(
+        "requests/<int:pk>/signed/<int:doc_pk>/check/",
+        views_keys.request_signed_check,
+        name="pa-request-signed-check",
     ),
     path(
         "requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"

@@ -7,19 +7,25 @@ PDF responses are attachments with PHI-free names and ``Cache-Control: no-store`
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from priorauth import models as m
 from priorauth import services
 from priorauth.audit import audit_log
 from priorauth.packet import ATTESTATION, pdf
-from priorauth.packet.signing import SigningUnavailable
+from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
 from priorauth.services.requests import WorkflowError
+from priorauth.views_security import TokenForm
 
 
 class RationaleForm(forms.Form):
@@ -73,11 +79,20 @@ class SignForm(forms.Form):
     reviewed_revision = forms.IntegerField(widget=forms.HiddenInput)
     reviewed_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
 
+    def __init__(self, *args, otp_required: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if otp_required:  # the signer has a TOTP device: signing asks for a code too
+            self.fields["otp_token"] = copy.deepcopy(TokenForm.base_fields["otp_token"])
+
     def reviewed(self) -> services.Review:
         return services.Review(
             revision=self.cleaned_data["reviewed_revision"],
             sha256=self.cleaned_data["reviewed_sha256"],
         )
+
+
+def _sign_form(request: HttpRequest, data=None) -> SignForm:  # type: ignore[no-untyped-def]
+    return SignForm(data, otp_required=services.user_has_totp(user=request.user))  # type: ignore[arg-type]
 
 
 class SendBackForm(forms.Form):
@@ -140,6 +155,7 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@sensitive_post_parameters("password", "otp_token")
 @require_http_methods(["GET", "POST"])
 def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request(request, pk)
@@ -148,7 +164,9 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
         audit_log(action="request-sign.denied", request=request, obj=obj, detail="role")
         raise PermissionDenied("Only a physician can sign.")
     if request.method == "GET":
-        return _sign_page(request, obj, SignForm(), _rationale_form(request, obj, None))
+        return _sign_page(
+            request, obj, _sign_form(request), _rationale_form(request, obj, None)
+        )
     evaluation = services.auth_request_evaluate(request=obj)
     answers = _rationale_form(request, obj, evaluation)
     action = request.POST.get("action", "sign")
@@ -172,7 +190,7 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 + (" Read it, then sign." if action != "save" else ""),
             )
             return redirect("pa-request-sign", pk=obj.pk)
-    form = SignForm(request.POST)
+    form = _sign_form(request, request.POST)
     if services.sign_attempts_exceeded(
         user=user, attempts=SIGN_ATTEMPTS, minutes=SIGN_WINDOW_MINUTES
     ):
@@ -199,18 +217,27 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
             user=user,
             password=form.cleaned_data["password"],  # type: ignore[arg-type]
             reviewed=form.reviewed(),
+            otp_token=form.cleaned_data.get("otp_token", ""),
         )
-    except PermissionDenied:
+    except SigningKeyLocked as exc:
+        # The password was reset since the key was sealed: nothing is signed.
         audit_log(
-            action="request-sign.denied",
-            request=request,
-            obj=obj,
-            detail="reauth failed",
+            action="request-sign.denied", request=request, obj=obj, detail="key locked"
         )
-        form.add_error(
-            "password",
-            "That password is not right. Nothing was signed; type your password again.",
-        )
+        messages.error(request, str(exc))
+        back = reverse("pa-request-sign", args=[obj.pk])
+        return redirect(f"{reverse('pa-signing-key')}?{urlencode({'next': back})}")
+    except PermissionDenied as exc:
+        reason = getattr(exc, "reason", "reauth failed")  # or "otp failed"
+        audit_log(action="request-sign.denied", request=request, obj=obj, detail=reason)
+        if reason == "otp failed":
+            form.add_error("otp_token", f"{exc} Nothing was signed.")
+        else:
+            form.add_error(
+                "password",
+                "That password is not right. Nothing was signed; type your password"
+                " again.",
+            )
         return _sign_page(request, obj, form, answers, status=403)
     except services.StaleReview as exc:
         audit_log(
@@ -220,15 +247,25 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("pa-request-sign", pk=obj.pk)
     except (WorkflowError, SigningUnavailable) as exc:
         messages.error(request, str(exc))
-        return _sign_page(request, obj, SignForm(), _rationale_form(request, obj, None))
+        return _sign_page(
+            request, obj, _sign_form(request), _rationale_form(request, obj, None)
+        )
+    enrolled = document.key_enrollment  # type: ignore[attr-defined]
     audit_log(
         action="request-sign",
         request=request,
         obj=obj,
-        detail=f"rev={document.revision} doc={document.pk}",
+        detail=f"rev={document.revision} doc={document.pk}"
+        + (
+            f" new-key={enrolled.serial} revoked={enrolled.revoked_serial or '-'}"
+            if enrolled
+            else ""
+        ),
     )
     messages.success(
-        request, "Signed. The signed packet is stored and the request is locked."
+        request,
+        "Signed. The signed packet is stored and the request is locked."
+        + (" Your signing key was set up with this signature." if enrolled else ""),
     )
     return redirect("pa-request-detail", pk=obj.pk)
 
@@ -260,7 +297,7 @@ def request_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     return _sign_page(
         request,
         obj,
-        SignForm(),
+        _sign_form(request),
         _rationale_form(request, obj, None),
         send_back=form,
         status=400,

@@ -1,8 +1,9 @@
-"""The audit trail and signed documents are append-only in the database itself.
+"""The audit trail, signed documents and certificate revocations are append-only in
+the database itself.
 
 One test per statement form and database: each tries to rewrite or remove an existing
-audit row and an existing signed PDF, and checks that the statement is refused and
-the row is unchanged. Tests for one database skip on the other.
+audit row, an existing signed PDF and an existing revocation, and checks that the
+statement is refused and the row is unchanged. Tests for one database skip on the other.
 
 On PostgreSQL CI runs the whole suite as the app role, which does not own the tables
 (see SECURITY.md, "Database roles"): the app role is stopped by its missing
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from priorauth import db_triggers
 from priorauth.audit import audit_log
-from priorauth.models import AuditEvent, SignedDocument
+from priorauth.models import AuditEvent, RevokedCertificate, SignedDocument
 from tests.security_data import make_request
 
 # Table -> (column to forge, forged value). The signed document keeps its hash; only
@@ -31,6 +32,8 @@ from tests.security_data import make_request
 FORGERIES: dict[str, tuple[str, Any]] = {
     "priorauth_auditevent": ("detail", "forged"),
     "priorauth_signeddocument": ("pdf", b"%PDF-1.7 forged"),
+    # "Un-revoking" a physician's old certificate by changing the serial revoked.
+    "priorauth_revokedcertificate": ("serial", "0"),
 }
 TABLES = sorted(FORGERIES)
 
@@ -57,7 +60,14 @@ def rows(practice, patient, physician_user) -> dict[str, int]:  # type: ignore[n
         pdf=b"%PDF-1.7 original",
         sha256="0" * 64,
     )
-    return {"priorauth_auditevent": event.pk, "priorauth_signeddocument": document.pk}
+    revocation = RevokedCertificate.objects.create(
+        practice=practice, user=physician_user, serial="1f2e3d", reason="superseded"
+    )
+    return {
+        "priorauth_auditevent": event.pk,
+        "priorauth_signeddocument": document.pk,
+        "priorauth_revokedcertificate": revocation.pk,
+    }
 
 
 def _snapshot(table: str) -> list[tuple[Any, ...]]:

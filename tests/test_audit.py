@@ -231,7 +231,7 @@ def event(billing_user):  # type: ignore[no-untyped-def]
 THIRD_TRIGGER = {"sqlite": "no_replace", "postgresql": "no_truncate"}
 ALL_TRIGGERS = {
     f"priorauth_{table}_{kind}"
-    for table in ("auditevent", "signeddocument")
+    for table in ("auditevent", "signeddocument", "revokedcertificate")
     for kind in ("no_update", "no_delete", THIRD_TRIGGER[connection.vendor])
 }
 
@@ -363,7 +363,9 @@ def fake_pdf(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(
         signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 fake"
     )
-    monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
+    monkeypatch.setattr(
+        signing_service, "physician_key_for_signing", lambda **k: (None, None)
+    )
     monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
 
 

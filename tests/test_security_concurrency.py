@@ -160,7 +160,9 @@ def ready_request(practice, patient, provider, facility, physician_user, monkeyp
     monkeypatch.setattr(
         signing_service.pdf, "render_pdf", lambda *a, **k: b"%PDF-1.7 unsigned"
     )
-    monkeypatch.setattr(signing, "issue_physician_certificate", lambda *a, **k: None)
+    monkeypatch.setattr(
+        signing_service, "physician_key_for_signing", lambda **k: (None, None)
+    )
     monkeypatch.setattr(signing, "sign_pdf", lambda data, *a, **k: data + b" signed")
     req = make_request(
         practice,

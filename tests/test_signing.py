@@ -57,29 +57,32 @@ def _text(data: bytes) -> str:
 # --------------------------------------------------------------------------- keys
 
 
-def test_commands_create_ca_and_certificate_idempotently(
-    practice, physician_user, _keys
-):  # type: ignore[no-untyped-def]
+def test_create_ca_command_is_idempotent(practice, _keys):  # type: ignore[no-untyped-def]
     call_command("create_practice_ca", practice=practice.pk, verbosity=0)
     ca_cert, ca_key = signing.ca_paths(practice.pk)
     first = ca_cert.read_bytes()
     call_command("create_practice_ca", verbosity=0)
     assert ca_cert.read_bytes() == first
     assert stat.S_IMODE(os.stat(ca_key).st_mode) == 0o600
-    call_command("issue_physician_certificate", physician_user.username, verbosity=0)
-    cert_path, key_path = signing.physician_paths(practice.pk, physician_user.pk)
-    issued = cert_path.read_bytes()
-    call_command("issue_physician_certificate", physician_user.username, verbosity=0)
-    assert cert_path.read_bytes() == issued
-    assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o600
-    assert str(_keys) in str(cert_path)  # under PRIORAUTH_KEY_DIR, not the repository
+    assert str(_keys) in str(ca_cert)  # under PRIORAUTH_KEY_DIR, not the repository
 
 
-def test_issue_refuses_non_physicians(billing_user, practice):  # type: ignore[no-untyped-def]
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError):
-        call_command("issue_physician_certificate", billing_user.username, verbosity=0)
+@pytest.mark.pdf
+def test_the_first_signing_makes_a_private_key_file(
+    ready_request, physician_user, ca, _keys
+):  # type: ignore[no-untyped-def]
+    """No command makes a physician's key (it needs their password): the first
+    signing does, mode 600, under PRIORAUTH_KEY_DIR."""
+    path = signing.sealed_key_path(ready_request.practice_id, physician_user.pk)
+    assert not path.exists()
+    services.auth_request_sign(
+        request=ready_request,
+        user=physician_user,
+        password=PASSWORD,
+        reviewed=review_of(ready_request),
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert str(_keys) in str(path)
 
 
 # --------------------------------------------------------------------------- who may sign

@@ -1,7 +1,8 @@
 """Packet rendering, physician signing and revisions.
 
 - ``auth_request_render_pdf``: the draft packet (DRAFT on every page).
-- ``auth_request_sign``: physician only, password re-checked, status "ready";
+- ``auth_request_sign``: physician only, password (and TOTP code, with a device)
+  re-checked and used to open the physician's sealed key, status "ready";
   renders the final packet with the signature manifestation, PAdES-signs it,
   stores the bytes and their SHA-256, and locks the request. The render and
   signature happen before the write transaction (a slow render never holds
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from priorauth import models as m
 from priorauth import packet
@@ -38,6 +40,11 @@ from priorauth.services.requests import (
     auth_request_facts,
     auth_request_queryset_for_detail,
     payer_policy_build,
+)
+from priorauth.services.signing_keys import (
+    physician_key_for_signing,
+    reauthenticate,
+    signer_identity,
 )
 
 __all__ = [
@@ -177,29 +184,6 @@ def auth_request_review(*, request: m.AuthRequest, user: m.User) -> Review:
     return Review(revision=request.revision, sha256=signing.sha256_hex(data))
 
 
-def signer_identity(*, user: m.User) -> signing.SignerIdentity:
-    """Printed name, credentials and NPI: from the user, completed by their provider row."""
-    provider = getattr(user, "provider", None)
-    name = (
-        user.get_full_name().strip()
-        or (provider.name if provider else "")
-        or user.get_username()
-    )
-    if provider is not None and provider.name:
-        name = provider.name
-    credentials = user.credentials or (provider.credentials if provider else "")
-    npi = user.npi or (provider.npi if provider else "")
-    practice = user.practice
-    return signing.SignerIdentity(
-        user_id=user.pk,
-        practice_id=user.practice_id or 0,
-        printed_name=name,
-        credentials=credentials,
-        npi=npi,
-        organization=practice.name if practice else "",
-    )
-
-
 def snapshot_sha256(facts: CaseFacts) -> str:
     """Hash of the request as signed (canonical JSON of its facts)."""
     data = json.dumps(
@@ -208,20 +192,29 @@ def snapshot_sha256(facts: CaseFacts) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+@sensitive_variables("password", "otp_token")
 def auth_request_sign(
-    *, request: m.AuthRequest, user: m.User, password: str, reviewed: Review
+    *,
+    request: m.AuthRequest,
+    user: m.User,
+    password: str,
+    reviewed: Review,
+    otp_token: str = "",
 ) -> m.SignedDocument:
     """Sign the packet as ``user``; see the module docstring for the guarantees.
 
     ``reviewed`` is what the physician reviewed (revision and draft SHA-256, from
     the sign page): when the request no longer renders to that draft (billing
     edited it, the history changed), nothing is signed (``StaleReview``).
+
+    The password (and, for a user with a TOTP device, ``otp_token``) is checked,
+    then opens the physician's sealed key (``services.signing_keys``). The returned
+    document's ``key_enrollment`` says whether this signing set up a new key.
     """
     _check_practice(request=request, user=user)
     if not user.is_physician:
         raise PermissionDenied("Only a physician can sign.")
-    if not password or not user.check_password(password):
-        raise PermissionDenied("Password check failed.")
+    reauthenticate(user=user, password=password, otp_token=otp_token)
     caller_copy, request = request, _fresh(request)
     if request.status != m.AuthRequest.Status.READY:
         raise WorkflowError("Only a request that is ready for signature can be signed.")
@@ -230,10 +223,6 @@ def auth_request_sign(
         raise WorkflowError(
             "Your user profile needs credentials and an NPI before you can sign."
         )
-    signing.issue_physician_certificate(
-        identity
-    )  # no-op when a current certificate exists
-
     signed_at = datetime.now(UTC).replace(microsecond=0)
     signature = packet.SignatureInfo(
         printed_name=identity.printed_name,
@@ -266,12 +255,16 @@ def auth_request_sign(
             "Before signing, give your clinical rationale (or, for a blocker, the reason"
             f" to proceed) for each criterion the request does not meet: {names}."
         )
+    # Opened (or, the first time, made) only once everything else allows signing.
+    key, enrollment = physician_key_for_signing(
+        user=user, identity=identity, password=password
+    )
     unsigned = pdf.render_pdf(
         PACKET_TEMPLATE,
         auth_request_packet_context(request=request, signature=signature, facts=facts),
     )
     signed = signing.sign_pdf(
-        unsigned, identity, reason="Physician attestation of medical necessity"
+        unsigned, identity, key=key, reason="Physician attestation of medical necessity"
     )
     expected_version = request.lock_version
 
@@ -305,16 +298,26 @@ def auth_request_sign(
     for obj in (request, caller_copy):
         obj.status = m.AuthRequest.Status.SIGNED
         obj.lock_version = expected_version + 1
+    document.key_enrollment = enrollment  # type: ignore[attr-defined]
     return document
 
 
+# Pages that check the signed-in user's password: one budget of wrong guesses.
+PASSWORD_CHECK_DENIALS = (
+    "request-sign.denied",
+    "signing-key.denied",
+    "password-change.denied",
+)
+
+
 def sign_attempts_exceeded(*, user: m.User, attempts: int, minutes: int) -> bool:
-    """Whether ``user`` typed a wrong password on the sign page ``attempts`` times
-    within the last ``minutes`` (read from the audit trail, shared by every worker)."""
+    """Whether ``user`` typed a wrong password ``attempts`` times within the last
+    ``minutes`` on the sign page, the signing-key page or the password-change page
+    (read from the audit trail, shared by every worker)."""
     since = timezone.now() - timedelta(minutes=minutes)
     failures = m.AuditEvent.objects.filter(
         user=user,
-        action="request-sign.denied",
+        action__in=PASSWORD_CHECK_DENIALS,
         detail__startswith="reauth failed",
         at__gte=since,
     ).count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from priorauth import models as m
@@ -20,15 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         call_command("loaddata", str(FIXTURES / "payer_profiles.json"), verbosity=0)
         call_command("loaddata", str(FIXTURES / "demo.json"), verbosity=0)
-        commands = get_commands()
-        if (
-            "create_practice_ca" in commands
-            and "issue_physician_certificate" in commands
-        ):
-            for practice in m.Practice.objects.all():
-                call_command("create_practice_ca", practice=practice.pk, verbosity=0)
-            for user in m.User.objects.filter(role=m.User.Role.PHYSICIAN):
-                call_command("issue_physician_certificate", user.username, verbosity=0)
+        # Each practice's CA. A physician's signing key is sealed with their own
+        # password, so it is made at their first signing, not here.
+        for practice in m.Practice.objects.all():
+            call_command("create_practice_ca", practice=practice.pk, verbosity=0)
         for request in services.auth_request_queryset_for_detail():
             services.auth_request_evaluate(request=request)
         self.stdout.write(

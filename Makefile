@@ -46,9 +46,9 @@ run: demo-data
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # Secret key from PRIORAUTH_SECRET_KEY(_FILE), else generated once into var/secret_key;
-# then migrate, collectstatic, gunicorn (priorauth/serve.py, priorauth/gunicorn_conf.py).
+# then migrate, collectstatic, gunicorn (priorauth/ops/serve.py, priorauth/ops/gunicorn_conf.py).
 serve: venv
-	$(PY) -m priorauth.serve --bind $(HOST):$(PORT)
+	$(PY) -m priorauth.ops.serve --bind $(HOST):$(PORT)
 
 test: venv system-deps
 	$(PY) -m pytest

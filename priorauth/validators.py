@@ -13,7 +13,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from priorauth.icd10 import cm
+from priorauth.rules.icd10 import cm
 from priorauth.rules.levels import LevelError, parse_level
 from priorauth.rules.validation import (  # noqa: F401 - npi_is_valid is re-exported
     npi_is_valid,

@@ -7,7 +7,7 @@ application = get_wsgi_application()
 
 if os.environ.get("PRIORAUTH_WARM_WORKER", "1") != "0":
     # Fonts, stylesheet, code tables loaded before the first request; start-up heap
-    # frozen out of the garbage collector's full collections (priorauth/warmup.py).
-    from priorauth.warmup import warm_worker
+    # frozen out of the garbage collector's full collections (priorauth/ops/warmup.py).
+    from priorauth.ops.warmup import warm_worker
 
     warm_worker()

@@ -1,6 +1,6 @@
 """`make serve`: gunicorn with production settings, its secret key and WhiteNoise.
 
-The end-to-end case starts ``python -m priorauth.serve`` (what `make serve` runs)
+The end-to-end case starts ``python -m priorauth.ops.serve`` (what `make serve` runs)
 on a free port with a throw-away SQLite file and static root, as a deployment
 would: migrations, collectstatic, gunicorn.
 """
@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from priorauth import serve
+from priorauth.ops import serve
 from tests.conftest import ROOT
 
 PROXY = {"X-Forwarded-Proto": "https"}
@@ -91,7 +91,7 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """`python -m priorauth.serve` on a free port; yields its base URL."""
+    """`python -m priorauth.ops.serve` on a free port; yields its base URL."""
     tmp = tmp_path_factory.mktemp("serve")
     env = {
         k: v
@@ -109,7 +109,7 @@ def production_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     base = f"http://127.0.0.1:{_free_port()}"
     with open(tmp / "serve.log", "w+") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "priorauth.serve", "--bind", base[len("http://") :]],
+            [sys.executable, "-m", "priorauth.ops.serve", "--bind", base[len("http://") :]],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -1,4 +1,4 @@
-"""Worker start-up (priorauth/warmup.py): loaded once per worker, heap frozen.
+"""Worker start-up (priorauth/ops/warmup.py): loaded once per worker, heap frozen.
 
 Each case runs in a fresh interpreter: importing the WSGI module is what a
 gunicorn worker does, and freezing the GC must not leak into this test process.
@@ -24,7 +24,7 @@ print(json.dumps({
     "frozen": gc.get_freeze_count(),
     "css": pdf._stylesheet.cache_info().currsize,
     "fonts": pdf._font_config.cache_info().currsize,
-    "icd10": "priorauth.icd10" in sys.modules,
+    "icd10": "priorauth.rules.icd10" in sys.modules,
 }))
 """
 

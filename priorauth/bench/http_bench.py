@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from priorauth.bench.common import ROOT, VAR, django_setup, write_json
-from priorauth.serve import COLLECTSTATIC
+from priorauth.ops.serve import COLLECTSTATIC
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -200,7 +200,7 @@ def run(
     write_json(plan_path, plan)
     log_path = VAR / f"gunicorn-{label}.log"
     prefix = VAR / f"locust-{label}"
-    # The production server's gunicorn settings (priorauth/gunicorn_conf.py: timeout,
+    # The production server's gunicorn settings (priorauth/ops/gunicorn_conf.py: timeout,
     # access log) and its hashed static files; only the pool size is the bench's.
     subprocess.run(
         [sys.executable, "manage.py", *COLLECTSTATIC], env=env, cwd=ROOT, check=True
@@ -210,7 +210,7 @@ def run(
         "-m",
         "gunicorn",
         "-c",
-        "python:priorauth.gunicorn_conf",
+        "python:priorauth.ops.gunicorn_conf",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

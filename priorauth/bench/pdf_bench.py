@@ -132,7 +132,7 @@ def single_call_render(html_file: Path, out_file: Path) -> float:
 
 def cold(out: Path, *, warm: bool = True) -> None:
     """First renders in a fresh process; ``warm``: after the worker warm-up, as in a
-    WSGI worker (priorauth/warmup.py), else with nothing loaded before."""
+    WSGI worker (priorauth/ops/warmup.py), else with nothing loaded before."""
     t0 = time.perf_counter()
     django_setup()
     ensure_demo_db()
@@ -141,7 +141,7 @@ def cold(out: Path, *, warm: bool = True) -> None:
     html, _ = demo_packet_html()
     t1 = time.perf_counter()
     if warm:
-        from priorauth.warmup import warm_worker
+        from priorauth.ops.warmup import warm_worker
 
         warm_timings = warm_worker()
     tw = time.perf_counter()
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     # This process is set up like a WSGI worker (priorauth/wsgi.py): per-process
     # caches loaded and the start-up heap frozen. The naive renders share the
     # process, so they benefit from the frozen heap too (like for like).
-    from priorauth.warmup import warm_worker
+    from priorauth.ops.warmup import warm_worker
 
     warm_worker()
     for _ in range(3):

@@ -110,7 +110,7 @@ def side_word(side: rf.Side | str | None) -> str:
 
 
 def icd_description(code: str) -> str:
-    from priorauth.icd10 import cm as icd  # the code tables load once, on first use
+    from priorauth.rules.icd10 import cm as icd  # tables load once, on first use
 
     try:
         return str(icd.get_description(code))

@@ -17,8 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from priorauth import backup
-from priorauth.backup_crypto import EncryptedReader
+from priorauth.ops import backup
+from priorauth.ops.backup_crypto import EncryptedReader
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Encrypted backups and restores of the database and the signing keys (P13).
 
 ``manage.py backup`` and ``manage.py restore`` are thin wrappers around this module.
-Files use the format in ``priorauth/backup_crypto.py``; plaintext never reaches
+Files use the format in ``priorauth/ops/backup_crypto.py``; plaintext never reaches
 the disk:
 
 * SQLite: the online backup API copies the live database into memory in one step
@@ -36,7 +36,7 @@ from typing import BinaryIO
 from django.db import connections, transaction
 from django.db.backends.postgresql.client import DatabaseClient
 
-from priorauth.backup_crypto import (
+from priorauth.ops.backup_crypto import (
     BackupError,
     EncryptedReader,
     EncryptedWriter,

@@ -33,7 +33,7 @@ def warm_worker(*, freeze: bool = True) -> dict[str, float]:
     from django.template.loader import get_template
     from django.urls import get_resolver
 
-    from priorauth import icd10  # noqa: F401 - icd10 loads its tables on import
+    from priorauth.rules import icd10  # noqa: F401 - icd10 loads its tables on import
     from priorauth.packet import pdf  # noqa: F401
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module

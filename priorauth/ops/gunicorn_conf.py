@@ -1,6 +1,6 @@
 """gunicorn settings shared by the production server (`make serve`) and the bench.
 
-    gunicorn -c python:priorauth.gunicorn_conf [--bind HOST:PORT] [--workers N] ...
+    gunicorn -c python:priorauth.ops.gunicorn_conf [--bind HOST:PORT] [--workers N] ...
 
 Command-line options override these values (the bench sets its own workers and
 threads). No Django import here: gunicorn reads this before loading the app.

@@ -1,6 +1,6 @@
-"""The production server in one command: ``make serve`` (``python -m priorauth.serve``).
+"""The production server in one command: ``make serve`` (``python -m priorauth.ops.serve``).
 
-Production settings (PRIORAUTH_DEBUG=0) under gunicorn (``priorauth/gunicorn_conf.py``):
+Production settings (PRIORAUTH_DEBUG=0) under gunicorn (``ops/gunicorn_conf.py``):
 
 1. a secret key: PRIORAUTH_SECRET_KEY or PRIORAUTH_SECRET_KEY_FILE when set,
    otherwise ``var/secret_key``, generated on the first run (mode 600);
@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY_FILE = ROOT / "var" / "secret_key"
 FALSE_WORDS = ("0", "false", "no", "off")
 # axe-core is for the accessibility tests only; no page links it.
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     sys.stdout.flush()
     os.chdir(ROOT)
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:priorauth.gunicorn_conf"]
+    config = "python:priorauth.ops.gunicorn_conf"
+    command = [sys.executable, "-m", "gunicorn", "-c", config]
     os.execve(sys.executable, [*command, "--bind", args.bind, *gunicorn_args], env)
 
 

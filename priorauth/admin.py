@@ -4,8 +4,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
-from priorauth.admin_site import PracticeScopedAdmin, ReadOnlyAdmin, is_practice_admin
 from priorauth.forms import FacilityForm, PriorProcedureForm, ProviderForm
+from priorauth.security.admin_site import (
+    PracticeScopedAdmin,
+    ReadOnlyAdmin,
+    is_practice_admin,
+)
 
 
 @admin.register(m.User)

@@ -9,4 +9,4 @@ class PriorauthConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers: audit rows for logins, trigger re-install, session
         # revocation, the app role's grants after migrate.
-        from priorauth import audit, db_roles, security  # noqa: F401
+        from priorauth.security import audit, db_roles, sessions  # noqa: F401

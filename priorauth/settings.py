@@ -76,7 +76,7 @@ ALLOWED_HOSTS = envlist(
 CSRF_TRUSTED_ORIGINS = envlist("PRIORAUTH_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "priorauth.admin_apps.PriorauthAdminConfig",  # OTP-protected, practice-scoped admin
+    "priorauth.security.admin_apps.PriorauthAdminConfig",  # OTP-protected, practice-scoped admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,12 +102,12 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "priorauth.middleware.SecurityHeadersMiddleware",
-    "priorauth.security.LoginRequiredMiddleware",  # Django's, refusals audited
-    "priorauth.middleware.SessionLifetimeMiddleware",
+    "priorauth.security.headers.SecurityHeadersMiddleware",
+    "priorauth.security.auth.LoginRequiredMiddleware",  # Django's, refusals audited
+    "priorauth.security.sessions.SessionLifetimeMiddleware",
     "axes.middleware.AxesMiddleware",
-    "priorauth.security.OTPRequiredMiddleware",
-    "priorauth.audit.AuditMiddleware",
+    "priorauth.security.auth.OTPRequiredMiddleware",
+    "priorauth.security.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "priorauth.urls"
@@ -162,7 +162,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # PostgreSQL: the role the app logs in as when it is not the owner that runs
 # migrate. Set it where migrate runs: migrate then grants this role what the app
-# needs and nothing that rewrites the audit trail (priorauth/db_roles.py).
+# needs and nothing that rewrites the audit trail (priorauth/security/db_roles.py).
 PRIORAUTH_DB_APP_ROLE = os.environ.get("PRIORAUTH_DB_APP_ROLE", "").strip()
 if PRIORAUTH_DB_APP_ROLE and not re.fullmatch(
     r"[a-z_][a-z0-9_]{0,62}", PRIORAUTH_DB_APP_ROLE
@@ -207,7 +207,7 @@ AXES_LOCKOUT_CALLABLE = "priorauth.views_errors.lockout"  # the app's 429 page
 
 # Sessions: 15 minutes idle, 8 hours absolute (enforced in middleware).
 # The idle window slides on activity, but the session row is rewritten at most once
-# per SESSION_REFRESH_SECONDS (priorauth.middleware.SessionLifetimeMiddleware), not on
+# per SESSION_REFRESH_SECONDS (priorauth.security.sessions.SessionLifetimeMiddleware), not on
 # every page view: a session then ends between 14 and 15 minutes after the last
 # request, never later, and a GET does not have to take SQLite's write lock for it.
 SESSION_COOKIE_AGE = envint("PRIORAUTH_SESSION_IDLE_SECONDS", 15 * 60)
@@ -295,7 +295,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "escape_control_chars": {"()": "priorauth.logfilters.EscapeControlChars"}
+        "escape_control_chars": {"()": "priorauth.security.logfilters.EscapeControlChars"}
     },
     "handlers": {
         "console": {

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 from django.shortcuts import render
 
-from priorauth.audit import audit_denial
+from priorauth.security.audit import audit_denial
 
 # Django's CSRF failure reasons (some carry the request's Origin or Referer, which
 # is not stored) -> a fixed reason code for the audit row.

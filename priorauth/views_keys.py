@@ -24,9 +24,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -34,32 +32,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.audit import audit_log
 from priorauth.packet.signing import SigningUnavailable
+from priorauth.security.audit import audit_log
+from priorauth.security.passwords import OwnPasswordChangeForm
 from priorauth.views_pdf import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
 from priorauth.views_security import TokenForm, _safe_next
-
-
-class OwnPasswordChangeForm(PasswordChangeForm):
-    """Django's own-password change, plus: a physician's signing key is sealed
-    again under the new password (the old one, just checked, opens it).
-
-    ``signing_key`` after ``save()``: ``resealed``, ``locked`` or ``none``.
-    """
-
-    signing_key = "none"
-
-    def save(self, commit: bool = True) -> Any:
-        if not commit:
-            return super().save(commit=False)
-        with transaction.atomic():  # a failed re-seal keeps the old password
-            user = super().save(commit=True)
-            self.signing_key = services.physician_key_reseal(
-                user=user,
-                old_password=self.cleaned_data["old_password"],
-                new_password=self.cleaned_data["new_password1"],
-            )
-        return user
 
 
 class SigningKeyForm(forms.Form):

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.audit import audit_log
 from priorauth.packet import ATTESTATION, pdf
 from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
+from priorauth.security.audit import audit_log
 from priorauth.services.requests import WorkflowError
 from priorauth.views_security import TokenForm
 

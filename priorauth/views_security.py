@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from priorauth.audit import audit_log
+from priorauth.security.audit import audit_log
 
 
 class TokenForm(forms.Form):

@@ -27,7 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth.audit import audit_log
+from priorauth.security.audit import audit_log
 from tests.security_data import make_request
 
 B_MARKERS = (

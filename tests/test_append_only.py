@@ -22,9 +22,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from priorauth import db_triggers
-from priorauth.audit import audit_log
 from priorauth.models import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.security import db_triggers
+from priorauth.security.audit import audit_log
 from tests.security_data import make_request
 
 # Table -> (column to forge, forged value). The signed document keeps its hash; only

@@ -7,9 +7,9 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 
-from priorauth import db_triggers
-from priorauth.audit import action_for, audit_log, clean_text
 from priorauth.models import AuditEvent, AuthRequest
+from priorauth.security import db_triggers
+from priorauth.security.audit import action_for, audit_log, clean_text
 from tests.conftest import PASSWORD
 from tests.security_data import PHI_VALUES, make_request
 
@@ -172,7 +172,7 @@ def test_logout_is_one_row(client_billing, billing_user):
 def test_a_service_row_replaces_the_generic_row(rf, billing_user, auth_request):
     from django.http import HttpResponse
 
-    from priorauth.audit import AuditMiddleware
+    from priorauth.security.audit import AuditMiddleware
 
     def view(request):  # type: ignore[no-untyped-def]
         audit_log(

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from priorauth.audit import audit_log
 from priorauth.models import AuditEvent
+from priorauth.security.audit import audit_log
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from priorauth import models as m
 from priorauth import services
 from priorauth.ops import backup, backup_crypto
-from priorauth import models as m
 from priorauth.packet import signing
 from tests.conftest import PASSWORD, ROOT, _as_table_owner
 from tests.packet_factory import make_request

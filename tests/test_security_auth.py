@@ -472,7 +472,7 @@ def test_practice_admin_cannot_move_a_patient_to_another_practice(
 def test_audit_events_are_read_only_in_the_admin(client, superuser, billing_user):
     from django.contrib import admin
 
-    from priorauth.audit import audit_log
+    from priorauth.security.audit import audit_log
 
     event = audit_log(user=billing_user, action="probe")
     client.force_login(superuser)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth.audit import SKIPPED_URL_NAMES
+from priorauth.security.audit import SKIPPED_URL_NAMES
 from tests.security_data import PHI_VALUES, SHARED_PK, practice_a_world
 from tests.test_security_urls import ALL_ROUTES, Route
 

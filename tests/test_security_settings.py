@@ -139,16 +139,16 @@ def test_security_middleware_is_installed(production_settings):
     for name in (
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
-        "priorauth.security.LoginRequiredMiddleware",
+        "priorauth.security.auth.LoginRequiredMiddleware",
         "django_otp.middleware.OTPMiddleware",
-        "priorauth.security.OTPRequiredMiddleware",
-        "priorauth.audit.AuditMiddleware",
+        "priorauth.security.auth.OTPRequiredMiddleware",
+        "priorauth.security.audit.AuditMiddleware",
         "axes.middleware.AxesMiddleware",
     ):
         assert name in mw
     from django.contrib.auth.middleware import LoginRequiredMiddleware
 
-    from priorauth.security import LoginRequiredMiddleware as Audited
+    from priorauth.security.auth import LoginRequiredMiddleware as Audited
 
     assert issubclass(Audited, LoginRequiredMiddleware)  # Django's check, audited
 
@@ -253,7 +253,7 @@ def test_console_log_handler_escapes_newlines():
 
 def test_failed_login_logs_no_newline_injection(client, db):
     """Axes logs the attempted username; the handler filter escapes it."""
-    from priorauth.logfilters import EscapeControlChars
+    from priorauth.security.logfilters import EscapeControlChars
 
     records: list[logging.LogRecord] = []
 

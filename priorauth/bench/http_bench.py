@@ -43,7 +43,7 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
 
     from priorauth import models as m
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
-    from priorauth.security import PracticeModelBackend
+    from priorauth.security.auth import PracticeModelBackend
 
     # The session names the backend that loads the user, as a real login would.
     BACKEND_PATH = f"{PracticeModelBackend.__module__}.{PracticeModelBackend.__name__}"

@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
             print("    emptying the benchmark database", flush=True)
             # A throwaway database: drop the append-only triggers (they refuse the
             # flush's DELETE/TRUNCATE); the flush's post_migrate puts them back.
-            from priorauth import db_triggers
+            from priorauth.security import db_triggers
 
             db_triggers.uninstall(connection)
             call_command("flush", verbosity=0, interactive=False)

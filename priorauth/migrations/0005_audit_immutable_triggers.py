@@ -4,13 +4,13 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     db_triggers.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     db_triggers.uninstall(schema_editor.connection)
 

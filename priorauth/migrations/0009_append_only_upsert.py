@@ -2,7 +2,7 @@
 
 Adds the SQLite BEFORE INSERT trigger that aborts an insert over an existing id,
 and the PostgreSQL statement-level BEFORE TRUNCATE trigger, on the audit and
-signed-document tables (see priorauth/db_triggers.py).
+signed-document tables (see priorauth/security/db_triggers.py).
 """
 
 from django.db import migrations
@@ -14,13 +14,13 @@ NEW_TRIGGERS = {
 
 
 def install(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     db_triggers.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     connection = schema_editor.connection
     db_triggers.uninstall(

@@ -3,7 +3,7 @@
 A physician who sets up a new signing key (after an admin reset their password, or
 to replace an unencrypted key from before issue 12) revokes the old certificate;
 validation then reports documents it signed as "signed with a certificate revoked on
-<date> (<reason>)". The table gets the append-only triggers (priorauth/db_triggers.py).
+<date> (<reason>)". The table gets the append-only triggers (priorauth/security/db_triggers.py).
 """
 
 import django.db.models.deletion
@@ -13,7 +13,7 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     db_triggers.install(schema_editor.connection)
 

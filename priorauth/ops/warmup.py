@@ -33,8 +33,8 @@ def warm_worker(*, freeze: bool = True) -> dict[str, float]:
     from django.template.loader import get_template
     from django.urls import get_resolver
 
-    from priorauth.rules import icd10  # noqa: F401 - icd10 loads its tables on import
     from priorauth.packet import pdf  # noqa: F401
+    from priorauth.rules import icd10  # noqa: F401 - icd10 loads its tables on import
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module
     for name in ("base.html", "priorauth/request_form.html", "pdf/packet.html"):

@@ -39,11 +39,11 @@ from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import validators as v
-from priorauth.audit import audit_log
 from priorauth.rules import facts as rf
 from priorauth.rules.io import RequestFormatError
 from priorauth.rules.ledger import normalize, safe_levels
 from priorauth.rules.validation import npi_is_valid, validate_request
+from priorauth.security.audit import audit_log
 from priorauth.services.requests import (
     auth_request_evaluate,
     auth_request_fill_prior_counts,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from priorauth import models as m
-from priorauth.audit import audit_log
 from priorauth.packet.signing import SigningUnavailable
+from priorauth.security.audit import audit_log
 from priorauth.services.signing_keys import RECOVERY_CODE_DAYS, signing_recovery_code
 
 

@@ -13,7 +13,7 @@ the owner) ends by granting the app role exactly what it needs:
 * only SELECT on ``django_migrations``.
 
 Re-applied after every migrate, so a table added later is covered too. SQLite has
-no roles; there the triggers (``priorauth.db_triggers``) are the whole guard.
+no roles; there the triggers (``priorauth.security.db_triggers``) are the whole guard.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from priorauth.db_triggers import existing_tables
+from priorauth.security.db_triggers import existing_tables
 
 READ_ONLY_TABLES = ("django_migrations",)
 

@@ -52,7 +52,7 @@ class PriorauthAdminSite(OTPAdminSite):
         else's password cannot, and leaves their key locked)."""
         from django.contrib.auth.views import PasswordChangeView
 
-        from priorauth.views_keys import OwnPasswordChangeForm  # see admin_view
+        from priorauth.security.passwords import OwnPasswordChangeForm  # see admin_view
 
         request.current_app = self.name
         return PasswordChangeView.as_view(
@@ -75,9 +75,9 @@ class PriorauthAdminSite(OTPAdminSite):
             reason = self.refusal_reason(request) if request.path != logout else ""
             if reason:
                 # Imported here: this module loads in the admin app's ready(), before
-                # axes', and priorauth.audit's login-failed receiver must connect
+                # axes', and priorauth.security.audit's login-failed receiver must connect
                 # after axes' (it reads the lockout flag axes sets).
-                from priorauth.audit import audit_denial
+                from priorauth.security.audit import audit_denial
 
                 audit_denial(request, reason=reason, status=response.status_code)
             return response

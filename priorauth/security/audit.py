@@ -257,7 +257,7 @@ def _reinstall_triggers(sender: Any, using: str = "default", **kwargs: Any) -> N
     from django.db import connections
     from django.db.migrations.recorder import MigrationRecorder
 
-    from priorauth import db_triggers
+    from priorauth.security import db_triggers
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()

@@ -1,4 +1,4 @@
-"""Sign-in and two-factor enforcement, and session revocation.
+"""Sign-in and two-factor enforcement.
 
 * ``LoginRequiredMiddleware``: Django's, plus one audit row for every refused
   anonymous request (``reason=login-required``).
@@ -6,7 +6,6 @@
   a token in this session before any other view (all views can show PHI).
   Users without a device are not asked; the admin site asks everyone. Each
   redirect is audited (``reason=otp-required``).
-* Deactivating a user ends every session they hold.
 * ``PracticeModelBackend``: Django's model backend, loading the signed-in user
   with their practice in the same query (every page shows and scopes by it).
 """
@@ -20,15 +19,11 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.sessions.models import Session
-from django.db.models.signals import post_save, pre_save
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
-from priorauth.audit import audit_denial
+from priorauth.security.audit import audit_denial
 
 # Views a signed-in but unverified user may still reach.
 OTP_EXEMPT_URL_NAMES = frozenset(
@@ -105,43 +100,3 @@ class OTPRequiredMiddleware:
             user=request.user,
         )
         return response
-
-
-def user_sessions_end(*, user_id: int) -> int:
-    """Delete every unexpired database session that belongs to the user."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        data = session.get_decoded()
-        if str(data.get("_auth_user_id")) == str(user_id):
-            session.delete()
-            ended += 1
-    return ended
-
-
-@receiver(pre_save, dispatch_uid="priorauth_user_was_active")
-def _remember_active(
-    sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
-) -> None:
-    from django.contrib.auth import get_user_model
-
-    if sender is not get_user_model() or instance.pk is None:
-        return
-    if update_fields is not None and "is_active" not in update_fields:
-        return
-    instance._was_active = (
-        sender.objects.filter(pk=instance.pk)
-        .values_list("is_active", flat=True)
-        .first()
-    )
-
-
-@receiver(post_save, dispatch_uid="priorauth_user_deactivated")
-def _end_sessions_on_deactivation(
-    sender: Any, instance: Any, created: bool, **kwargs: Any
-) -> None:
-    from django.contrib.auth import get_user_model
-
-    if sender is not get_user_model() or created:
-        return
-    if getattr(instance, "_was_active", None) and not instance.is_active:
-        user_sessions_end(user_id=instance.pk)

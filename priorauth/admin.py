@@ -1,15 +1,86 @@
-"""Admin registrations. The site itself (OTP, practice scoping) is priorauth.admin_site."""
+"""The models in the Django admin, where Django looks for them (``<app>.admin``).
 
+The site itself (two-factor sign-in, practice scoping, audited refusals) is
+``security.admin_site``; the forms below check what the app's forms check (past
+dates, canonical levels, NPI check digits), with the same fields.
+"""
+
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
-from priorauth.forms import FacilityForm, PriorProcedureForm, ProviderForm
+from priorauth.models import validators as v
 from priorauth.security.admin_site import (
     PracticeScopedAdmin,
     ReadOnlyAdmin,
     is_practice_admin,
 )
+from priorauth.web.fields import LevelListField, PastDateField, ScoreField
+
+# --------------------------------------------------------------------------- forms
+
+
+class PriorProcedureForm(forms.ModelForm):
+    """One history (ledger) row: the date is a past event, levels are canonicalised."""
+
+    date = PastDateField(label="Date", required=True)
+    levels = LevelListField(label="Levels", required=True)
+    pre_score = ScoreField(label="Pain before")
+    post_score = ScoreField(label="Pain after")
+
+    class Meta:
+        model = m.PriorProcedure
+        fields = [
+            "date",
+            "procedure",
+            "intent",
+            "levels",
+            "side",
+            "relief_percent",
+            "relief_duration_hours",
+            "relief_duration_days",
+            "scale",
+            "agent",
+            "pre_score",
+            "post_score",
+            "needs_review",
+            "review_note",
+        ]
+        widgets = {"review_note": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+
+    def clean_relief_percent(self) -> float | None:
+        return v.check_relief(self.cleaned_data.get("relief_percent"))
+
+
+class NPIField(forms.CharField):
+    default_validators = [v.validate_npi]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("label", "NPI")
+        super().__init__(**kwargs)
+
+
+class ProviderForm(forms.ModelForm):
+    npi = NPIField()
+
+    class Meta:
+        model = m.Provider
+        fields = ["name", "credentials", "npi", "specialty"]
+
+
+class FacilityForm(forms.ModelForm):
+    npi = NPIField()
+
+    class Meta:
+        model = m.Facility
+        fields = ["name", "npi", "place_of_service"]
+
+
+# ------------------------------------------------------------------------ registrations
 
 
 @admin.register(m.User)

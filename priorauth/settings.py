@@ -203,7 +203,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "priorauth.views_errors.lockout"  # the app's 429 page
+AXES_LOCKOUT_CALLABLE = "priorauth.web.errors.lockout"  # the app's 429 page
 
 # Sessions: 15 minutes idle, 8 hours absolute (enforced in middleware).
 # The idle window slides on activity, but the session row is rewritten at most once
@@ -269,7 +269,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("PRIORAUTH_MAX_BODY_BYTES", 1024 * 1024)
 OTP_TOTP_ISSUER = "priorauth"
 
 # A refused CSRF check is audited and gets the app's page (never Django's debug one).
-CSRF_FAILURE_VIEW = "priorauth.views_errors.csrf_failure"
+CSRF_FAILURE_VIEW = "priorauth.web.errors.csrf_failure"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

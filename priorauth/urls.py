@@ -1,68 +1,77 @@
+"""Every page, grouped by screen (``priorauth/web/``). URL names are prefixed "pa-"."""
+
 from django.contrib import admin
 from django.urls import path
 
-from priorauth import (
-    views,
-    views_audit,
-    views_import,
-    views_keys,
-    views_pdf,
-    views_security,
-    views_workflow,
-)
+from priorauth.web import accounts, audit, health, imports, patients, workflow, worklist
+from priorauth.web.requests import views as requests
+from priorauth.web.review_sign import keys as signing_keys
+from priorauth.web.review_sign import views as review_sign
 
 urlpatterns = [
-    path("health/", views.health, name="pa-health"),
-    path("accounts/login/", views.LoginView.as_view(), name="pa-login"),
-    path("accounts/logout/", views.logout_view, name="pa-logout"),
-    path("", views.worklist, name="pa-worklist"),
-    path("requests/new/", views.request_create, name="pa-request-create"),
-    path("requests/prior-counts/", views.prior_counts_json, name="pa-prior-counts"),
-    path("requests/<int:pk>/", views.request_detail, name="pa-request-detail"),
-    path("requests/<int:pk>/edit/", views.request_edit, name="pa-request-edit"),
+    path("health/", health.health, name="pa-health"),
+    # accounts
+    path("accounts/login/", accounts.LoginView.as_view(), name="pa-login"),
+    path("accounts/logout/", accounts.logout_view, name="pa-logout"),
+    path("accounts/otp/", accounts.otp_verify, name="pa-otp-verify"),
+    path("accounts/otp/setup/", accounts.otp_setup, name="pa-otp-setup"),
+    path("accounts/password/", accounts.password_change, name="pa-password-change"),
+    # worklist, patients
+    path("", worklist.worklist, name="pa-worklist"),
+    path("patients/", patients.patient_list, name="pa-patient-list"),
+    path("patients/<int:pk>/", patients.patient_detail, name="pa-patient-detail"),
+    # request page and detail
+    path("requests/new/", requests.request_create, name="pa-request-create"),
+    path(
+        "requests/prior-counts/", requests.prior_counts_json, name="pa-prior-counts"
+    ),
+    path("requests/<int:pk>/", requests.request_detail, name="pa-request-detail"),
+    path("requests/<int:pk>/edit/", requests.request_edit, name="pa-request-edit"),
     path(
         "requests/<int:pk>/send-for-signature/",
-        views.request_send_for_signature,
+        requests.request_send_for_signature,
         name="pa-request-send",
     ),
-    path("patients/", views.patient_list, name="pa-patient-list"),
-    path("patients/<int:pk>/", views.patient_detail, name="pa-patient-detail"),
-    path("admin/", admin.site.urls),
-    path("accounts/otp/", views_security.otp_verify, name="pa-otp-verify"),
-    path("accounts/otp/setup/", views_security.otp_setup, name="pa-otp-setup"),
-    path("accounts/password/", views_keys.password_change, name="pa-password-change"),
-    path("accounts/signing-key/", views_keys.signing_key, name="pa-signing-key"),
-    path("audit/", views_audit.audit_list, name="pa-audit"),
-    path("audit/export.csv", views_audit.audit_export, name="pa-audit-export"),
-    path("requests/<int:pk>/pdf/", views_pdf.request_pdf, name="pa-request-pdf"),
-    path("requests/<int:pk>/sign/", views_pdf.request_sign, name="pa-request-sign"),
+    # import
+    path("requests/import/", imports.request_import, name="pa-request-import"),
+    # review and signing
+    path("requests/<int:pk>/pdf/", review_sign.request_pdf, name="pa-request-pdf"),
+    path("requests/<int:pk>/sign/", review_sign.request_sign, name="pa-request-sign"),
     path(
         "requests/<int:pk>/send-back/",
-        views_pdf.request_send_back,
+        review_sign.request_send_back,
         name="pa-request-send-back",
     ),
     path(
         "requests/<int:pk>/signed/<int:doc_pk>.pdf",
-        views_pdf.request_signed_pdf,
+        review_sign.request_signed_pdf,
         name="pa-request-signed-pdf",
     ),
     path(
         "requests/<int:pk>/signed/<int:doc_pk>/check/",
-        views_keys.request_signed_check,
+        signing_keys.request_signed_check,
         name="pa-request-signed-check",
     ),
     path(
-        "requests/<int:pk>/revise/", views_pdf.request_revise, name="pa-request-revise"
+        "requests/<int:pk>/revise/",
+        review_sign.request_revise,
+        name="pa-request-revise",
     ),
+    path("accounts/signing-key/", signing_keys.signing_key, name="pa-signing-key"),
+    # workflow: submission and the payer's decision
     path(
         "requests/<int:pk>/submission/",
-        views_workflow.request_record_submission,
+        workflow.request_record_submission,
         name="pa-request-submission",
     ),
     path(
         "requests/<int:pk>/decision/",
-        views_workflow.request_record_decision,
+        workflow.request_record_decision,
         name="pa-request-decision",
     ),
-    path("requests/import/", views_import.request_import, name="pa-request-import"),
+    # audit trail
+    path("audit/", audit.audit_list, name="pa-audit"),
+    path("audit/export.csv", audit.audit_export, name="pa-audit-export"),
+    # the Django admin (security.admin_site)
+    path("admin/", admin.site.urls),
 ]

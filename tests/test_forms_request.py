@@ -8,9 +8,11 @@ import pytest
 
 from django.utils import timezone
 
-from priorauth import form_checks
-from priorauth import forms as pa_forms
-from priorauth import validators as v
+from priorauth import admin as pa_admin
+from priorauth.models import validators as v
+from priorauth.web.requests import checks as form_checks
+from priorauth.web.requests import forms as pa_forms
+from priorauth.web.requests.findings import field_anchor
 from tests.intake_data import page_data
 
 pytestmark = pytest.mark.django_db
@@ -410,16 +412,16 @@ def test_npi_rejects_bad_check_digit_or_format(npi, code):
 
 
 def test_provider_form_rejects_a_bad_npi():
-    form = pa_forms.ProviderForm({"name": "Dr X", "npi": "1234567890"})
+    form = pa_admin.ProviderForm({"name": "Dr X", "npi": "1234567890"})
     assert not form.is_valid()
     assert codes(form.errors["npi"]) == {"npi_checksum"}
-    assert pa_forms.FacilityForm(
+    assert pa_admin.FacilityForm(
         {"name": "ASC", "npi": "1245319599", "place_of_service": "24"}
     ).is_valid()
 
 
 def test_history_form_rejects_future_dates_and_bad_levels():
-    form = pa_forms.PriorProcedureForm(
+    form = pa_admin.PriorProcedureForm(
         {"date": TOMORROW, "procedure": "mbb", "levels": "L4-L6"}
     )
     assert not form.is_valid()
@@ -446,4 +448,4 @@ def test_history_form_rejects_future_dates_and_bad_levels():
     ],
 )
 def test_field_anchor_maps_finding_paths_to_inputs(path, anchor):
-    assert pa_forms.field_anchor(path) == anchor
+    assert field_anchor(path) == anchor

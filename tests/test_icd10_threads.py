@@ -17,7 +17,7 @@ errors = []
 def worker():
     barrier.wait()
     try:
-        from priorauth.validators import normalize_icd10
+        from priorauth.models.validators import normalize_icd10
         assert normalize_icd10("m47816") == "M47.816"
     except Exception as exc:  # noqa: BLE001 - report any failure
         errors.append(repr(exc))

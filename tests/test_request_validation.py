@@ -350,9 +350,9 @@ def test_the_form_puts_a_row_problem_on_its_row_and_marks_it(
     today, monkeypatch, practice, payer_profiles, patient, provider, facility
 ):
     """Row paths count the rows that stay (an untouched or deleted row is skipped)."""
-    from priorauth import form_checks
-    from priorauth import forms as pa_forms
     from priorauth.rules.validation import Problem
+    from priorauth.web.requests import checks as form_checks
+    from priorauth.web.requests import forms as pa_forms
 
     problem = Problem("conservative_care[0].end", "Shared words.", "shared_code")
     monkeypatch.setattr(form_checks, "validate_request", lambda *a, **k: [problem])

@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth import validators as v
+from priorauth.models import validators as v
 from priorauth.rules import facts as rf
 from priorauth.rules.io import RequestFormatError
 from priorauth.rules.ledger import normalize, safe_levels

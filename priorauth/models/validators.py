@@ -1,6 +1,7 @@
-"""Field validators and normalizers shared by the intake forms.
+"""Field validators and normalizers: what a valid stored value is.
 
-Each raises a ValidationError with a stable ``code`` (tests assert on codes).
+The request page's forms, the admin's and the JSON import share them. Each raises
+a ValidationError with a stable ``code`` (tests assert on codes).
 Policy questions (is this enough documentation?) are not decided here: the
 rules engine reports them as findings.
 """
@@ -127,3 +128,29 @@ def percent_relief(pre: float | None, post: float | None) -> float | None:
     if pre is None or post is None or pre <= 0:
         return None
     return round((pre - post) / pre * 100, 1)
+
+
+def check_relief(value: float | None) -> float | None:
+    """A relief percentage: at most 100, at least -100 (worse)."""
+    if value is not None and value > 100:
+        raise ValidationError(
+            "Relief cannot be over 100%% (you entered %(value)s).",
+            code="relief_over_100",
+            params={"value": f"{value:g}"},
+        )
+    if value is not None and value < -100:
+        raise ValidationError(
+            "Relief cannot be below -100%%.", code="relief_below_minus_100"
+        )
+    return value
+
+
+def check_not_negative(value: float | None, what: str) -> float | None:
+    """A duration or amount that cannot be below zero."""
+    if value is not None and value < 0:
+        raise ValidationError(
+            "%(what)s cannot be negative.",
+            code="negative_duration",
+            params={"what": what},
+        )
+    return value

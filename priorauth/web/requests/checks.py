@@ -20,9 +20,10 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from priorauth.forms import AuthRequestForm, MarkInvalidMixin
 from priorauth.rules import facts as rf
 from priorauth.rules.validation import Problem, validate_request
+from priorauth.web.fields import MarkInvalidMixin
+from priorauth.web.requests.forms import AuthRequestForm
 
 # Request-format paths of the shared checks -> fields of AuthRequestForm.
 _PAGE_FIELDS = {

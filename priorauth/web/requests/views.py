@@ -1,63 +1,37 @@
-"""Thin function-based views: get object for user -> form -> service -> redirect/render.
+"""The request page (create, edit), the request's detail page, "send for signature",
+and the prior-injection counts the page asks for as levels are typed (JSON).
 
-Every object is fetched through a ``_get_<thing>_for_user`` helper that filters by
-the user's practice, so another practice's object is a 404. Login is required
-everywhere (LoginRequiredMiddleware) except health and login.
+Thin views: get the request through the user's practice (404 otherwise) -> form ->
+one service -> redirect or render. Login is required everywhere
+(LoginRequiredMiddleware) except the health check and the login page.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from priorauth import form_checks, services
-from priorauth import forms as pa_forms
 from priorauth import models as m
-from priorauth import validators as v
+from priorauth import services
+from priorauth.models import validators as v
 from priorauth.services import concurrency
-
-WORKLIST_PAGE_SIZE = 25
-# What the clerk does next, under each status in the worklist.
-WORKLIST_NEXT_STEPS = {
-    "draft": "fix gaps, send for signature",
-    "ready": "waiting for the physician",
-    "signed": "submit to the payer",
-    "submitted": "waiting for the payer",
-    "pended": "answer the payer",
-}
-
-
-@login_not_required
-def health(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-
-@require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
-    return redirect("pa-login")
-
-
-# --------------------------------------------------------------------------- helpers
+from priorauth.web.patients import PatientSearchForm, get_patient_for_user
+from priorauth.web.requests.checks import request_page_is_valid
+from priorauth.web.requests.findings import findings_context
+from priorauth.web.requests.forms import (
+    FORMSET_ADD_LABELS,
+    FORMSET_TITLES,
+    AuthRequestForm,
+    SendForSignatureForm,
+    request_formsets,
+)
 
 
 def _practice_id(request: HttpRequest) -> int | None:
@@ -75,116 +49,12 @@ def _get_request_for_user(
         raise Http404("No such request") from None
 
 
-def _get_patient_for_user(request: HttpRequest, pk: Any) -> m.Patient:
-    try:
-        return m.Patient.objects.select_related("payer_profile").get(
-            pk=int(pk), practice_id=_practice_id(request)
-        )
-    except (m.Patient.DoesNotExist, TypeError, ValueError):
-        raise Http404("No such patient") from None
-
-
 def _optional_url(name: str, *args: Any) -> str:
     """URL of a view another module may not have added yet (PDF, signing); "" if absent."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def _findings_context(obj: m.AuthRequest) -> dict[str, Any]:
-    evaluation = services.auth_request_evaluate(request=obj)
-    edit_url = reverse("pa-request-edit", args=[obj.pk])
-    groups = []
-    for severity, by_level in services.findings_grouped(evaluation=evaluation):
-        levels = []
-        for level, findings in by_level:
-            rows = []
-            for finding in findings:
-                anchor = pa_forms.field_anchor(finding.field)
-                linkable = anchor and not obj.is_locked
-                rows.append(
-                    {
-                        "f": finding,
-                        "anchor": anchor,
-                        "href": f"{edit_url}#{anchor}" if linkable else "",
-                    }
-                )
-            levels.append((level, rows))
-        groups.append((severity, levels))
-    return {"evaluation": evaluation, "finding_groups": groups}
-
-
-# --------------------------------------------------------------------------- worklist
-
-
-def worklist(request: HttpRequest) -> HttpResponse:
-    """Requests by status (with counts), payer, physician, date of service; patient search.
-
-    The patient search (a name or a member ID is PHI) is read only from a POST
-    body, never from the query string: a GET search would put it in the URL,
-    and so in browser history, Referer headers and the access log of whatever
-    server sits in front (the audit middleware never stores query strings, but
-    that is not the only log). The other filters carry no PHI and also work as
-    GET parameters, so status tabs and pages stay plain links until a search
-    is active. Trade-off: Back after a search asks to resend the form.
-    """
-    practice_id = _practice_id(request)
-    searching_allowed = request.method == "POST"
-    source = request.POST if searching_allowed else request.GET
-    form = pa_forms.WorklistFilterForm(source, practice_id=practice_id)
-    status = source.get("tab", source.get("status", ""))
-    if status not in m.AuthRequest.Status.values:
-        status = ""
-    payer, physician = (
-        form.cleaned_or_empty("payer"),
-        form.cleaned_or_empty("physician"),
-    )
-    filters = services.WorklistFilters(
-        status=status,
-        payer_id=payer.pk if payer else None,
-        physician_id=physician.pk if physician else None,
-        dos_from=form.cleaned_or_empty("dos_from"),
-        dos_to=form.cleaned_or_empty("dos_to"),
-        search=(form.cleaned_or_empty("q") or "") if searching_allowed else "",
-    )
-    rows, counts = services.auth_request_worklist(
-        practice_id=practice_id, filters=filters
-    )
-    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
-    today = timezone.localdate()
-    for row in page.object_list:
-        row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
-        row.next_step = WORKLIST_NEXT_STEPS.get(row.status, "")
-    # Non-PHI filters as a query string for the tab and page links.
-    link_params = {
-        key: value
-        for key, value in (
-            ("payer", filters.payer_id),
-            ("physician", filters.physician_id),
-            ("dos_from", filters.dos_from),
-            ("dos_to", filters.dos_to),
-        )
-        if value
-    }
-    ctx = {
-        "form": form,
-        "page": page,
-        "status": status,
-        "tabs": [
-            (value, label, counts[value])
-            for value, label in m.AuthRequest.Status.choices
-        ],
-        "total": sum(counts.values()),
-        "searching": bool(filters.search),
-        "filtered": bool(filters.search or link_params),
-        "link_query": urlencode(link_params),
-        "expiry_days": services.EXPIRY_WARNING_DAYS,
-    }
-    return render(request, "priorauth/worklist.html", ctx)
-
-
-# --------------------------------------------------------------------------- request page
 
 
 def request_create(request: HttpRequest) -> HttpResponse:
@@ -201,7 +71,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     ) or request.GET.get("patient")
     if not patient_pk:
         return _patient_picker(request)
-    patient = _get_patient_for_user(request, patient_pk)
+    patient = get_patient_for_user(request, patient_pk)
     return _request_form_page(request, m.AuthRequest(patient=patient), patient=patient)
 
 
@@ -209,7 +79,7 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
     practice_id = _practice_id(request)
     if practice_id is None:
         raise Http404("No practice")
-    form = pa_forms.PatientSearchForm(
+    form = PatientSearchForm(
         request.POST if request.method == "POST" else None
     )
     search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
@@ -256,13 +126,13 @@ def _request_form_page(
     if practice_id is None:
         raise Http404("No practice")
     data = request.POST if request.method == "POST" else None
-    form = pa_forms.AuthRequestForm(
+    form = AuthRequestForm(
         data, instance=obj, practice=practice_id, patient=patient
     )
     shown, not_shown, builds_on_ids = services.request_history_rows(
         request=obj, patient=patient
     )
-    formsets = pa_forms.request_formsets(
+    formsets = request_formsets(
         data=data,
         instance=obj,
         patient=patient,
@@ -270,7 +140,7 @@ def _request_form_page(
         builds_on_ids=builds_on_ids,
     )
     if data is not None:
-        if form_checks.request_page_is_valid(form, formsets):
+        if request_page_is_valid(form, formsets):
             try:
                 saved = concurrency.auth_request_save_checked(
                     request=form.save(commit=False),
@@ -303,8 +173,8 @@ def _request_form_page(
         "formsets": [
             (
                 prefix,
-                pa_forms.FORMSET_TITLES[prefix],
-                pa_forms.FORMSET_ADD_LABELS[prefix],
+                FORMSET_TITLES[prefix],
+                FORMSET_ADD_LABELS[prefix],
                 fs,
             )
             for prefix, fs in formsets.items()
@@ -322,7 +192,7 @@ def _request_form_page(
             if data is None
             else _get_request_for_user(request, obj.pk, signed_documents=False)
         )
-        ctx.update(_findings_context(stored))
+        ctx.update(findings_context(stored))
     return render(request, "priorauth/request_form.html", ctx)
 
 
@@ -334,11 +204,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "builds_on": [
             row for row in obj.patient.history.all() if row.pk in builds_on_ids
         ],
-        "send_form": pa_forms.SendForSignatureForm(),
+        "send_form": SendForSignatureForm(),
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
-        **_findings_context(obj),
+        **findings_context(obj),
     }
     return render(request, "priorauth/request_detail.html", ctx)
 
@@ -346,7 +216,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_send_for_signature(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
-    form = pa_forms.SendForSignatureForm(request.POST)
+    form = SendForSignatureForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("override_reason", "")
     try:
@@ -370,7 +240,7 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
     POST (patient id, procedure type, levels) so nothing clinical lands in URLs or
     access logs. Levels that do not parse are reported back, not counted.
     """
-    patient = _get_patient_for_user(request, request.POST.get("patient"))
+    patient = get_patient_for_user(request, request.POST.get("patient"))
     procedure = request.POST.get("procedure_type", "")
     if procedure not in dict(m.REQUESTABLE_PROCEDURE_CHOICES):
         return JsonResponse({"error": "Choose a procedure type first."}, status=400)
@@ -409,50 +279,3 @@ def prior_counts_json(request: HttpRequest) -> JsonResponse:
             "invalid": invalid,
         }
     )
-
-
-# --------------------------------------------------------------------------- patients
-
-
-PATIENTS_PER_PAGE = 25
-
-
-def patient_list(request: HttpRequest) -> HttpResponse:
-    """The practice's patients, 25 a page; a search is POSTed (no names in URLs)."""
-    practice_id = _practice_id(request)
-    form = pa_forms.PatientSearchForm(
-        request.POST if request.method == "POST" else None
-    )
-    search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
-    ctx: dict[str, Any] = {
-        "form": form,
-        "searched": bool(search),
-        "limit": services.PATIENT_PICKER_LIMIT,
-    }
-    if search:
-        ctx["patients"], ctx["more"] = services.patient_search(
-            practice_id=practice_id, search=search
-        )
-    else:
-        patients = m.Patient.objects.filter(practice_id=practice_id).select_related(
-            "payer_profile"
-        )
-        ctx["page"] = Paginator(
-            patients.order_by("last_name", "first_name", "pk"), PATIENTS_PER_PAGE
-        ).get_page(request.GET.get("page"))
-        ctx["patients"] = ctx["page"].object_list
-    return render(request, "priorauth/patient_list.html", ctx)
-
-
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk)
-    ctx = {
-        "patient": patient,
-        "history": patient.history.prefetch_related(
-            Prefetch("built_on_by", queryset=m.AuthRequest.objects.only("id"))
-        ),
-        "requests": patient.requests.select_related("payer_profile").prefetch_related(
-            "levels"
-        ),
-    }
-    return render(request, "priorauth/patient_detail.html", ctx)

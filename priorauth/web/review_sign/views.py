@@ -1,4 +1,5 @@
-"""Packet download, the signing ceremony, signed-PDF download and new revisions.
+"""Review and signing: the draft packet, the sign page (the physician reviews the draft,
+answers open criteria, signs), sending back to billing, the signed PDF, new revisions.
 
 Every view reads the request through the user's practice (404 otherwise), and
 writes one specific audit row (the audit middleware then skips its generic one).
@@ -7,9 +8,6 @@ PDF responses are attachments with PHI-free names and ``Cache-Control: no-store`
 
 from __future__ import annotations
 
-import copy
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,89 +23,12 @@ from priorauth.packet import ATTESTATION, pdf
 from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
 from priorauth.security.audit import audit_log
 from priorauth.services.requests import WorkflowError
-from priorauth.views_security import TokenForm
-
-
-class RationaleForm(forms.Form):
-    """One answer per open criterion: the physician's clinical rationale."""
-
-    def __init__(self, *args, criteria, stored, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.criteria = criteria
-        for o in criteria:
-            key = (o.code, o.level or "")
-            self.fields[self.field_name(key)] = forms.CharField(
-                label=o.criterion + (f" (level {o.level})" if o.level else ""),
-                required=False,
-                max_length=services.RATIONALE_MAX,
-                initial=stored.get(key, ""),
-                widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-            )
-
-    @staticmethod
-    def field_name(key: tuple[str, str]) -> str:
-        return f"answer-{key[0]}-{key[1]}"
-
-    def rows(self):  # type: ignore[no-untyped-def]
-        """(outcome, bound field) per open criterion, for the template."""
-        return [
-            (o, self[self.field_name((o.code, o.level or ""))]) for o in self.criteria
-        ]
-
-    def answers(self) -> dict[tuple[str, str], str]:
-        """The answers the form carried (a criterion missing from the POST keeps
-        its stored answer; an emptied one is removed)."""
-        out = {}
-        for o in self.criteria:
-            key = (o.code, o.level or "")
-            name = self.field_name(key)
-            if name in self.data:
-                out[key] = self.cleaned_data.get(name, "")
-        return out
-
-
-class SignForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    confirm = forms.BooleanField(
-        label="I have reviewed the packet and the findings, and I sign the attestation."
-    )
-    # What the physician reviewed (the sign page renders the draft and puts these in).
-    reviewed_revision = forms.IntegerField(widget=forms.HiddenInput)
-    reviewed_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
-
-    def __init__(self, *args, otp_required: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        if otp_required:  # the signer has a TOTP device: signing asks for a code too
-            self.fields["otp_token"] = copy.deepcopy(TokenForm.base_fields["otp_token"])
-
-    def reviewed(self) -> services.Review:
-        return services.Review(
-            revision=self.cleaned_data["reviewed_revision"],
-            sha256=self.cleaned_data["reviewed_sha256"],
-        )
+from priorauth.web.reauth import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
+from priorauth.web.review_sign.forms import RationaleForm, SendBackForm, SignForm
 
 
 def _sign_form(request: HttpRequest, data=None) -> SignForm:  # type: ignore[no-untyped-def]
     return SignForm(data, otp_required=services.user_has_totp(user=request.user))  # type: ignore[arg-type]
-
-
-class SendBackForm(forms.Form):
-    comment = forms.CharField(
-        label="What should billing change?",
-        max_length=services.RETURN_COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        error_messages={"required": "Say what billing should change."},
-    )
-
-
-# Wrong passwords on the sign page: after this many within the window, signing
-# pauses for the user (counted from the audit trail, so every worker agrees).
-SIGN_ATTEMPTS = 5
-SIGN_WINDOW_MINUTES = 15
 
 
 def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:

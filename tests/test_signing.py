@@ -16,7 +16,7 @@ from django.core.management import call_command
 from priorauth import models as m
 from priorauth import services
 from priorauth.packet import signing
-from priorauth.services.requests import WorkflowError
+from priorauth.services.workflow import WorkflowError
 from tests.conftest import PASSWORD
 from tests.packet_factory import make_request
 from tests.signing_helpers import review_of

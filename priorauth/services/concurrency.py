@@ -108,7 +108,7 @@ def _save_checked(
     user: m.User,
     expected_lock_version: object,
 ) -> m.AuthRequest:
-    from priorauth.services.requests import auth_request_save
+    from priorauth.services.intake import auth_request_save
 
     if request.pk is not None:
         if expected_lock_version is None:

@@ -16,7 +16,7 @@ from priorauth import models as m
 from priorauth.rules.criteria import SIGNATURE_STEP
 from priorauth.rules.findings import Evaluation, Severity
 from priorauth.rules.outcomes import Kind, Outcome, kind_of
-from priorauth.services.requests import WorkflowError
+from priorauth.services.workflow import WorkflowError
 
 __all__ = [
     "RATIONALE_MAX",

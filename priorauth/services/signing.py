@@ -33,19 +33,18 @@ from priorauth.packet import pdf, signing
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
 from priorauth.rules.io import dump_request
+from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
 from priorauth.services.requests import (
-    WorkflowError,
     auth_request_evaluate,
-    auth_request_facts,
     auth_request_queryset_for_detail,
-    payer_policy_build,
 )
 from priorauth.services.signing_keys import (
     physician_key_for_signing,
     reauthenticate,
     signer_identity,
 )
+from priorauth.services.workflow import WorkflowError
 
 __all__ = [
     "Review",

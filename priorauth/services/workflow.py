@@ -1,9 +1,12 @@
-"""After signing: record the submission to the payer and the payer's decision.
+"""The request's status changes: send for signature, send back to billing, and after
+signing, record the submission to the payer and the payer's decision.
 
+``draft`` -> ``ready`` (for signature; blockers need an override reason) -> ``draft``
+(the physician sends it back, with a comment) or ``signed`` (``services.signing``).
 ``signed`` -> ``submitted`` (date, channel, payer reference) -> ``approved``
 (authorization number, valid from/to, units) / ``denied`` (reason) / ``pended``
 (what the payer asked for). A pended request can be resubmitted or decided.
-The allowed moves are ``services.requests.ALLOWED_TRANSITIONS``; anything else
+The allowed moves are ``ALLOWED_TRANSITIONS``; anything else
 is a ``WorkflowError``. Input that is present but unusable is a coded
 ``ValidationError`` keyed by field, so a form can show it next to the input.
 """
@@ -14,16 +17,100 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from priorauth import models as m
-from priorauth.services.requests import ALLOWED_TRANSITIONS, WorkflowError
+from priorauth.services.requests import auth_request_evaluate
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
+    "RETURN_COMMENT_MAX",
     "SUBMISSION_CHANNELS",
+    "WorkflowError",
     "auth_request_record_decision",
     "auth_request_record_submission",
+    "auth_request_send_back",
+    "auth_request_send_for_signature",
 ]
+
+
+class WorkflowError(Exception):
+    """A status change that the workflow does not allow."""
+
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"ready"},
+    "ready": {"draft"},
+    "signed": {"submitted"},
+    "submitted": {"approved", "denied", "pended"},
+    "pended": {"submitted", "approved", "denied"},
+    "approved": set(),
+    "denied": set(),
+}
+
+
+@transaction.atomic
+def auth_request_send_for_signature(
+    *, request: m.AuthRequest, override_reason: str = ""
+) -> None:
+    """Move a draft to "ready for signature"; blockers need a recorded override reason."""
+    if request.status != m.AuthRequest.Status.DRAFT:
+        raise WorkflowError("Only a draft can be sent for signature.")
+    blockers = auth_request_evaluate(request=request).blockers
+    if blockers and not override_reason.strip():
+        raise WorkflowError(
+            f"{len(blockers)} blocker(s) remain. Fix them, or give an override reason."
+        )
+    request.status = m.AuthRequest.Status.READY
+    request.override_reason = override_reason.strip() if blockers else ""
+    request.returned_comment = ""
+    request.lock_version += 1
+    request.save(
+        update_fields=(
+            "status",
+            "override_reason",
+            "returned_comment",
+            "lock_version",
+            "updated_at",
+        )
+    )
+
+
+RETURN_COMMENT_MAX = 2000
+
+
+@transaction.atomic
+def auth_request_send_back(
+    *, request: m.AuthRequest, user: m.User, comment: str
+) -> None:
+    """The physician sends a request that waits for signature back to billing.
+
+    Only a physician of the practice, only from "ready for signature", and only
+    with a comment that says what to change; the request becomes an editable draft.
+    """
+    if not user.is_physician or user.practice_id != request.practice_id:
+        raise PermissionDenied("Only a physician can send a request back.")
+    text = comment.strip()
+    if not text:
+        raise WorkflowError("Say what billing should change: the comment is required.")
+    if len(text) > RETURN_COMMENT_MAX:
+        raise WorkflowError(
+            f"The comment is too long: at most {RETURN_COMMENT_MAX} characters."
+        )
+    claimed = m.AuthRequest.objects.filter(
+        pk=request.pk, status=m.AuthRequest.Status.READY
+    ).update(
+        status=m.AuthRequest.Status.DRAFT,
+        returned_comment=text,
+        returned_by=user,
+        returned_at=timezone.now(),
+        lock_version=F("lock_version") + 1,
+        updated_at=timezone.now(),
+    )
+    if claimed != 1:
+        raise WorkflowError("Only a request that is ready for signature can be sent back.")
+    request.refresh_from_db()
 
 SUBMISSION_CHANNELS = [
     ("portal", "Payer portal"),

@@ -22,7 +22,7 @@ from priorauth import services
 from priorauth.packet import ATTESTATION, pdf
 from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
 from priorauth.security.audit import audit_log
-from priorauth.services.requests import WorkflowError
+from priorauth.services.workflow import WorkflowError
 from priorauth.web.reauth import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
 from priorauth.web.review_sign.forms import RationaleForm, SendBackForm, SignForm
 

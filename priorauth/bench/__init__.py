@@ -1,5 +1,4 @@
-"""Rerunnable performance benchmark (``make bench`` / ``python -m priorauth.bench``).
-
-Kept out of the test suite: nothing here is collected by pytest. See
-docs/performance.md for what is measured, the targets, and the latest figures.
+"""Rerunnable performance benchmark (``make bench`` / ``python -m priorauth.bench``),
+kept out of the test suite; docs/performance.md says what it measures and the figures.
+May import anything of priorauth; nothing in priorauth imports the bench.
 """

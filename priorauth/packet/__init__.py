@@ -1,6 +1,6 @@
-"""What the insurer reads: the letter, the tables and the criteria cross-walk,
-rendered to PDF (``packet.pdf``) and signed by the physician (``packet.signing``).
-It presents the rules' outcomes and never judges a criterion itself.
+"""What the insurer reads: the letter, the tables and the criteria cross-walk, rendered
+to PDF (``packet.pdf``) and signed (``packet.signing``); it presents the rules' outcomes.
+Imports the rules, Django's templates and settings; never models, services or web.
 """
 
 from .context import (

@@ -1,7 +1,6 @@
-"""Application services: the only layer that imports both the models and the rules.
-
-Functions are keyword-only and named <entity>_<action>. One module per area;
-this package re-exports the public functions.
+"""Application services, keyword-only <entity>_<action>(*, ...): the only layer that uses
+both the models and the rules. One module per area; services.<name> reaches them all.
+Imports models, rules, packet and security.audit (the trail); never web, ops or bench.
 """
 
 from priorauth.services.facts import *  # noqa: F401,F403

@@ -22,9 +22,7 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.patient_detail, name="pa-patient-detail"),
     # request page and detail
     path("requests/new/", requests.request_create, name="pa-request-create"),
-    path(
-        "requests/prior-counts/", requests.prior_counts_json, name="pa-prior-counts"
-    ),
+    path("requests/prior-counts/", requests.prior_counts_json, name="pa-prior-counts"),
     path("requests/<int:pk>/", requests.request_detail, name="pa-request-detail"),
     path("requests/<int:pk>/edit/", requests.request_edit, name="pa-request-edit"),
     path(

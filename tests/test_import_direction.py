@@ -1,4 +1,4 @@
-"""The layers import downwards only (docs/architecture.md, "What each package may import").
+"""The layers import downwards only (docs/architecture.md, "What each package imports").
 
 rules at the bottom, then packet and models, services above them, web on top; security
 and ops beside them; the bench outside. Every import in priorauth/ is read from the
@@ -44,7 +44,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def _sources() -> dict[str, set[str]]:
-    """Every module of priorauth (migrations aside) -> the priorauth names it imports."""
+    """Each module of priorauth (migrations aside) -> the priorauth names it imports."""
     return {
         _module_name(path): {
             name
@@ -63,15 +63,15 @@ def _in(name: str, *packages: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in packages)
 
 
-def _offenders(importer: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()):
-    """{module of ``importer``: what it imports from ``forbidden``, unless ``allowed``}."""
+def _offenders(
+    importer: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """{module of ``importer``: its imports from ``forbidden``, unless ``allowed``}."""
     found = {}
     for module, names in SOURCES.items():
         if not _in(module, importer):
             continue
-        bad = sorted(
-            n for n in names if _in(n, *forbidden) and not _in(n, *allowed)
-        )
+        bad = sorted(n for n in names if _in(n, *forbidden) and not _in(n, *allowed))
         if bad:
             found[module] = bad
     return found

@@ -109,8 +109,11 @@ def auth_request_send_back(
         updated_at=timezone.now(),
     )
     if claimed != 1:
-        raise WorkflowError("Only a request that is ready for signature can be sent back.")
+        raise WorkflowError(
+            "Only a request that is ready for signature can be sent back."
+        )
     request.refresh_from_db()
+
 
 SUBMISSION_CHANNELS = [
     ("portal", "Payer portal"),

@@ -166,4 +166,3 @@ def password_change(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password is changed.")
         return redirect("pa-worklist")
     return render(request, "registration/password_change.html", {"form": form})
-

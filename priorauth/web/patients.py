@@ -46,9 +46,7 @@ PATIENTS_PER_PAGE = 25
 def patient_list(request: HttpRequest) -> HttpResponse:
     """The practice's patients, 25 a page; a search is POSTed (no names in URLs)."""
     practice_id = getattr(request.user, "practice_id", None)
-    form = PatientSearchForm(
-        request.POST if request.method == "POST" else None
-    )
+    form = PatientSearchForm(request.POST if request.method == "POST" else None)
     search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
     ctx: dict[str, Any] = {
         "form": form,

@@ -26,6 +26,7 @@ practice in one transaction:
 
 Anything that fails after step 1 rolls the whole import back.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -104,9 +105,7 @@ def _plan(facts: rf.CaseFacts, user: Any, today: date) -> Plan:
     plan_payer(plan, facts, known)
     plan_patient(plan, facts, errs, today)
     new_providers: dict[str, m.Provider] = {}
-    plan.ordering = plan_provider(
-        plan, "ordering", facts.ordering, new_providers, errs
-    )
+    plan.ordering = plan_provider(plan, "ordering", facts.ordering, new_providers, errs)
     plan.rendering = plan_provider(
         plan, "rendering", facts.rendering, new_providers, errs
     )

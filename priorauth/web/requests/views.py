@@ -79,9 +79,7 @@ def _patient_picker(request: HttpRequest) -> HttpResponse:
     practice_id = _practice_id(request)
     if practice_id is None:
         raise Http404("No practice")
-    form = PatientSearchForm(
-        request.POST if request.method == "POST" else None
-    )
+    form = PatientSearchForm(request.POST if request.method == "POST" else None)
     search = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
     matches, more = (
         services.patient_search(practice_id=practice_id, search=search)
@@ -126,9 +124,7 @@ def _request_form_page(
     if practice_id is None:
         raise Http404("No practice")
     data = request.POST if request.method == "POST" else None
-    form = AuthRequestForm(
-        data, instance=obj, practice=practice_id, patient=patient
-    )
+    form = AuthRequestForm(data, instance=obj, practice=practice_id, patient=patient)
     shown, not_shown, builds_on_ids = services.request_history_rows(
         request=obj, patient=patient
     )

@@ -63,7 +63,9 @@ class SignForm(forms.Form):
     )
     # What the physician reviewed (the sign page renders the draft and puts these in).
     reviewed_revision = forms.IntegerField(widget=forms.HiddenInput)
-    reviewed_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    reviewed_sha256 = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, otp_required: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

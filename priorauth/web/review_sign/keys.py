@@ -96,8 +96,6 @@ def signing_key(request: HttpRequest) -> HttpResponse:
     )
 
 
-
-
 @require_GET
 def request_signed_check(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     """Check a stored signed PDF: its hash, its PAdES signature and its certificate."""

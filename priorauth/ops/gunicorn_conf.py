@@ -20,5 +20,5 @@ timeout = 60
 graceful_timeout = 20
 accesslog = "-"
 # Status first (the bench counts 5xx from it); the path without its query string,
-# as a second guard (PHI never goes into a URL: see views.worklist).
+# as a second guard (PHI never goes into a URL: see web/worklist.py).
 access_log_format = "%(s)s %(m)s %(U)s %(M)sms %(t)s"

@@ -23,10 +23,10 @@ def _fast_hasher(settings, monkeypatch):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The same for the Argon2id that seals physicians' signing keys (the real cost
     # is tested in test_signing_keys.py).
-    from priorauth.packet import signing
+    from priorauth.packet import keys
 
     monkeypatch.setattr(
-        signing, "KEY_KDF", signing.KdfCost(iterations=1, memory_kib=64, lanes=1)
+        keys, "KEY_KDF", keys.KdfCost(iterations=1, memory_kib=64, lanes=1)
     )
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.packet import signing
+from priorauth.packet import certificates, keys, signing
 from tests.conftest import PASSWORD, _make_user
 from tests.packet_factory import make_request
 from tests.signing_helpers import review_of, sign_data
@@ -169,7 +169,7 @@ def test_the_key_file_is_sealed_and_the_password_is_not_in_it(
 def test_the_seal_costs_at_least_what_the_login_hash_costs(
     practice, physician_user, ca, monkeypatch
 ):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(signing, "KEY_KDF", signing.KdfCost())  # the real cost
+    monkeypatch.setattr(keys, "KEY_KDF", keys.KdfCost())  # the real cost
     identity = services.signer_identity(user=physician_user)
     signing.enroll_physician_key(identity, password=PASSWORD)
     kdf = json.loads(_sealed(physician_user))["kdf"]
@@ -679,7 +679,7 @@ def _legacy_key(identity: signing.SignerIdentity):  # type: ignore[no-untyped-de
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = signing._issue_certificate(identity, key.public_key())
+    cert = certificates.issue_certificate(identity, key.public_key())
     cert_path, key_path = signing.physician_paths(
         identity.practice_id, identity.user_id
     )

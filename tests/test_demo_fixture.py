@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "demo.json"
 
 # The findings of every demo request on DEMO_TODAY: (code, severity, level).
-# Taken from the hand-built demo before the factories replaced it; priorauth/demo/
-# cases.py says what each case is about.
+# Requests 1-9 as the hand-built demo had them before the factories replaced it;
+# priorauth/demo/cases.py says what each case is about.
 DEMO_FINDINGS = {
     1: [("PKT-004", "info", None), ("PKT-009", "info", None)],
     2: [
@@ -51,6 +51,14 @@ DEMO_FINDINGS = {
         ("PKT-005", "warning", "C5-C6"),
     ],
     9: [("PKT-004", "info", None), ("PKT-009", "info", None)],
+    10: [
+        ("DVT-001", "warning", "L4-L5"),
+        ("DVT-002", "warning", "L4-L5"),
+        ("PKT-004", "info", None),
+        ("PKT-009", "info", None),
+    ],
+    11: [("PKT-004", "info", None), ("PKT-009", "info", None)],
+    12: [("PKT-004", "info", None), ("RTE-003", "info", None)],
 }
 
 
@@ -92,7 +100,7 @@ def test_it_regenerates_the_committed_fixture_byte_for_byte(tmp_path):
 
 def test_every_demo_patient_name_is_visibly_synthetic():
     patients = _rows("patient")
-    assert len(patients) == 9
+    assert len(patients) == 12
     assert {p["last_name"] for p in patients} <= set(SYNTHETIC_SURNAMES)
     assert all(p["mrn"].startswith("DEMO-") for p in patients)
 
@@ -127,6 +135,22 @@ def test_each_demo_request_keeps_its_findings(demo):
 def test_the_demo_covers_every_procedure_type_as_a_request(demo):
     requested = set(m.AuthRequest.objects.values_list("procedure_type", flat=True))
     assert requested == {value for value, _ in m.REQUESTABLE_PROCEDURE_CHOICES}
+
+
+def test_the_demo_has_a_request_for_every_payer_profile(demo):
+    profiles = set(m.PayerProfile.objects.values_list("key", flat=True))
+    requested = set(m.AuthRequest.objects.values_list("payer_profile__key", flat=True))
+    assert requested == profiles
+
+
+def test_the_virginia_case_cites_the_lcd_of_its_county(demo):
+    """Arlington County is Novitas' (JL), the rest of Virginia Palmetto's (JM)."""
+    request = services.auth_request_queryset_for_detail().get(state_of_service="VA")
+    assert request.county_of_service == "Arlington County"
+    evaluation = services.auth_request_evaluate(request=request, today=DEMO_TODAY)
+    assert {f.citation.policy_id for f in evaluation.findings} == {
+        "LCD L34892 / A56670"
+    }
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,13 +1,13 @@
-"""The demo's nine patients, each with its injection history and one request.
+"""The demo's patients, each with its injection history and one request.
 
 What each case shows, and what the rules say about it (``tests/test_demo_fixture.py``
 holds the findings of every request, so a change shows):
 
 1. Original Medicare, Arizona: a first RFA at L4-L5 and L5-S1 that builds on two
    diagnostic MBBs with 85 % and 90 % relief. Clean.
-2. Original Medicare, Ohio: the headline case, a third "diagnostic" MBB at L3-L4
-   after two (60 % and 70 %); its prior count is left for the history to fill.
-   DVT-001.
+2. Original Medicare, Ohio: a third "diagnostic" MBB at L3-L4 after two (60 % and
+   70 %); its prior count is left for the history to fill. DVT-001 (the smoke
+   test looks for it on request 2).
 3. Aetna: a repeat transforaminal ESI at L5-S1 after 60 % relief for 95 days, a
    concordant MRI with a disc extrusion. Clean.
 4. eviCore: a repeat RFA at L4-L5 after two MBBs and a first RFA (70 % for 240
@@ -22,6 +22,14 @@ holds the findings of every request, so a change shows):
    ultrasound, no imaging. FAC-019, PKT-005.
 9. Original Medicare, Oklahoma, in the second practice (billing staff of the first
    must not see it): a diagnostic MBB at L4-L5 after one. Clean.
+10. Original Medicare, Arizona, the headline case: a third diagnostic MBB at L4-L5
+    after two with 85 % and 90 % relief, where RFA is the expected next step.
+    DVT-001 and DVT-002.
+11. Original Medicare in Arlington County, Virginia: the county puts the service
+    in Novitas' jurisdiction (JL), so the citations are its LCD, not Palmetto's.
+    Clean.
+12. Medicare Advantage: a first RFA at L5-S1 after two positive MBBs. Clean
+    (RTE-003: the CMS-0057-F decision deadlines that bind the plan).
 
 Every request is a draft; "clean" means informational findings only (the packet
 still needs its signature).
@@ -30,7 +38,7 @@ still needs its signature).
 from __future__ import annotations
 
 from priorauth.demo.scenarios import (
-    DemoPractice,
+    DemoPractices,
     care,
     day,
     imaging,
@@ -40,7 +48,8 @@ from priorauth.demo.scenarios import (
 )
 
 
-def case_1_first_rfa(where: DemoPractice) -> None:
+def case_1_first_rfa(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "medicare", "Medicare Part B")
     blocks = [
         injection(
@@ -106,7 +115,8 @@ def case_1_first_rfa(where: DemoPractice) -> None:
     )
 
 
-def case_2_third_diagnostic_mbb(where: DemoPractice) -> None:
+def case_2_third_diagnostic_mbb(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "medicare", "Medicare Part B")
     injection(
         person,
@@ -158,7 +168,8 @@ def case_2_third_diagnostic_mbb(where: DemoPractice) -> None:
     )
 
 
-def case_3_repeat_transforaminal_esi(where: DemoPractice) -> None:
+def case_3_repeat_transforaminal_esi(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "aetna", "Aetna Choice POS II")
     injection(
         person,
@@ -204,7 +215,8 @@ def case_3_repeat_transforaminal_esi(where: DemoPractice) -> None:
     )
 
 
-def case_4_repeat_rfa(where: DemoPractice) -> None:
+def case_4_repeat_rfa(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "evicore", "Cigna Open Access Plus")
     injection(
         person,
@@ -263,7 +275,8 @@ def case_4_repeat_rfa(where: DemoPractice) -> None:
     )
 
 
-def case_5_cervical_interlaminar_esi(where: DemoPractice) -> None:
+def case_5_cervical_interlaminar_esi(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "carelon", "Anthem Blue Cross PPO")
     request(
         where,
@@ -294,7 +307,8 @@ def case_5_cervical_interlaminar_esi(where: DemoPractice) -> None:
     )
 
 
-def case_6_therapeutic_facet_no_rfa(where: DemoPractice) -> None:
+def case_6_therapeutic_facet_no_rfa(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "bcbs", "BCBS PPO")
     for when, intent, relief, duration, agent in (
         (day(-261), "diagnostic", 85, {"hours": 5}, "lidocaine 1%"),
@@ -335,7 +349,8 @@ def case_6_therapeutic_facet_no_rfa(where: DemoPractice) -> None:
     )
 
 
-def case_7_caudal_esi_post_laminectomy(where: DemoPractice) -> None:
+def case_7_caudal_esi_post_laminectomy(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "bcbs_ma", "Blue Care Elect PPO")
     for when, relief, days in ((day(-232), 55, 100), (day(-92), 50, 80)):
         injection(
@@ -381,7 +396,8 @@ def case_7_caudal_esi_post_laminectomy(where: DemoPractice) -> None:
     )
 
 
-def case_8_cervical_facet_under_ultrasound(where: DemoPractice) -> None:
+def case_8_cervical_facet_under_ultrasound(practices: DemoPractices) -> None:
+    where = practices.cascade
     person = patient(where, "commercial", "Generic Health HMO")
     request(
         where,
@@ -398,7 +414,8 @@ def case_8_cervical_facet_under_ultrasound(where: DemoPractice) -> None:
     )
 
 
-def case_9_second_practice_mbb(where: DemoPractice) -> None:
+def case_9_second_practice_mbb(practices: DemoPractices) -> None:
+    where = practices.red_rock
     person = patient(where, "medicare", "Medicare Part B")
     injection(
         person,
@@ -427,8 +444,136 @@ def case_9_second_practice_mbb(where: DemoPractice) -> None:
     )
 
 
-# Built in this order (patient and request pks 1-9); the last in the second practice.
-FIRST_PRACTICE_CASES = (
+def case_10_another_mbb_after_two_positive(practices: DemoPractices) -> None:
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    blocks = [
+        injection(
+            person,
+            day(-70),
+            "mbb",
+            "diagnostic",
+            levels="L4-L5",
+            side="bilateral",
+            relief=85,
+            hours=6,
+            agent="lidocaine 2%",
+            kx=True,
+            pre=8,
+            post=1,
+        ),
+        injection(
+            person,
+            day(-49),
+            "mbb",
+            "diagnostic",
+            levels="L4-L5",
+            side="bilateral",
+            relief=90,
+            hours=8,
+            agent="bupivacaine 0.5%",
+            kx=True,
+            pre=8,
+            post=1,
+        ),
+    ]
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(58),
+        onset_date=day(-400),
+        levels=[("L4-L5", "bilateral", None)],  # the count comes from the history
+        builds_on=blocks,
+        care=[
+            care("physical_therapy", day(-330), day(-260), "failed"),
+            care("nsaids", day(-380), day(-200), "failed"),
+        ],
+        imaging=[
+            imaging(
+                "mri",
+                day(-300),
+                "L4-L5",
+                "Bilateral L4-L5 facet arthropathy with small effusions.",
+            )
+        ],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_11_virginia_county(practices: DemoPractices) -> None:
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    request(
+        where,
+        person,
+        "VA",
+        county_of_service="Arlington County",
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(50),
+        onset_date=day(-330),
+        levels=[("L5-S1", "right", 0)],
+        care=[care("physical_therapy", day(-300), day(-230), "failed")],
+        imaging=[imaging("mri", day(-280), "L5-S1", "Right L5-S1 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_12_medicare_advantage_first_rfa(practices: DemoPractices) -> None:
+    where = practices.cascade
+    person = patient(where, "medicare_advantage", "Medicare Advantage HMO")
+    blocks = [
+        injection(
+            person,
+            day(-90),
+            "mbb",
+            "diagnostic",
+            levels="L5-S1",
+            side="left",
+            relief=80,
+            hours=5,
+            agent="lidocaine 2%",
+            kx=True,
+            pre=10,
+            post=2,
+        ),
+        injection(
+            person,
+            day(-62),
+            "mbb",
+            "diagnostic",
+            levels="L5-S1",
+            side="left",
+            relief=85,
+            hours=7,
+            agent="bupivacaine 0.5%",
+            kx=True,
+            pre=8,
+            post=1,
+        ),
+    ]
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="rfa",
+        intent="first",
+        date_of_service=day(64),
+        onset_date=day(-420),
+        rfa_technique="thermal",
+        levels=[("L5-S1", "left", 2)],
+        builds_on=blocks,
+        care=[care("physical_therapy", day(-380), day(-310), "failed")],
+        imaging=[imaging("mri", day(-350), "L5-S1", "Left L5-S1 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+# Built in this order: patient and request pks 1-12.
+CASES = (
     case_1_first_rfa,
     case_2_third_diagnostic_mbb,
     case_3_repeat_transforaminal_esi,
@@ -437,5 +582,8 @@ FIRST_PRACTICE_CASES = (
     case_6_therapeutic_facet_no_rfa,
     case_7_caudal_esi_post_laminectomy,
     case_8_cervical_facet_under_ultrasound,
+    case_9_second_practice_mbb,
+    case_10_another_mbb_after_two_positive,
+    case_11_virginia_county,
+    case_12_medicare_advantage_first_rfa,
 )
-SECOND_PRACTICE_CASES = (case_9_second_practice_mbb,)

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from priorauth import models as m
 from priorauth.demo import factories
-from priorauth.demo.cases import FIRST_PRACTICE_CASES, SECOND_PRACTICE_CASES
+from priorauth.demo.cases import CASES
 from priorauth.demo.scenarios import DEMO_SEED, practices
 
 # Every model the demo has rows of, in the order the fixture lists (and loads) them.
@@ -32,11 +32,9 @@ DEMO_MODELS = (
 def build_demo() -> None:
     """Create the demo (payer profiles already loaded), the same on every call."""
     factories.reseed(DEMO_SEED)
-    first, second = practices()
-    for case in FIRST_PRACTICE_CASES:
-        case(first)
-    for case in SECOND_PRACTICE_CASES:
-        case(second)
+    both = practices()
+    for case in CASES:
+        case(both)
 
 
 def demo_fixture_json() -> str:

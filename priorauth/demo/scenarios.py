@@ -1,7 +1,7 @@
 """The demo's people and places, its fixed date and seed, and helpers for the cases.
 
 Everything is built with the factories on ``DEMO_SEED`` into an empty database
-(``fixture.build_demo``); ``cases`` holds the nine patients and their requests.
+(``fixture.build_demo``); ``cases`` holds the patients and their requests.
 Dates are days from ``DEMO_TODAY`` (``day(-100)``), so the whole demo moves with
 one constant.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
@@ -87,7 +87,12 @@ def _user(
     )
 
 
-def practices() -> tuple[DemoPractice, DemoPractice]:
+class DemoPractices(NamedTuple):
+    cascade: DemoPractice  # the README's logins
+    red_rock: DemoPractice  # the second practice (``otherbilling``)
+
+
+def practices() -> DemoPractices:
     """Cascade Spine & Pain (the README logins) and Red Rock, the second practice."""
     cascade = f.PracticeFactory(
         name="Cascade Spine & Pain Associates (demo)",
@@ -168,7 +173,7 @@ def practices() -> tuple[DemoPractice, DemoPractice]:
         npi="1555012347",
         place_of_service="11",
     )
-    return (
+    return DemoPractices(
         DemoPractice(cascade, billing, lee, asc),
         DemoPractice(red_rock, otherbilling, holt, clinic),
     )

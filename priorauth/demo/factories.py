@@ -38,7 +38,7 @@ SYNTHETIC_SURNAMES = (
     "Dummy",
     "Prototype",
     "Sampledata",
-    "Standin",
+    "Notreal",
     "Fakename",
 )
 

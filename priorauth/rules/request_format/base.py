@@ -45,14 +45,19 @@ class FormatModel(BaseModel):
 
     def to_facts(self) -> Any:
         """The frozen dataclass this object describes (its defaults are the same)."""
-        names = {f.name for f in dataclasses.fields(self.facts_class)}
         return self.facts_class(
             **{
-                k: _facts_value(getattr(self, k))
-                for k in type(self).model_fields
-                if k in names
+                name: _facts_value(getattr(self, name))
+                for name in _facts_fields(type(self))
             }
         )
+
+
+@functools.cache
+def _facts_fields(model: type[FormatModel]) -> tuple[str, ...]:
+    """The fields of ``model`` its dataclass has (not format_version, ...)."""
+    names = {f.name for f in dataclasses.fields(model.facts_class)}
+    return tuple(name for name in model.model_fields if name in names)
 
 
 def _facts_value(value: Any) -> Any:
@@ -114,11 +119,17 @@ def _unreadable(key: Any) -> bool:
     return isinstance(key, str) and not key.isascii() and bool(_SURROGATE.search(key))
 
 
-def _has_unreadable_key(node: Any) -> bool:
-    if isinstance(node, dict):
-        return any(_unreadable(k) or _has_unreadable_key(v) for k, v in node.items())
-    if isinstance(node, list | tuple):
-        return any(_has_unreadable_key(v) for v in node)
+def _has_unreadable_key(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack += node.values()
+            if not all(isinstance(k, str) and k.isascii() for k in node):
+                if any(_unreadable(k) for k in node):
+                    return True
+        elif isinstance(node, list | tuple):
+            stack += node
     return False
 
 

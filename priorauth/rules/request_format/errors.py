@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,7 +243,6 @@ def _key_path(path: str, key: str) -> str:
 
 
 def _unknown(p: Problem, model: Any, node: Any, key: Any) -> Problem:
-    p.type = "extra_forbidden"
     p.key = key
     p.path = _key_path(p.path, _key_text(key))
     keys = list(node) if isinstance(node, dict) else []
@@ -275,7 +275,7 @@ def locate(error: Any, data: Any, root: type) -> Problem:
             p.order.append((1, part))
             in_list = isinstance(node, list | tuple) and 0 <= part < len(node)
             node = node[part] if in_list else _ABSENT
-            where = tp.__args__[0]
+            where = typing.get_args(tp)[0]
     tp, _ = unwrap(where)
     if p.type in CHECKS:
         p.order[len(loc) - CHECKS[p.type] :] = [(2, 0)]

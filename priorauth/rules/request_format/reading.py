@@ -31,10 +31,25 @@ def parse_request(data: Any) -> CaseFacts:
         msg = f"must be an object holding one request (got {typename(data)})"
         raise RequestFormatError([("", msg)])
     try:
-        request = Request.model_validate(readable_keys(data))
+        request = Request.model_validate(data)
     except ValidationError as exc:
+        if any(e["type"] == "string_unicode" for e in exc.errors()):
+            exc = _errors_past_unreadable_keys(data) or exc
         raise RequestFormatError(translate(exc, data, Request)) from None
     return request.to_facts()
+
+
+def _errors_past_unreadable_keys(data: dict) -> ValidationError | None:
+    """The errors of ``data`` read past any key pydantic-core cannot read.
+
+    Such a key (a lone surrogate) stops pydantic at its object: checked again with
+    the key replaced, the rest of the object is read and its problems listed too.
+    """
+    try:
+        Request.model_validate(readable_keys(data))
+    except ValidationError as exc:
+        return exc
+    return None  # pragma: no cover - an unreadable key is always an unknown key
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict:

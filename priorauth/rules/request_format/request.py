@@ -123,7 +123,7 @@ class Request(FormatModel):
 
     @field_validator("levels")
     @classmethod
-    def _one_row_per_level(cls, rows: Any) -> Any:
+    def _levels_are_distinct(cls, rows: Any) -> Any:
         return _one_row_per_level(rows)
 
     def to_facts(self) -> facts.CaseFacts:

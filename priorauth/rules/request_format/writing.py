@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import typing
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -11,6 +14,9 @@ from ..facts import CaseFacts
 from .base import FormatModel, field_types, is_model, unwrap
 from .fields import FORMAT_VERSION
 from .request import Request
+
+Writer = Callable[[Any], Any]
+_NO_DEFAULT = object()
 
 
 def dump_request(facts: CaseFacts) -> dict:
@@ -30,20 +36,24 @@ def dump_request(facts: CaseFacts) -> dict:
 
 
 def _dump_object(model: type[FormatModel], obj: Any) -> dict[str, Any]:
-    """The fields the format has, in the dataclass's order, defaults left out."""
-    types = field_types(model)
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        if f.name not in types:
-            continue  # PayerInfo.profile_key is the top-level payer_profile
-        value = getattr(obj, f.name)
-        if value == _default(f):
-            continue
-        out[f.name] = _dump_value(types[f.name], value)
+    for name, default, write in _plan(model):
+        value = getattr(obj, name)
+        if value != default:
+            out[name] = None if value is None else write(value)
     return out
 
 
-_NO_DEFAULT = object()
+@functools.cache
+def _plan(model: type[FormatModel]) -> tuple[tuple[str, Any, Writer], ...]:
+    """The fields the format writes, in the dataclass's order, each with its default
+    and how to write it (``PayerInfo.profile_key`` is the top-level payer_profile)."""
+    types = field_types(model)
+    return tuple(
+        (f.name, _default(f), _writer(types[f.name]))
+        for f in dataclasses.fields(model.facts_class)
+        if f.name in types
+    )
 
 
 def _default(f: dataclasses.Field) -> Any:
@@ -54,18 +64,25 @@ def _default(f: dataclasses.Field) -> Any:
     return _NO_DEFAULT
 
 
-def _dump_value(annotation: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _writer(annotation: Any) -> Writer:
     tp, _ = unwrap(annotation)
     if is_model(tp):
-        return _dump_object(tp, value)
-    if getattr(tp, "__origin__", None) is tuple:
-        return [_dump_value(tp.__args__[0], v) for v in value]
+        return functools.partial(_dump_object, tp)
+    if typing.get_origin(tp) is tuple:
+        item = _writer(typing.get_args(tp)[0])
+        return lambda values: [None if v is None else item(v) for v in values]
+    if tp is float:
+        return _write_number
+    return _write_value
+
+
+def _write_number(value: Any) -> Any:
+    return int(value) if float(value).is_integer() else value  # 7.0 is written 7
+
+
+def _write_value(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, date):
         return value.isoformat()
-    if tp is float and float(value).is_integer():
-        return int(value)  # 7.0 is written 7
     return value

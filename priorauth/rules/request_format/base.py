@@ -102,8 +102,9 @@ LONE_SURROGATES = WrapValidator(_lone_surrogates)
 class UnreadableKey:
     """Stands in for a key holding a lone surrogate, which pydantic-core cannot read.
 
-    Such a key stops pydantic reading the rest of its object; in its place pydantic
-    reports this object as an ``invalid_key`` and reads on, like the parser did.
+    Such a key stops pydantic reading the rest of its object. With this stand-in as
+    the key, pydantic reports an ``invalid_key`` and reads on, as the format always
+    has (the unknown key, then every other problem of the object).
     """
 
     __slots__ = ("key",)

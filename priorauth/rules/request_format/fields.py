@@ -59,7 +59,8 @@ def _fmt_num(x: float) -> str:
 
 T = TypeVar("T")
 
-# A choice from one of the enums in rules.facts (given as its value).
+# A choice from one of the enums in rules.facts. Not strict: it is given as its value
+# ("mbb"), which strict pydantic takes only as the enum member itself.
 Choice = Annotated[T, Strict(False), LONE_SURROGATES]
 
 

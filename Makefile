@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
 
-.PHONY: run serve test venv system-deps migrate demo-data keys sample-pdfs bench lint clean
+.PHONY: run serve test venv system-deps migrate demo-data demo-fixture keys sample-pdfs bench lint schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ migrate: venv
 
 demo-data: migrate
 	$(PY) manage.py load_demo
+
+# fixtures/demo.json from priorauth/demo (factories on a fixed seed): same bytes every run.
+demo-fixture: venv
+	$(PY) scripts/make_demo_fixture.py
 
 run: demo-data
 	@echo ""
@@ -62,6 +66,10 @@ bench: venv
 
 lint: venv
 	$(VENV)/bin/ruff check priorauth tests scripts
+
+# The request format's JSON Schema, generated from its pydantic models.
+schema: venv
+	$(PY) -m priorauth.rules.request_format.schema > docs/request.schema.json
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm artifacts staticfiles

@@ -52,7 +52,7 @@ def main(base: str) -> int:
     worklist = opener.open(request).read().decode()
     checks = [
         ("worklist after login", "Worklist" in worklist),
-        ("a demo patient on the worklist", "Quinlan" in worklist),
+        ("a demo patient on the worklist", "Placeholder" in worklist),
     ]
     detail = opener.open(f"{base}/requests/2/").read().decode()
     checks.append(

@@ -61,7 +61,7 @@ def test_the_readme_demo_logins_work(demo, settings, username, password, role):
 def test_load_demo_is_idempotent_and_evaluates_every_request(db):
     call_command("load_demo", verbosity=0)
     call_command("load_demo", verbosity=0)
-    assert m.AuthRequest.objects.count() == 9
+    assert m.AuthRequest.objects.count() == 12
     assert not m.AuthRequest.objects.filter(evaluated_at__isnull=True).exists()
 
 

@@ -189,12 +189,12 @@ def test_only_the_shell_imports_the_screens():
     assert importers == {"priorauth.urls", "priorauth.admin"}
 
 
-def test_nothing_imports_the_bench():
+@pytest.mark.parametrize("package", ["priorauth.bench", "priorauth.demo"])
+def test_nothing_imports_the_bench_or_the_demo_builder(package):
     importers = {
         module
         for module, names in SOURCES.items()
-        if any(_in(n, "priorauth.bench") for n in names)
-        and not _in(module, "priorauth.bench")
+        if any(_in(n, package) for n in names) and not _in(module, package)
     }
     assert importers == set()
 

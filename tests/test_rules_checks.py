@@ -1343,15 +1343,21 @@ def test_an_esi_more_than_12_months_ago_starts_a_new_series():
 def test_medicare_citation_follows_the_virginia_county_split(
     state, county, facet_lcd, esi_lcd
 ):
-    facet = R(base_facet_case(), payer=R(base_facet_case().payer, state=state, county=county))
+    facet = R(
+        base_facet_case(), payer=R(base_facet_case().payer, state=state, county=county)
+    )
     f = codes(wc(facet, other_causes_excluded=False), "medicare")["FAC-005"]
     assert facet_lcd in f.citation.policy_id
     if esi_lcd:
-        esi = R(base_esi_case(), payer=R(base_esi_case().payer, state=state, county=county))
+        esi = R(
+            base_esi_case(), payer=R(base_esi_case().payer, state=state, county=county)
+        )
         e = codes(wp(esi, sedation=Sedation.MAC), "medicare")["ESI-014"]
         assert esi_lcd in e.citation.policy_id
     # Medicare Advantage follows the same LCDs.
-    ma = codes(wc(facet, other_causes_excluded=False), "medicare_advantage").get("FAC-005")
+    ma = codes(wc(facet, other_causes_excluded=False), "medicare_advantage").get(
+        "FAC-005"
+    )
     if ma is not None:
         assert facet_lcd in ma.citation.policy_id
 
@@ -1389,6 +1395,48 @@ def test_opd_list_follows_its_date_ranges(cpts, dos, listed):
 
 
 def test_route_rules_read_vendors_and_clocks_from_the_profile():
-    found = codes(R(base_esi_case(), payer=R(base_esi_case().payer, state="TX")), "medicare")
+    found = codes(
+        R(base_esi_case(), payer=R(base_esi_case().payer, state="TX")), "medicare"
+    )
     assert "Cohere" in found["RTE-001"].detail
     assert "RTE-001" in found and "PKT-008" in found
+
+
+# ---- FAC-026: the ICD-10-CM region character agrees with the level ------------
+
+
+@pytest.mark.parametrize(
+    ("levels", "codes", "fires", "named"),
+    [
+        (("L4-L5",), ("M47.816",), False, ""),  # lumbar code, lumbar level
+        (("L5-S1",), ("M47.817",), False, ""),  # lumbosacral, L5-S1
+        (("L4-L5",), ("M47.817",), False, ""),  # lumbosacral touches lumbar
+        (("C5-C6",), ("M47.812",), False, ""),  # cervical, cervical
+        (("C7-T1",), ("M47.813",), False, ""),  # cervicothoracic
+        (
+            ("C5-C6",),
+            ("M47.816",),
+            True,
+            "M47.816 is a lumbar code; the requested level C5-C6 is cervical",
+        ),
+        (
+            ("L4-L5",),
+            ("M47.812",),
+            True,
+            "M47.812 is a cervical code; the requested level L4-L5 is lumbar",
+        ),
+        (("T5-T6",), ("M47.816",), True, "M47.816 is a lumbar code"),
+        (("L4-L5",), ("M47.816", "M47.812"), True, "M47.812 is a cervical code"),
+    ],
+)
+def test_fac_026_names_a_code_whose_region_does_not_match_the_level(
+    levels, codes, fires, named
+):
+    case = R(base_facet_case(), levels=lv(*levels), diagnoses=codes)
+    found = codes_of = {
+        f.code: f for f in evaluate(case, policy("medicare"), today=TODAY).findings
+    }
+    assert ("FAC-026" in found) is fires
+    if fires:
+        assert named in codes_of["FAC-026"].detail
+        assert codes_of["FAC-026"].severity is Severity.WARNING

@@ -26,6 +26,9 @@ from priorauth.rules.io import (
     loads_request,
     parse_request,
 )
+from priorauth.rules.request_format.base import field_types, is_model, unwrap
+from priorauth.rules.request_format.request import Request
+from priorauth.rules.request_format.schema import object_models
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -246,34 +249,82 @@ def test_schema_matches_the_facts_contract():
     _check_def_against_dataclass(SCHEMA, SCHEMA, F.CaseFacts, "request")
 
 
-def _spec_walk(obj: Any, schema_node: dict, where: str):
-    """The parser's field tables versus the schema file, field by field."""
+def _extra(extras: list, name: str) -> Any:
+    """A constraint (max_length, ge, le) from a field type's Annotated extras."""
+    found = [getattr(e, name) for e in extras if getattr(e, name, None) is not None]
+    assert len(found) == 1, (name, extras)
+    return found[0]
+
+
+def _choice_in(tp: Any) -> type[enum.Enum] | None:
+    """The enum of a choice; for a choice that also reads legacy text (conservative
+    care outcome, format v1) the enum branch of the union."""
+    for t in [tp, *(unwrap(a)[0] for a in typing.get_args(tp))]:
+        if isinstance(t, type) and issubclass(t, enum.Enum):
+            return t
+    return None
+
+
+def _model_walk(model: type, schema_node: dict, where: str):
+    """The format's pydantic models versus the schema file, field by field."""
     node = _resolve(SCHEMA, schema_node)
-    assert set(obj.fields) == set(node["properties"]), where
-    assert list(obj.required) == node.get("required", []), where
-    for name, fld in obj.fields.items():
+    fields = model.model_fields
+    assert set(fields) == set(node["properties"]), where
+    required = [name for name, f in fields.items() if f.is_required()]
+    assert required == node.get("required", []), where
+    for name, annotation in field_types(model).items():
         prop = node["properties"][name]
         path = f"{where}.{name}"
-        if isinstance(fld, io._Obj):
-            _spec_walk(fld, prop, path)
+        tp, extras = unwrap(annotation)
+        if is_model(tp):
+            _model_walk(tp, prop, path)
             continue
-        if isinstance(fld, io._List):
-            assert prop["maxItems"] == fld.max_items, path
-            if isinstance(fld.item, io._Obj):
-                _spec_walk(fld.item, prop["items"], f"{path}[]")
+        if typing.get_origin(tp) is tuple:
+            assert prop["maxItems"] == _extra(extras, "max_length"), path
+            tp, extras = unwrap(typing.get_args(tp)[0])
+            if is_model(tp):
+                _model_walk(tp, prop["items"], f"{path}[]")
                 continue
-            fld, prop = fld.item, prop["items"]
-        if isinstance(fld, io._Enum):
+            prop = prop["items"]
+        choice = _choice_in(tp)
+        if choice is not None:
             enum_values = _enum_of(prop)
-            assert [v for v in enum_values if v is not None] == fld.values, path
-        if isinstance(fld, io._Str):
-            assert prop["maxLength"] == fld.max_len, path
-        if isinstance(fld, io._Num):
-            assert (prop["minimum"], prop["maximum"]) == (fld.lo, fld.hi), path
+            assert [v for v in enum_values if v is not None] == [
+                m.value for m in choice
+            ], path
+        elif tp is str:
+            assert prop["maxLength"] == _extra(extras, "max_length"), path
+        elif tp in (int, float):
+            bounds = (_extra(extras, "ge"), _extra(extras, "le"))
+            assert (prop["minimum"], prop["maximum"]) == bounds, path
 
 
-def test_schema_and_parser_tables_agree():
-    _spec_walk(io.REQUEST_SPEC, SCHEMA, "request")
+def test_schema_and_format_models_agree():
+    _model_walk(Request, SCHEMA, "request")
+
+
+def test_format_models_mirror_the_dataclasses():
+    """Each model converts to its dataclass: the same fields, the same defaults."""
+    for model in [Request, *object_models()]:
+        cls = model.facts_class
+        names = [f.name for f in dataclasses.fields(cls)]
+        if cls is F.PayerInfo:
+            names.remove("profile_key")  # the top-level payer_profile
+        if cls is F.CaseFacts:
+            names += ["format_version", "payer_profile"]
+        assert set(model.model_fields) == set(names), model
+        for f in dataclasses.fields(cls):
+            if f.name not in model.model_fields:
+                continue
+            info = model.model_fields[f.name]
+            if f.default is not dataclasses.MISSING:
+                assert info.get_default() == f.default, (model, f.name)
+            elif f.default_factory is not dataclasses.MISSING:
+                made = info.get_default(call_default_factory=True)
+                made = made.to_facts() if is_model(type(made)) else made
+                assert made == f.default_factory(), (model, f.name)
+            else:
+                assert info.is_required(), (model, f.name)
 
 
 def test_parser_rejects_every_key_the_schema_does_not_list():

@@ -726,6 +726,43 @@ def _in_ranges(code: str, ranges) -> bool:
     return any(len(code) == len(lo) and lo <= code <= hi for lo, hi in ranges)
 
 
+# ICD-10-CM spondylosis-family codes (M47.81x, M47.89x, M48.1x, M53.8x) name the
+# region in their last character; each region touches these spinal segments.
+ICD_REGION = {
+    "2": ("cervical", {"C"}),
+    "3": ("cervicothoracic", {"C", "T"}),
+    "4": ("thoracic", {"T"}),
+    "5": ("thoracolumbar", {"T", "L"}),
+    "6": ("lumbar", {"L"}),
+    "7": ("lumbosacral", {"L", "S"}),
+}
+LEVEL_WORDS = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
+
+
+def _segments(level: str) -> set[str]:
+    """Spinal parts a level touches: "L5-S1" -> {"L", "S"} ("caudal": sacral)."""
+    if level == "caudal":
+        return {"S"}
+    return {part[0] for part in level.split("-")}
+
+
+def _region_mismatches(codes: list[str], ranges, levels: tuple[str, ...]) -> list[str]:
+    """Codes in the supporting ranges whose region agrees with no requested level."""
+    out = []
+    for code in codes:
+        region = ICD_REGION.get(code[-1:]) if _in_ranges(code, ranges) else None
+        if region is None or not levels:
+            continue
+        if not any(region[1] & _segments(lv) for lv in levels):
+            words = sorted({LEVEL_WORDS[p] for lv in levels for p in _segments(lv)})
+            out.append(
+                f"{code} is a {region[0]} code; the requested level"
+                f"{'s' if len(levels) > 1 else ''} {', '.join(levels)}"
+                f" {'are' if len(levels) > 1 else 'is'} {'/'.join(words)}"
+            )
+    return out
+
+
 @rule("FAC-026")
 def fac_026(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if not _facet(facts) or not facts.diagnoses:
@@ -745,6 +782,18 @@ def fac_026(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                 detail=("non-billable parent " + ", ".join(bad_parent))
                 if bad_parent
                 else "no code in the supporting ranges",
+            )
+        ]
+    mismatched = _region_mismatches(codes, ranges, ctx.levels)
+    if mismatched:
+        return [
+            ctx.finding(
+                facts,
+                "FAC-026",
+                "The diagnosis code's region does not match the level treated. Use the "
+                "code for the region of the requested level.",
+                field="diagnoses",
+                detail="; ".join(mismatched),
             )
         ]
     return []

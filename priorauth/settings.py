@@ -76,7 +76,8 @@ ALLOWED_HOSTS = envlist(
 CSRF_TRUSTED_ORIGINS = envlist("PRIORAUTH_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "priorauth.security.admin_apps.PriorauthAdminConfig",  # OTP-protected, practice-scoped admin
+    # The OTP-protected, practice-scoped admin (in place of django.contrib.admin).
+    "priorauth.security.admin_apps.PriorauthAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -207,7 +208,7 @@ AXES_LOCKOUT_CALLABLE = "priorauth.web.errors.lockout"  # the app's 429 page
 
 # Sessions: 15 minutes idle, 8 hours absolute (enforced in middleware).
 # The idle window slides on activity, but the session row is rewritten at most once
-# per SESSION_REFRESH_SECONDS (priorauth.security.sessions.SessionLifetimeMiddleware), not on
+# per SESSION_REFRESH_SECONDS (security.sessions.SessionLifetimeMiddleware), not on
 # every page view: a session then ends between 14 and 15 minutes after the last
 # request, never later, and a GET does not have to take SQLite's write lock for it.
 SESSION_COOKIE_AGE = envint("PRIORAUTH_SESSION_IDLE_SECONDS", 15 * 60)
@@ -295,7 +296,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "escape_control_chars": {"()": "priorauth.security.logfilters.EscapeControlChars"}
+        "escape_control_chars": {
+            "()": "priorauth.security.logfilters.EscapeControlChars"
+        }
     },
     "handlers": {
         "console": {

@@ -225,7 +225,7 @@ def _append_only_triggers_allow_flush(request):  # type: ignore[no-untyped-def]
     """A transactional test's flush (DELETE FROM every table on SQLite, TRUNCATE on
     PostgreSQL) would hit the audit/signed-document triggers. Drop them just before
     the flush, as the table owner; the flush's post_migrate signal re-installs them
-    (priorauth.security.audit._reinstall_triggers) and re-applies the app role's grants, and
+    (security.audit._reinstall_triggers) and re-applies the app role's grants, and
     Django then closes the connection, so the next test is the app role again."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or any(

@@ -109,7 +109,13 @@ def production_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     base = f"http://127.0.0.1:{_free_port()}"
     with open(tmp / "serve.log", "w+") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "priorauth.ops.serve", "--bind", base[len("http://") :]],
+            [
+                sys.executable,
+                "-m",
+                "priorauth.ops.serve",
+                "--bind",
+                base.removeprefix("http://"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,

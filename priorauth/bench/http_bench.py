@@ -200,7 +200,7 @@ def run(
     write_json(plan_path, plan)
     log_path = VAR / f"gunicorn-{label}.log"
     prefix = VAR / f"locust-{label}"
-    # The production server's gunicorn settings (priorauth/ops/gunicorn_conf.py: timeout,
+    # The production server's gunicorn settings (ops/gunicorn_conf.py: timeout,
     # access log) and its hashed static files; only the pool size is the bench's.
     subprocess.run(
         [sys.executable, "manage.py", *COLLECTSTATIC], env=env, cwd=ROOT, check=True

@@ -3,7 +3,8 @@
 A physician who sets up a new signing key (after an admin reset their password, or
 to replace an unencrypted key from before issue 12) revokes the old certificate;
 validation then reports documents it signed as "signed with a certificate revoked on
-<date> (<reason>)". The table gets the append-only triggers (priorauth/security/db_triggers.py).
+<date> (<reason>)". The table gets the append-only triggers
+(priorauth/security/db_triggers.py).
 """
 
 import django.db.models.deletion

@@ -1,4 +1,4 @@
 """Running the app: the production server (`make serve`), its gunicorn settings, the
-per-worker warm-up run by wsgi.py, and encrypted backups (`manage.py backup`, `restore`).
-Imports Django and the packet/rules it warms up; only wsgi.py, commands and the bench import ops.
+per-worker warm-up run by wsgi.py, encrypted backups (`manage.py backup`, `restore`).
+Imports Django and what the warm-up loads (packet, rules); wsgi.py and commands import it.
 """

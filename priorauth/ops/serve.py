@@ -1,4 +1,4 @@
-"""The production server in one command: ``make serve`` (``python -m priorauth.ops.serve``).
+"""The production server in one command: ``make serve`` (``-m priorauth.ops.serve``).
 
 Production settings (PRIORAUTH_DEBUG=0) under gunicorn (``ops/gunicorn_conf.py``):
 

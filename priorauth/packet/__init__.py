@@ -1,5 +1,5 @@
 """What the insurer reads: the letter, the tables and the criteria cross-walk, rendered
-to PDF (``packet.pdf``) and signed (``packet.signing``); it presents the rules' outcomes.
+to PDF (``packet.pdf``) and signed (``packet.signing``); it presents rules' outcomes.
 Imports the rules, Django's templates and settings; never models, services or web.
 """
 

@@ -1,6 +1,6 @@
-"""Security controls: sign-in, two-factor and sessions, response headers, the audit trail,
-the practice-scoped admin site, append-only tables (triggers, database roles), log filters.
-Imports models and Django; services only for the password re-seal (passwords.py); never web.
+"""Security controls: sign-in, two-factor, sessions, response headers, the audit trail,
+the practice-scoped admin site, append-only tables (triggers, roles), log filters.
+Imports models and Django; services only to re-seal a key (passwords.py); never web.
 """
 
 from typing import Any

@@ -75,7 +75,7 @@ class PriorauthAdminSite(OTPAdminSite):
             reason = self.refusal_reason(request) if request.path != logout else ""
             if reason:
                 # Imported here: this module loads in the admin app's ready(), before
-                # axes', and priorauth.security.audit's login-failed receiver must connect
+                # axes', and security.audit's login-failed receiver must connect
                 # after axes' (it reads the lockout flag axes sets).
                 from priorauth.security.audit import audit_denial
 

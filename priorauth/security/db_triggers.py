@@ -13,7 +13,7 @@ cannot rewrite history:
 * PostgreSQL: BEFORE UPDATE and BEFORE DELETE row triggers (they also stop
   ``ON CONFLICT DO UPDATE`` and ``MERGE``) and a statement-level BEFORE TRUNCATE
   trigger (TRUNCATE fires no row triggers). The app role is also denied
-  UPDATE/DELETE/TRUNCATE on the two tables (``priorauth.security.db_roles``), so only the
+  UPDATE/DELETE/TRUNCATE on the two tables (``security.db_roles``), so only the
   table owner could drop the triggers.
 
 Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert (the

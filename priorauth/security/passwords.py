@@ -1,8 +1,8 @@
-"""A user's own password change, wherever it happens (the Password page and the admin's).
+"""A user's own password change, wherever it happens (the Password page, the admin).
 
 A physician's signing key is sealed with their password (SECURITY.md, "Signing keys"):
 the old password, just checked, opens it and the new one seals it again, in the same
-transaction as the password change. A reset by someone else cannot, and leaves it locked.
+transaction as the password change. A reset by someone else cannot: the key stays locked.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Application services, keyword-only <entity>_<action>(*, ...): the only layer that uses
+"""Application services, keyword-only <entity>_<action>(*, ...): the only layer using
 both the models and the rules. One module per area; services.<name> reaches them all.
 Imports models, rules, packet and security.audit (the trail); never web, ops or bench.
 """

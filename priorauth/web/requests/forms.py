@@ -391,7 +391,7 @@ class SendForSignatureForm(forms.Form):
     )
 
 
-# --------------------------------------------------------------------------- row sections
+# ------------------------------------------------------------------------ row sections
 
 # (prefix, title, model, form, formset base). Prefixes are the related names.
 FORMSET_SPECS: list[tuple[str, str, type, type, type]] = [

@@ -7,6 +7,8 @@ from . import (  # noqa: F401  (registration side effect)
     dvt,
     esi,
     facet,
+    facet_limits,
+    facet_treatment,
     packet,
     payers,
     routes,

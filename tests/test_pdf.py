@@ -514,3 +514,16 @@ def test_crosswalk_never_marks_met_without_evidence(policies):  # type: ignore[n
     ):  # the profile does not list ESI-007: check the rule's own family on Medicare
         pytest.skip("ESI-007 not in this payer's profile")
     assert row.is_open
+
+
+def test_one_relief_figure_per_injection_everywhere_in_the_packet(policies):  # type: ignore[no-untyped-def]
+    """Typed 85 % but scores 8 -> 1 (87.5 %): the letter, the history table and the
+    response table all print the figure the rules used (from the scores)."""
+    facts = load_request(EXAMPLE)
+    scored = tuple(
+        dataclasses.replace(h, relief_percent=85, pre_score=8, post_score=1)
+        for h in facts.history
+    )
+    facts = dataclasses.replace(facts, history=scored, block_responses=())
+    text = _text(_html(facts, policies))
+    assert "88% relief" in text and "85% relief" not in text

@@ -130,8 +130,8 @@ def history_row(p: rf.PriorProcedure) -> dict[str, str]:
         "levels": ", ".join(p.levels),
         "side": side_word(p.side),
         "agent": p.agent,
-        "relief": f"{fmt_num(p.relief_percent)}%"
-        if p.relief_percent is not None
+        "relief": f"{fmt_num(effective_relief(p))}%"
+        if effective_relief(p) is not None
         else "not recorded",
         "duration": duration or "not recorded",
         "scale": p.scale or "not recorded",

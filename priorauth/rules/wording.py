@@ -213,14 +213,15 @@ def history_item(p: rf.PriorProcedure) -> str:
     intent = f"{INTENT_WORDS.get(p.intent, '')} " if p.intent else ""
     where = f" at {', '.join(p.levels)}" if p.levels else ""
     side = f" ({side_word(p.side)})" if p.side else ""
-    if p.relief_percent is not None:
+    relief = effective_relief(p)  # from the scores when both are recorded, as the rules
+    if relief is not None:
         how_long = ""
         if p.relief_duration_days is not None:
             how_long = f" lasting {fmt_num(p.relief_duration_days, 1)} days"
         elif p.relief_duration_hours is not None:
             how_long = f" lasting {fmt_num(p.relief_duration_hours, 1)} hours"
         scale = f" ({p.scale})" if p.scale else ""
-        result = f"{fmt_num(p.relief_percent)}% relief{scale}{how_long}"
+        result = f"{fmt_num(relief)}% relief{scale}{how_long}"
     else:
         result = "relief not recorded"
     return f"{fmt_date(p.date)} {intent}{name}{where}{side}: {result}"

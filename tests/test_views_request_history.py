@@ -559,3 +559,28 @@ def test_the_patient_page_shows_each_injections_response(client_billing, req, mb
     assert "8 → 1" in html and "bupivacaine 0.5%" in html
     assert "levels of this block were not recorded" in html
     assert f'href="{req.get_absolute_url()}"' in html  # used by this request
+
+
+def test_every_page_shows_the_relief_the_rules_use_when_typed_and_scores_disagree(
+    client_billing, req, patient
+):
+    # Scores 8 -> 1 are 87.5 % relief; the typed 85 is what staff keyed in earlier.
+    row = injection(
+        patient, date(2026, 9, 1), pre_score=8, post_score=1, relief_percent=85
+    )
+    req.builds_on.add(row)
+    assert row.effective_relief == 87.5
+    detail = client_billing.get(
+        reverse("pa-request-detail", args=[req.pk])
+    ).content.decode()
+    summary = detail[detail.index('id="builds-on-title"') :]
+    summary = summary[: summary.index("</section>")]
+    line = summary[summary.index("09/01/2026") :]
+    line = line[: line.index("</tr>")]
+    assert "<td>87.5</td>" in line and "<td>85</td>" not in line
+    page = client_billing.get(
+        reverse("pa-patient-detail", args=[patient.pk])
+    ).content.decode()
+    line = page[page.index("<td>09/01/2026</td>") :]
+    line = line[: line.index("</tr>")]
+    assert "<td>87.5%</td>" in line and "85%" not in line.replace("87.5%", "")

@@ -7,6 +7,7 @@ from django.db import models
 from priorauth.models.choices import INTENT_CHOICES, PROCEDURE_CHOICES, SIDE_CHOICES
 from priorauth.models.payers import PayerProfile
 from priorauth.models.practices import Practice
+from priorauth.rules.ledger import effective_relief
 
 
 class Patient(models.Model):
@@ -89,3 +90,8 @@ class PriorProcedure(models.Model):
     @property
     def level_list(self) -> list[str]:
         return [part.strip() for part in self.levels.split(",") if part.strip()]
+
+    @property
+    def effective_relief(self) -> float | None:
+        """The relief the rules and the packet use: from the scores when both exist."""
+        return effective_relief(self)

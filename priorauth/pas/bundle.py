@@ -368,7 +368,10 @@ def build_request_bundle(
     if not claim["diagnosis"]:
         del claim["diagnosis"]
     claim_model = Claim.model_validate({"id": claim_url.rpartition(":")[2], **claim})
-    b.entries[0] = {"fullUrl": claim_url, "resource": claim_model.model_dump(mode="json")}
+    b.entries[0] = {
+        "fullUrl": claim_url,
+        "resource": claim_model.model_dump(mode="json"),
+    }
 
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",

@@ -32,7 +32,9 @@ def criteria_response(
     """The QuestionnaireResponse (without ``subject``, which the bundle sets)."""
     revision = f" (rev. {policy.revision_date})" if policy.revision_date else ""
     items: list[dict[str, Any]] = [
-        _answer("policy", "Payer policy", f"{policy.name}: {policy.policy_id}{revision}")
+        _answer(
+            "policy", "Payer policy", f"{policy.name}: {policy.policy_id}{revision}"
+        )
     ]
     for row in crosswalk_rows(evaluation):
         link = f"{row.number}-{row.code}" + (f"-{row.level}" if row.level else "")

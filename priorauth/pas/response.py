@@ -87,7 +87,10 @@ def _find_response(doc: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]
         return doc, {}
     if kind != "Bundle":
         raise PasResponseError(
-            [f"The file is a FHIR {kind}, not a PAS ClaimResponse or a response Bundle."]
+            [
+                f"The file is a FHIR {kind}, not a PAS ClaimResponse or a response"
+                " Bundle."
+            ]
         )
     resources: dict[str, dict[str, Any]] = {}
     responses = []
@@ -294,7 +297,9 @@ def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecisio
             ]
         )
     if response.get("outcome") == "error":
-        codes = [w for e in response.get("error") or [] for w in _concepts(e.get("code"))]
+        codes = [
+            w for e in response.get("error") or [] for w in _concepts(e.get("code"))
+        ]
         raise PasResponseError(
             [
                 "The payer refused the request as sent (outcome error"
@@ -317,9 +322,7 @@ def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecisio
         )
     decided = [a for a in actions if s.REVIEW_ACTIONS[a.code][0]]
     if not decided:
-        words = ", ".join(
-            f"{s.REVIEW_ACTIONS[a.code][1]} ({a.code})" for a in actions
-        )
+        words = ", ".join(f"{s.REVIEW_ACTIONS[a.code][1]} ({a.code})" for a in actions)
         raise PasResponseError(
             [f"The payer's answer is {words}: not a decision this app records."]
         )
@@ -388,7 +391,8 @@ def _approved(
     for a in certified:
         detail = _item_ext(a.item, _ITEM_DETAIL) or {}
         quantity = [
-            sub.get("valueQuantity", {}).get("value") for sub in _sub(detail, "quantity")
+            sub.get("valueQuantity", {}).get("value")
+            for sub in _sub(detail, "quantity")
         ]
         units.append(quantity[0] if quantity else None)
     errors = []

@@ -41,10 +41,14 @@ LOINC = "http://loinc.org"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 PROCESS_PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
-SUBSCRIBER_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+SUBSCRIBER_RELATIONSHIP = (
+    "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+)
 COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 SOURCE_OF_PAYMENT = "urn:oid:2.16.840.1.113883.3.221.5"  # PHDSC payer typology
-DOCREF_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+DOCREF_CATEGORY = (
+    "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+)
 
 # Modifiers: 50 is a CPT modifier, RT/LT/KX are HCPCS Level II modifiers.
 CPT_MODIFIERS = frozenset({"50"})

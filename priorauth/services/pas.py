@@ -32,6 +32,7 @@ from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.workflow import WorkflowError, auth_request_record_decision
 
 __all__ = [
+    "PasBuildError",
     "PasImportError",
     "PasImportResult",
     "auth_request_import_pas_response",
@@ -40,6 +41,7 @@ __all__ = [
     "pas_claim_id",
 ]
 
+PasBuildError = pas.PasBuildError  # the request lacks what PAS needs
 _CLAIM_VALUE = re.compile(r"^PA-(\d+)-R(\d+)$")
 
 

@@ -106,6 +106,15 @@ CLAIM_MUST_SUPPORT = [
     "item.quantity",
     "item.quantity.value",  # PASQuantity value 1..1 MS
 ]
+# Elements the same profiles forbid (0..0): PASClaim "related 0..0"; the
+# AdditionalInformation slice "timing[x] 0..0"; PASRequestBundle "entry.search",
+# "entry.request" and "entry.response 0..0".
+CLAIM_PROHIBITED = [
+    "related",
+    "supportingInfo.timingDate",
+    "supportingInfo.timingPeriod",
+]
+BUNDLE_PROHIBITED = ["entry.search", "entry.request", "entry.response"]
 # PAS request Bundle (input/fsh/Bundle.fsh, PASRequestBundle): identifier 1..1,
 # timestamp 1..1, entry 1..*, entry.fullUrl 1..1, entry.resource 1..1, type collection.
 BUNDLE_REQUIRED = [
@@ -222,6 +231,8 @@ def test_it_fills_every_element_the_pas_claim_profile_requires(path):
     assert (claim["status"], claim["use"]) == ("active", "preauthorization")
     assert bundle["type"] == "collection"
     assert [p for p in BUNDLE_REQUIRED if not every_parent_has(bundle, p)] == []
+    assert [p for p in CLAIM_PROHIBITED if values(claim, p)] == []
+    assert [p for p in BUNDLE_PROHIBITED if values(bundle, p)] == []
     for kind, required in RESOURCE_REQUIRED.items():
         for resource in resources(bundle, kind):
             assert [p for p in required if not every_parent_has(resource, p)] == [], (

@@ -345,10 +345,13 @@ def test_the_upload_records_the_decision(client_billing, submitted):
     upload = SimpleUploadedFile(
         "answer.json", response_bundle(submitted, **APPROVAL), "application/json"
     )
+    before = m.AuditEvent.objects.count()
     response = client_billing.post(
         reverse("pa-request-pas-response", args=[submitted.pk]), {"file": upload}
     )
     assert response.status_code == 302
+    rows = list(m.AuditEvent.objects.order_by("id")[before:])
+    assert [r.action for r in rows] == ["request-decision.pas"]  # one row, specific
     submitted.refresh_from_db()
     assert submitted.status == "approved"
     page = client_billing.get(submitted.get_absolute_url()).content.decode()

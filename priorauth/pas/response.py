@@ -82,7 +82,7 @@ def _find_response(doc: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]
         raise PasResponseError(
             ["The file is JSON but not a FHIR resource (no resourceType)."]
         )
-    kind = doc["resourceType"]
+    kind = str(doc["resourceType"])[:40]
     if kind == "ClaimResponse":
         return doc, {}
     if kind != "Bundle":
@@ -285,7 +285,10 @@ def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecisio
         ) from None
     if response.get("use") != "preauthorization":
         raise PasResponseError(
-            [f"The ClaimResponse is a {response.get('use')}, not a preauthorization."]
+            [
+                f"The ClaimResponse is a {str(response.get('use'))[:20]}, not a "
+                "preauthorization."
+            ]
         )
     claim_value = _claim_value(response, resources, claim_system)
     member_ids = _member_ids(response, resources)
@@ -315,7 +318,9 @@ def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecisio
                 "no decision yet. Nothing was recorded."
             ]
         )
-    unknown = sorted({a.code for a in actions if a.code not in s.REVIEW_ACTIONS})
+    unknown = sorted({a.code[:10] for a in actions if a.code not in s.REVIEW_ACTIONS})[
+        :5
+    ]
     if unknown:
         raise PasResponseError(
             [f"Review action code(s) {', '.join(unknown)} are not X12 306 codes."]

@@ -263,6 +263,50 @@ def test_a_file_that_is_not_a_claim_response_changes_nothing(
     assert not m.AuditEvent.objects.filter(action="request-decision.pas").exists()
 
 
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"resourceType": "Bundle", "entry": 5},
+        {"resourceType": "Bundle", "entry": ["x", {"resource": 3}]},
+        {"resourceType": "ClaimResponse", "status": "active"},
+        {"resourceType": "ClaimResponse", "use": "preauthorization", "item": "x"},
+        {"resourceType": ["ClaimResponse"]},
+        7,
+        None,
+    ],
+)
+def test_malformed_shapes_get_an_error_not_a_crash(submitted, billing_user, doc):
+    with pytest.raises(services.PasImportError):
+        services.auth_request_import_pas_response(
+            user=billing_user, data=json.dumps(doc), request=submitted
+        )
+    assert m.AuthRequest.objects.get(pk=submitted.pk).status == "submitted"
+
+
+def test_a_pend_names_what_a_communication_request_asks_for(submitted, billing_user):
+    data = json.loads(response_bundle(submitted, "A4"))
+    data["entry"][0]["resource"]["communicationRequest"] = [{"reference": "urn:cr"}]
+    data["entry"].append(
+        {
+            "fullUrl": "urn:cr",
+            "resource": {
+                "resourceType": "CommunicationRequest",
+                "status": "active",
+                "payload": [
+                    {"contentString": "Imaging report for L4-L5"},
+                    "junk",
+                    {"contentAttachment": {"title": "Pain diary, 2 weeks"}},
+                ],
+            },
+        }
+    )
+    services.auth_request_import_pas_response(
+        user=billing_user, data=json.dumps(data), request=submitted
+    )
+    submitted.refresh_from_db()
+    assert submitted.pend_reason == "Imaging report for L4-L5; Pain diary, 2 weeks"
+
+
 def test_foreign_or_mismatched_responses_change_nothing(
     submitted, billing_user, practice, patient, provider, facility, payer_profiles
 ):

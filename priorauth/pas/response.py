@@ -95,7 +95,8 @@ def _find_response(doc: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]
     resources: dict[str, dict[str, Any]] = {}
     responses = []
     first = None
-    for entry in doc.get("entry") or []:
+    entries = doc.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue
@@ -260,12 +261,16 @@ def _notes(response: dict[str, Any], resources: dict[str, dict[str, Any]]) -> li
         if isinstance(n, dict) and n.get("text")
     ]
     for ref in response.get("communicationRequest") or []:
-        request = _resolve(ref, resources)
-        for payload in (request or {}).get("payload") or []:
+        request = _resolve(ref, resources) or {}
+        payloads = request.get("payload")
+        for payload in payloads if isinstance(payloads, list) else []:
+            if not isinstance(payload, dict):
+                continue
+            attachment = payload.get("contentAttachment")
             if payload.get("contentString"):
                 notes.append(str(payload["contentString"]).strip())
-            elif (payload.get("contentAttachment") or {}).get("title"):
-                notes.append(str(payload["contentAttachment"]["title"]).strip())
+            elif isinstance(attachment, dict) and attachment.get("title"):
+                notes.append(str(attachment["title"]).strip())
     return notes
 
 

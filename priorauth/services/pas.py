@@ -83,7 +83,13 @@ def auth_request_pas_bundle(
     if document is not None:
         facts = dataclasses.replace(facts, signed=True)
     policy = payer_policy_build(profile=request.payer_profile)
-    evaluation = rules.evaluate(facts, policy, today=timezone.localdate())
+    # Signed: the criteria as of the signing day, as the signed packet states them.
+    today = (
+        timezone.localdate(document.signed_at)
+        if document is not None
+        else timezone.localdate()
+    )
+    evaluation = rules.evaluate(facts, policy, today=today)
     packet = (
         pas.PacketFile(
             pdf=bytes(document.pdf),

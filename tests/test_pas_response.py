@@ -263,6 +263,22 @@ def test_a_file_that_is_not_a_claim_response_changes_nothing(
     assert not m.AuditEvent.objects.filter(action="request-decision.pas").exists()
 
 
+def test_on_the_request_page_a_reference_to_our_claims_full_url_is_enough(
+    submitted, billing_user
+):
+    from priorauth import pas
+
+    url = pas.claim_url(services.pas_claim_id(request=submitted))
+    data = json.loads(response_bundle(submitted, **APPROVAL))
+    data["entry"][0]["resource"]["request"] = {"reference": url}
+    data["entry"][0]["resource"]["identifier"] = []
+    services.auth_request_import_pas_response(
+        user=billing_user, data=json.dumps(data), request=submitted
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == "approved"
+
+
 @pytest.mark.parametrize(
     "doc",
     [

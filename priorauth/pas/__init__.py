@@ -12,6 +12,7 @@ from .bundle import (
     PasBuildError,
     Requester,
     build_request_bundle,
+    claim_url,
     references,
 )
 from .response import PasResponseError, PayerDecision, read_claim_response
@@ -24,6 +25,7 @@ __all__ = [
     "PayerDecision",
     "Requester",
     "build_request_bundle",
+    "claim_url",
     "read_claim_response",
     "references",
 ]

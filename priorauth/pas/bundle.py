@@ -158,14 +158,24 @@ def check_request(facts: rf.CaseFacts, evaluation: Evaluation) -> list[tuple[str
     return errors
 
 
+def entry_url(claim_id: ClaimId, kind: str, key: str = "") -> str:
+    """The ``fullUrl`` of a bundle entry: stable for a Claim identifier."""
+    name = f"{claim_id.system}|{claim_id.value}|{kind}|{key}"
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+
+
+def claim_url(claim_id: ClaimId) -> str:
+    """Our Claim's ``fullUrl``: a response may reference the Claim by it alone."""
+    return entry_url(claim_id, "Claim")
+
+
 class _Builder:
     def __init__(self, claim_id: ClaimId):
         self.claim_id = claim_id
         self.entries: list[dict[str, Any]] = []
 
     def url(self, kind: str, key: str = "") -> str:
-        name = f"{self.claim_id.system}|{self.claim_id.value}|{kind}|{key}"
-        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+        return entry_url(self.claim_id, kind, key)
 
     def add(self, resource: dict[str, Any], key: str = "") -> str:
         kind = resource["resourceType"]

@@ -143,9 +143,14 @@ def _identifiers(value: Any) -> list[dict[str, Any]]:
 
 
 def _claim_value(
-    response: dict[str, Any], resources: dict[str, dict[str, Any]], system: str
+    response: dict[str, Any],
+    resources: dict[str, dict[str, Any]],
+    system: str,
+    claim_urls: dict[str, str],
 ) -> str:
     request = response.get("request") or {}
+    if str(request.get("reference", "")) in claim_urls:
+        return claim_urls[str(request["reference"])]
     candidates = _identifiers(request.get("identifier"))
     claim = _resolve(request, resources)
     if claim is not None:
@@ -274,9 +279,16 @@ def _notes(response: dict[str, Any], resources: dict[str, dict[str, Any]]) -> li
     return notes
 
 
-def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecision:
+def read_claim_response(
+    data: bytes | str,
+    *,
+    claim_system: str,
+    claim_urls: dict[str, str] | None = None,
+) -> PayerDecision:
     """Read a PAS ClaimResponse (or a response Bundle) answering ``claim_system``'s
-    Claim. Raises ``PasResponseError`` when it is not one, or holds no decision."""
+    Claim. ``claim_urls`` maps our Claims' fullUrls to their identifier values, for a
+    response whose ``request`` references the Claim only by it. Raises
+    ``PasResponseError`` when it is not one, or holds no decision."""
     response, resources = _find_response(_load(data))
     try:
         ClaimResponse.model_validate(response)
@@ -295,7 +307,7 @@ def read_claim_response(data: bytes | str, *, claim_system: str) -> PayerDecisio
                 "preauthorization."
             ]
         )
-    claim_value = _claim_value(response, resources, claim_system)
+    claim_value = _claim_value(response, resources, claim_system, claim_urls or {})
     member_ids = _member_ids(response, resources)
     if not member_ids:
         raise PasResponseError(

@@ -227,8 +227,15 @@ def auth_request_import_pas_response(
     if request is not None:
         _check_practice(request=request, user=user)
     try:
+        # On a request's page, a response may name our Claim by its fullUrl alone.
+        urls = {}
+        if request is not None:
+            claim_id = pas_claim_id(request=request)
+            urls[pas.claim_url(claim_id)] = claim_id.value
         decision = pas.read_claim_response(
-            data, claim_system=f"urn:trnorg:{pas_sender(user.practice_id)}"
+            data,
+            claim_system=f"urn:trnorg:{pas_sender(user.practice_id)}",
+            claim_urls=urls,
         )
         with transaction.atomic():
             target = _target(user=user, decision=decision, request=request)

@@ -67,6 +67,17 @@ urlpatterns = [
         workflow.request_record_decision,
         name="pa-request-decision",
     ),
+    # Da Vinci PAS: the request bundle and the payer's ClaimResponse
+    path(
+        "requests/<int:pk>/pas.json",
+        review_sign.request_pas_bundle,
+        name="pa-request-pas",
+    ),
+    path(
+        "requests/<int:pk>/pas-response/",
+        workflow.request_import_pas_response,
+        name="pa-request-pas-response",
+    ),
     # audit trail
     path("audit/", audit.audit_list, name="pa-audit"),
     path("audit/export.csv", audit.audit_export, name="pa-audit-export"),

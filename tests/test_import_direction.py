@@ -79,7 +79,16 @@ def _offenders(
 
 def test_it_reads_every_package():
     top = {module.split(".")[1] for module in SOURCES if module.count(".") >= 1}
-    assert {"rules", "packet", "models", "services", "security", "web", "ops"} <= top
+    assert {
+        "rules",
+        "packet",
+        "pas",
+        "models",
+        "services",
+        "security",
+        "web",
+        "ops",
+    } <= top
     assert any(module.startswith("priorauth.web.requests.") for module in SOURCES)
 
 
@@ -104,6 +113,21 @@ def test_rules_import_nothing_else_of_priorauth():
                 "priorauth.security",
                 "priorauth.web",
                 "priorauth.ops",
+                "priorauth.admin",
+                "priorauth.urls",
+            ),
+            (),
+        ),
+        # The PAS builder and reader (like the packet) work on facts, not rows.
+        (
+            "priorauth.pas",
+            (
+                "priorauth.models",
+                "priorauth.services",
+                "priorauth.security",
+                "priorauth.web",
+                "priorauth.ops",
+                "priorauth.management",
                 "priorauth.admin",
                 "priorauth.urls",
             ),
@@ -169,6 +193,16 @@ def test_rules_import_nothing_else_of_priorauth():
 )
 def test_layers_import_downwards_only(importer, forbidden, allowed):
     assert _offenders(importer, forbidden, allowed) == {}
+
+
+def test_the_pas_package_imports_no_django():
+    found = {
+        _module_name(path): sorted(
+            n for n in _imports(path) if n == "django" or n.startswith("django.")
+        )
+        for path in sorted((PACKAGE / "pas").glob("*.py"))
+    }
+    assert found and {m: n for m, n in found.items() if n} == {}
 
 
 def test_security_calls_services_only_to_reseal_a_signing_key():

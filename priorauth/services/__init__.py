@@ -6,6 +6,7 @@ Imports models, rules, packet and security.audit (the trail); never web, ops or 
 from priorauth.services.facts import *  # noqa: F401,F403
 from priorauth.services.importing import *  # noqa: F401,F403
 from priorauth.services.intake import *  # noqa: F401,F403
+from priorauth.services.pas import *  # noqa: F401,F403
 from priorauth.services.patients import *  # noqa: F401,F403
 from priorauth.services.rationales import *  # noqa: F401,F403
 from priorauth.services.requests import *  # noqa: F401,F403

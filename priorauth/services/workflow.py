@@ -121,6 +121,7 @@ SUBMISSION_CHANNELS = [
     ("phone", "Phone"),
     ("mail", "Mail"),
     ("edi", "EDI 278"),
+    ("pas", "Da Vinci PAS (FHIR)"),
 ]
 DECISIONS = ("approved", "denied", "pended")
 

@@ -78,6 +78,17 @@ class DecisionForm(forms.Form):
     )
 
 
+class PasResponseForm(forms.Form):
+    file = forms.FileField(
+        label="The payer's PAS ClaimResponse (JSON)",
+        help_text="A ClaimResponse, or the PAS response Bundle that holds it;"
+        " 5 MB at most.",
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control", "accept": ".json,application/json"}
+        ),
+    )
+
+
 def _get_request_for_user(request: HttpRequest, pk: int) -> m.AuthRequest:
     try:
         return m.AuthRequest.objects.select_related("patient", "payer_profile").get(
@@ -166,4 +177,51 @@ def request_record_decision(request: HttpRequest, pk: int) -> HttpResponse:
             "title": "Record the payer's decision",
             "submit_label": "Record decision",
         },
+    )
+
+
+PAS_UPLOAD_MAX = 5 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+def request_import_pas_response(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload the payer's PAS ClaimResponse: the decision it carries is recorded on
+    this request, or the page says why not and nothing changes."""
+    obj = _get_request_for_user(request, pk)
+    form = PasResponseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > PAS_UPLOAD_MAX:
+            form.add_error("file", "The file is larger than 5 MB.")
+        else:
+            try:
+                result = services.auth_request_import_pas_response(
+                    user=request.user,  # type: ignore[arg-type]
+                    data=upload.read(),
+                    request=obj,
+                )
+            except services.PasImportError as exc:
+                for error in exc.errors:
+                    form.add_error("file", error)
+            else:
+                notes = "; ".join(result.decision.notes)
+                messages.success(
+                    request,
+                    f"Payer's decision recorded from the PAS response: "
+                    f"{result.request.get_status_display().lower()}."
+                    + (f" Note: {notes}." if notes else ""),
+                )
+                return redirect(obj)
+    return render(
+        request,
+        "priorauth/workflow_form.html",
+        {
+            "obj": obj,
+            "form": form,
+            "title": "Import the payer's PAS response",
+            "submit_label": "Import and record the decision",
+            "help_text": "Approved, denied or pended is read from the review action "
+            "codes; the response must answer this request's PAS bundle.",
+        },
+        status=400 if form.errors else 200,
     )

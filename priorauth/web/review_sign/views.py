@@ -292,6 +292,39 @@ def request_signed_pdf(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespon
     )
 
 
+@require_GET
+def request_pas_bundle(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request as a Da Vinci PAS Bundle (FHIR JSON), with the signed packet once
+    signed; before that the bundle carries no packet and is tagged "unsigned"."""
+    obj = _get_request(request, pk)
+    try:
+        bundle = services.auth_request_pas_bundle(request=obj, user=request.user)  # type: ignore[arg-type]
+    except services.PasBuildError as exc:
+        audit_log(
+            action="request-pas.refused", request=request, obj=obj, detail="incomplete"
+        )
+        messages.error(
+            request,
+            "The PAS bundle needs more: " + " ".join(msg for _, msg in exc.errors),
+        )
+        return redirect("pa-request-detail", pk=obj.pk)
+    tags = {t["code"] for t in bundle.get("meta", {}).get("tag", [])}
+    audit_log(
+        action="request-pas",
+        request=request,
+        obj=obj,
+        detail=f"rev={obj.revision} {'unsigned' if 'unsigned' in tags else 'signed'}",
+    )
+    response = HttpResponse(
+        services.auth_request_pas_json(bundle), content_type="application/fhir+json"
+    )
+    name = f"request-{obj.pk}-rev{obj.revision}-pas.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_POST
 def request_revise(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request(request, pk)

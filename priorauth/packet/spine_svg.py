@@ -29,6 +29,7 @@ from priorauth.rules.spine import (
     Row,
     SpineLayout,
 )
+from priorauth.rules.wording import fmt_num
 
 __all__ = ["spine_description", "spine_svg", "spine_table", "window_text"]
 
@@ -40,8 +41,8 @@ HEAD_H = 40
 LABEL_W = 56
 SPINE_W = 66
 ANN_W = 196
-LEGEND_H = 58
-PER_LINE = {LEFT: 4, RIGHT: 4, MIDLINE: 1}
+LEGEND_H = 70
+PER_LINE = {LEFT: 3, RIGHT: 3, MIDLINE: 1}
 INK = "#000"
 GREY = "#666"
 REQUEST_INK = "#1f3f8f"  # dark blue: prints as black; the dash carries the meaning
@@ -61,7 +62,8 @@ def _short_date(d: date) -> str:
 
 
 def _relief(mark: Mark) -> str:
-    return f"{_fmt(mark.relief)}%" if mark.relief is not None else "n/r"
+    """Whole percent, as the packet's tables print it (``rules.wording.fmt_num``)."""
+    return f"{fmt_num(mark.relief)}%" if mark.relief is not None else "n/r"
 
 
 def _el(parent: ET.Element, tag: str, /, **attrs: object) -> ET.Element:
@@ -158,17 +160,17 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float) -> None:
         height=_fmt(LINE_H - 4),
         fill="#fff",
     )
-    _shape(g, mark.kind, 10, 11)
-    _text(g, 20, 15, mark.kind, font_weight="bold", font_size="10.5")
+    _shape(g, mark.kind, 8, 11, 5.5)
+    _text(g, 16, 15, mark.kind, font_weight="bold", font_size="10")
     _text(
         g,
-        20 + 7.2 * len(mark.kind),
+        16 + 7.0 * len(mark.kind) + 2,
         15,
         _relief(mark),
-        font_size="10",
+        font_size="9.5",
         class_="relief",
     )
-    _text(g, 3, 28, _short_date(mark.date), font_size="8.5", fill=GREY)
+    _text(g, 3, 27, _short_date(mark.date), font_size="8.5", fill=GREY)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -253,6 +255,7 @@ def spine_svg(
             "font-family": FONT,
             "font-size": "10",
             "data-injections": str(layout.injection_count),
+            "data-midline": _fmt(geo.x_spine + SPINE_W / 2),
         },
     )
     t = _el(svg, "title", id=f"{id_prefix}-title")
@@ -269,8 +272,12 @@ def spine_svg(
         fill="#fff",
     )
     _header(svg, geo)
-    for row, y, h in geo.rows:
-        _row(svg, geo, row, y, h)
+    for n, (row, y, h) in enumerate(geo.rows):
+        joined = (
+            n > 0 and not geo.rows[n - 1][0].is_gap,
+            n + 1 < len(geo.rows) and not geo.rows[n + 1][0].is_gap,
+        )
+        _row(svg, geo, row, y, h, joined)
     _legend(svg, geo)
     return ET.tostring(svg, encoding="unicode")
 
@@ -304,7 +311,14 @@ def _header(svg: ET.Element, geo: _Geometry) -> None:
     )
 
 
-def _row(svg: ET.Element, geo: _Geometry, row: Row, y: float, h: float) -> None:
+def _row(
+    svg: ET.Element,
+    geo: _Geometry,
+    row: Row,
+    y: float,
+    h: float,
+    joined: tuple[bool, bool],
+) -> None:
     lay = geo.layout
     if row.is_gap:
         g = _el(svg, "g", class_="gap", data_levels=" ".join(row.hidden))
@@ -333,7 +347,7 @@ def _row(svg: ET.Element, geo: _Geometry, row: Row, y: float, h: float) -> None:
     g = _el(
         svg, "g", class_="level", data_level=row.key, data_y=_fmt(y), data_h=_fmt(h)
     )
-    _spine_piece(g, geo, row.key, y, h)
+    _spine_piece(g, geo, row.key, y, h, joined)
     label = {SACRUM: "Sacrum", CAUDAL: "Caudal"}.get(row.key, row.key)
     _text(
         g,
@@ -363,8 +377,17 @@ def _row(svg: ET.Element, geo: _Geometry, row: Row, y: float, h: float) -> None:
         _request(g, geo, req, y, h)
 
 
-def _spine_piece(g: ET.Element, geo: _Geometry, key: str, y: float, h: float) -> None:
-    """The vertebral body above the level (a disc under it), the sacrum, the hiatus."""
+def _spine_piece(
+    g: ET.Element,
+    geo: _Geometry,
+    key: str,
+    y: float,
+    h: float,
+    joined: tuple[bool, bool],
+) -> None:
+    """The disc of the level level with its label and marks, the vertebral bodies
+    above and below it (into the next row when that is a level too), the sacrum, the
+    caudal entry. ``joined``: whether the rows above and below are levels."""
     cx = geo.x_spine + SPINE_W / 2
     spine = _el(g, "g", class_="bone", fill="#f2f2f2", stroke=GREY, stroke_width="1")
     if key == SACRUM:
@@ -374,6 +397,16 @@ def _spine_piece(g: ET.Element, geo: _Geometry, key: str, y: float, h: float) ->
             "path",
             d=f"M{_fmt(cx - 22)} {_fmt(top)}H{_fmt(cx + 22)}"
             f"L{_fmt(cx + 6)} {_fmt(bottom)}H{_fmt(cx - 6)}Z",
+        )
+        _text(
+            spine,
+            cx,
+            top + 12,
+            "S",
+            text_anchor="middle",
+            font_size="8.5",
+            fill=GREY,
+            stroke="none",
         )
         return
     if key == CAUDAL:
@@ -385,36 +418,48 @@ def _spine_piece(g: ET.Element, geo: _Geometry, key: str, y: float, h: float) ->
             fill="none",
         )
         return
-    upper = key.split("-")[0]
+    upper, lower = key.split("-")
+    above, below = joined
+    if not above:  # the body above starts in this row
+        _body(spine, cx, y + 1, y + 8, "")
+    if lower != "S1":  # S1 is the sacrum, drawn in its own row
+        end = y + h + 8 if below else y + h - 3
+        _body(spine, cx, y + 16, end, lower)
+    _el(
+        spine,
+        "rect",
+        class_="disc",
+        x=_fmt(cx - 17),
+        y=_fmt(y + 10),
+        width="34",
+        height="4",
+        rx="2",
+        fill="#999",
+    )
+
+
+def _body(spine: ET.Element, cx: float, top: float, bottom: float, name: str) -> None:
     body = _el(
         spine,
         "rect",
         x=_fmt(cx - 20),
-        y=_fmt(y + 2),
+        y=_fmt(top),
         width="40",
-        height=_fmt(h - 10),
-        rx="5",
+        height=_fmt(max(bottom - top, 2)),
+        rx="4",
     )
-    body.set("data-segment", upper)
-    _el(
-        spine,
-        "line",
-        x1=_fmt(cx - 16),
-        y1=_fmt(y + h - 4),
-        x2=_fmt(cx + 16),
-        y2=_fmt(y + h - 4),
-        stroke_width="2",
-    )
-    _text(
-        spine,
-        cx,
-        y + h - 12,
-        upper,
-        text_anchor="middle",
-        font_size="8.5",
-        fill=GREY,
-        stroke="none",
-    )
+    if name:
+        body.set("data-segment", name)
+        _text(
+            spine,
+            cx,
+            top + 11,
+            name,
+            text_anchor="middle",
+            font_size="8.5",
+            fill=GREY,
+            stroke="none",
+        )
 
 
 def _request(g: ET.Element, geo: _Geometry, req: Requested, y: float, h: float) -> None:
@@ -498,16 +543,19 @@ def _legend(svg: ET.Element, geo: _Geometry) -> None:
         stroke=GREY,
         stroke_width="0.6",
     )
-    x = 6.0
-    for kind in ("ESI", "IA", "MBB", "RFA"):
-        _shape(g, kind, x + 7, y + 15, 5.5)
-        _text(g, x + 16, y + 19, f"{kind} {KIND_WORDS[kind]}")
-        x += 16 + 5.1 * len(f"{kind} {KIND_WORDS[kind]}") + 12
+    col = max(geo.width / 2, 250)
+    for n, kind in enumerate(("ESI", "IA", "MBB", "RFA")):
+        x = 6 + (n % 2) * col
+        yy = y + 14 + (n // 2) * 14
+        _shape(g, kind, x + 6, yy, 5)
+        _text(g, x + 16, yy + 3.5, kind, font_weight="bold")
+        _text(g, x + 16 + 7 * len(kind) + 2, yy + 3.5, KIND_WORDS[kind])
+    yy = y + 42
     _el(
         g,
         "rect",
         x="6",
-        y=_fmt(y + 28),
+        y=_fmt(yy - 6),
         width="18",
         height="11",
         fill="none",
@@ -518,30 +566,24 @@ def _legend(svg: ET.Element, geo: _Geometry) -> None:
     _text(
         g,
         30,
-        y + 37,
-        "requested level and side · 85% = relief · n/r = relief not recorded"
-        " · date mm/dd/yy",
+        yy + 3.5,
+        "requested level and side · 85% relief (n/r: not recorded) · date mm/dd/yy",
     )
     note = (
-        "sessions: of the requested kind in the region, in the payer's rolling"
-        " 12 months, this one included"
+        "Sessions: of the requested kind in the region, in the payer's rolling"
+        " 12 months, this one included."
+        if geo.has_request
+        else "One mark per injection and side; both sides for a bilateral one."
     )
-    _text(
-        g,
-        6,
-        y + 51,
-        note if geo.has_request else "one mark per injection and side",
-        fill=GREY,
-        font_size="8.5",
-    )
+    _text(g, 6, yy + 17, note, fill=GREY, font_size="8.5")
     if geo.layout.unplaced:
         n = len(geo.layout.unplaced)
         _text(
             g,
             6,
-            y + 64,
-            f"{n} injection{'s' if n != 1 else ''} without a valid level are listed"
-            " in the table, not drawn",
+            yy + 30,
+            f"{n} injection{'s' if n != 1 else ''} without a valid level: listed"
+            " in the table, not drawn.",
             fill=GREY,
             font_size="8.5",
         )

@@ -11,12 +11,13 @@ same objects the rules use, never counted a second time:
   ``ledger.build_entry``: sessions in the payer's rolling 12 months (this one
   included), the limit and the next eligible date.
 
-Rows run from C2-C3 to L5-S1, then the sacrum (SI joint injections) and the caudal
-entry (sacral hiatus). Levels nobody injected or requested are folded into one
-"gap" row per run, except the ones right next to a used level, so the picture stays
-the height of what a physician would sketch. Sides are the patient's: ``left``,
-``right``, and ``midline`` for a midline approach (a caudal ESI) or a row whose side
-is not recorded; a bilateral injection is one mark on each side.
+Rows run from C2-C3 (C1-C2 when used) to L5-S1, then the sacrum (SI joint
+injections) and the caudal entry (sacral hiatus). Levels nobody injected or
+requested are folded into one "gap" row per run, except the ones right next to a
+used level, so the picture stays the height of what a physician would sketch.
+Sides are the patient's: ``left``, ``right``, and ``midline`` for a midline
+approach (a caudal ESI) or a row whose side is not recorded; a bilateral injection
+is one mark on each side.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ SACRUM = "sacrum"
 LEFT, RIGHT, MIDLINE = "left", "right", "midline"
 LANES = (LEFT, MIDLINE, RIGHT)
 
-# C2-C3 .. L5-S1: the facet levels a spine physician injects (no C1-C2 facet codes).
+# C1-C2 .. L5-S1. The picture starts at C2-C3 (the first facet level with facet
+# codes); C1-C2 is drawn only when an injection or the request names it.
 FACET_LEVELS: tuple[str, ...] = tuple(
-    f"{a}-{b}" for a, b in zip(SEGMENTS[1:], SEGMENTS[2:], strict=False)
+    f"{a}-{b}" for a, b in zip(SEGMENTS, SEGMENTS[1:], strict=False)
 )
+ATLANTOAXIAL = FACET_LEVELS[0]
 ROW_KEYS: tuple[str, ...] = (*FACET_LEVELS, SACRUM, CAUDAL)
 _ROW_INDEX = {key: i for i, key in enumerate(ROW_KEYS)}
 
@@ -222,6 +225,8 @@ def visible_rows(used: Iterable[str]) -> tuple[Row, ...]:
         run.clear()
 
     for key in ROW_KEYS:
+        if key == ATLANTOAXIAL and _ROW_INDEX[key] not in used_idx:
+            continue
         if key in keep:
             flush()
             rows.append(Row(key))

@@ -190,7 +190,9 @@ def test_it_outlines_the_requested_side_and_prints_the_window_beside_it():
         ("L4-L5", "right", "MBB"),
         ("caudal", "midline", "ESI"),
     ]
-    outlined = [r.attrib for r in root.iter(f"{SVG}rect") if r.get("class")]
+    outlined = [
+        r.attrib for r in root.iter(f"{SVG}rect") if r.get("class") == "requested"
+    ]
     assert [(r["data-level"], r["data-side"]) for r in outlined] == [("L4-L5", "left")]
     window = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "window")
     text = " ".join(t.text for t in window)

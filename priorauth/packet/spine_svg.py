@@ -164,7 +164,7 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float) -> None:
     _text(g, 16, 15, mark.kind, font_weight="bold", font_size="10")
     _text(
         g,
-        16 + 7.0 * len(mark.kind) + 2,
+        16 + 7.0 * len(mark.kind) + 4,
         15,
         _relief(mark),
         font_size="9.5",
@@ -213,8 +213,7 @@ class _Geometry:
         n = 1
         for side, per in PER_LINE.items():
             n = max(n, math.ceil(len(self.layout.marks_at(row.key, side)) / per))
-        req = self.layout.requested_at(row.key)
-        return max(n, 2) if req is not None else n
+        return n
 
     def mark_xy(self, side: str, i: int, count: int, y: float) -> tuple[float, float]:
         """Position of the ``i``-th mark (oldest first) of ``count`` in a lane."""
@@ -503,7 +502,7 @@ def _request(g: ET.Element, geo: _Geometry, req: Requested, y: float, h: float) 
         _text(
             ann,
             x,
-            y + 12 + 11 * n,
+            y + 10 + 10.5 * n,
             line,
             font_size="9.5",
             font_weight="bold" if n == 0 else "normal",

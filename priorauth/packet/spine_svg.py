@@ -566,7 +566,8 @@ def _legend(svg: ET.Element, geo: _Geometry) -> None:
         g,
         30,
         yy + 3.5,
-        "requested level and side · 85% relief (n/r: not recorded) · date mm/dd/yy",
+        "requested level and side · beside a mark: % relief (n/r: not recorded),"
+        " under it: date mm/dd/yy",
     )
     note = (
         "Sessions: of the requested kind in the region, in the payer's rolling"

@@ -42,6 +42,7 @@ LABEL_W = 56
 SPINE_W = 66
 ANN_W = 196
 LEGEND_H = 70
+MIN_W = 540  # room for the legend
 PER_LINE = {LEFT: 3, RIGHT: 3, MIDLINE: 1}
 INK = "#000"
 GREY = "#666"
@@ -199,7 +200,7 @@ class _Geometry:
         self.x_right = self.x_spine + SPINE_W + 6
         self.x_ann = self.x_right + self.right_w + 8
         self.has_request = bool(layout.requested)
-        self.width = self.x_ann + (ANN_W if self.has_request else 0) + 4
+        self.width = max(self.x_ann + (ANN_W if self.has_request else 0) + 4, MIN_W)
         self.rows: list[tuple[Row, float, float]] = []
         y = float(HEAD_H)
         for row in layout.rows:
@@ -542,7 +543,7 @@ def _legend(svg: ET.Element, geo: _Geometry) -> None:
         stroke=GREY,
         stroke_width="0.6",
     )
-    col = max(geo.width / 2, 250)
+    col = geo.width / 2
     for n, kind in enumerate(("ESI", "IA", "MBB", "RFA")):
         x = 6 + (n % 2) * col
         yy = y + 14 + (n // 2) * 14
@@ -550,25 +551,23 @@ def _legend(svg: ET.Element, geo: _Geometry) -> None:
         _text(g, x + 16, yy + 3.5, kind, font_weight="bold")
         _text(g, x + 16 + 7 * len(kind) + 2, yy + 3.5, KIND_WORDS[kind])
     yy = y + 42
-    _el(
-        g,
-        "rect",
-        x="6",
-        y=_fmt(yy - 6),
-        width="18",
-        height="11",
-        fill="none",
-        stroke=REQUEST_INK,
-        stroke_width="2",
-        stroke_dasharray="5 2",
-    )
-    _text(
-        g,
-        30,
-        yy + 3.5,
-        "requested level and side · beside a mark: % relief (n/r: not recorded),"
-        " under it: date mm/dd/yy",
-    )
+    key = "beside a mark: % relief (n/r: not recorded), under it: date mm/dd/yy"
+    if geo.has_request:
+        _el(
+            g,
+            "rect",
+            x="6",
+            y=_fmt(yy - 6),
+            width="18",
+            height="11",
+            fill="none",
+            stroke=REQUEST_INK,
+            stroke_width="2",
+            stroke_dasharray="5 2",
+        )
+        _text(g, 30, yy + 3.5, f"requested level and side · {key}")
+    else:
+        _text(g, 6, yy + 3.5, key[0].upper() + key[1:])
     note = (
         "Sessions: of the requested kind in the region, in the payer's rolling"
         " 12 months, this one included."

@@ -13,7 +13,7 @@ import pytest
 from priorauth import models as m
 from tests.conftest import PASSWORD
 
-from .conftest import login
+from .conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -159,6 +159,11 @@ def test_billing_pages_have_no_serious_violations(
         axe_page.goto(f"{live_server.url}{path}")
         if name in ("request-detail", "patient-detail", "patient-detail-bad-date"):
             shoot(axe_page, name)
+            # The spine picture alone (docs/packet.md shows these).
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            axe_page.locator(".spine-figure").screenshot(
+                path=str(ARTIFACTS / f"spine-{name}.png")
+            )
         problems[name] = axe_violations(axe_page)
     # The edit steps below count on the fixture's one injection.
     m.PriorProcedure.objects.filter(pk__in=extra).delete()

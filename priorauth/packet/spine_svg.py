@@ -392,11 +392,14 @@ def _spine_piece(
     spine = _el(g, "g", class_="bone", fill="#f2f2f2", stroke=GREY, stroke_width="1")
     if key == SACRUM:
         top, bottom = y + 2, y + h - 2
+        # The sacrum, its tip notched by the sacral hiatus (the caudal entry).
         _el(
             spine,
             "path",
             d=f"M{_fmt(cx - 22)} {_fmt(top)}H{_fmt(cx + 22)}"
-            f"L{_fmt(cx + 6)} {_fmt(bottom)}H{_fmt(cx - 6)}Z",
+            f"L{_fmt(cx + 7)} {_fmt(bottom)}H{_fmt(cx + 3)}"
+            f"L{_fmt(cx)} {_fmt(bottom - 5)}L{_fmt(cx - 3)} {_fmt(bottom)}"
+            f"H{_fmt(cx - 7)}Z",
         )
         _text(
             spine,
@@ -409,14 +412,7 @@ def _spine_piece(
             stroke="none",
         )
         return
-    if key == CAUDAL:
-        _el(
-            spine,
-            "path",
-            d=f"M{_fmt(cx - 6)} {_fmt(y)}L{_fmt(cx)} {_fmt(y + 10)}"
-            f"L{_fmt(cx + 6)} {_fmt(y)}",
-            fill="none",
-        )
+    if key == CAUDAL:  # the marks sit at the hiatus, just under the sacrum's tip
         return
     upper, lower = key.split("-")
     above, below = joined

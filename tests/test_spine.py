@@ -29,7 +29,7 @@ from priorauth.rules.spine import (
     spine_for_evaluation,
     spine_for_history,
 )
-from tests.strategies import case_facts
+from tests.strategies import case_facts, opt_dates, prior_procedures
 
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = date(2026, 12, 2)
@@ -52,11 +52,15 @@ def _marks(root: ET.Element) -> list[tuple[ET.Element, ET.Element]]:
     ]
 
 
-def _expected_marks(facts: CaseFacts, dos: date) -> set[tuple[int, str, str, str]]:
-    """(row, level, side, kind) of each injection up to ``dos``, read independently."""
+def _expected_marks(
+    history: tuple[PriorProcedure, ...],
+    start: date | None = None,
+    end: date | None = None,
+) -> set[tuple[int, str, str, str]]:
+    """(row, level, side, kind) of each injection in the range, read independently."""
     out = set()
-    for i, row in enumerate(facts.history):
-        if row.date > dos:
+    for i, row in enumerate(history):
+        if (end and row.date > end) or (start and row.date < start):
             continue
         levels = [lv for lv in safe_levels(row.levels) if lv in ROW_KEYS]
         if not levels and row.procedure is ProcedureType.SI_JOINT:
@@ -71,6 +75,18 @@ def _expected_marks(facts: CaseFacts, dos: date) -> set[tuple[int, str, str, str
             for side in sides:
                 out.add((i, lv, side, KIND_OF[row.procedure]))
     return out
+
+
+def _drawn(root: ET.Element) -> set[tuple[int, str, str, str]]:
+    return {
+        (
+            int(mk.get("data-row")),
+            mk.get("data-level"),
+            mk.get("data-side"),
+            mk.get("data-kind"),
+        )
+        for _, mk in _marks(root)
+    }
 
 
 def _check_geometry(root: ET.Element) -> None:
@@ -105,16 +121,8 @@ def test_it_draws_the_ledger_counts_and_marks_of_generated_histories(facts, key)
     evaluated = evaluation.facts
     dos = evaluated.procedure.date_of_service or TODAY
 
-    drawn = {
-        (
-            int(mk.get("data-row")),
-            mk.get("data-level"),
-            mk.get("data-side"),
-            mk.get("data-kind"),
-        )
-        for _, mk in _marks(root)
-    }
-    assert drawn == _expected_marks(evaluated, dos)
+    drawn = _drawn(root)
+    assert drawn == _expected_marks(evaluated.history, end=dos)
     assert len(_marks(root)) == len(drawn)  # one mark per injection, level and side
     _check_geometry(root)
 
@@ -220,3 +228,24 @@ def test_it_folds_unused_levels_and_filters_a_patient_history_by_date():
     assert table[-1]["level"] == "no valid level"
     root = _parse(spine_svg(layout))
     assert root.get("data-injections") == "2"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    history=st.lists(prior_procedures, max_size=10).map(tuple),
+    start=opt_dates,
+    end=opt_dates,
+)
+def test_a_patient_picture_draws_each_injection_in_the_range(history, start, end):
+    layout = spine_for_history(history, date_from=start, date_to=end)
+    root = _parse(spine_svg(layout))
+    drawn = _drawn(root)
+    assert drawn == _expected_marks(history, start, end)
+    assert len(_marks(root)) == len(drawn)
+    _check_geometry(root)
+    in_range = [
+        r
+        for r in history
+        if not (start and r.date < start) and not (end and r.date > end)
+    ]
+    assert int(root.get("data-injections")) == len(in_range)

@@ -226,6 +226,7 @@ def test_every_visible_form_field_has_a_label(
         f"/requests/new/?patient={request_with_findings.patient_id}",
         f"/requests/{request_with_findings.pk}/edit/",
         f"/requests/{request_with_findings.pk}/",
+        f"/patients/{request_with_findings.patient_id}/",  # the spine's date range
     )
     for path in paths:
         axe_page.goto(f"{live_server.url}{path}")

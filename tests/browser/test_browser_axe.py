@@ -161,7 +161,7 @@ def test_billing_pages_have_no_serious_violations(
             shoot(axe_page, name)
             # The spine picture alone (docs/packet.md shows these).
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            axe_page.locator(".spine-figure").screenshot(
+            axe_page.locator(".spine-svg svg").screenshot(
                 path=str(ARTIFACTS / f"spine-{name}.png")
             )
         problems[name] = axe_violations(axe_page)

@@ -18,6 +18,7 @@ from priorauth.rules.ledger import effective_relief
 from priorauth.rules.levels import level_sort_key
 from priorauth.rules.outcomes import family_of
 from priorauth.rules.policy import Policy
+from priorauth.rules.spine import spine_for_evaluation
 from priorauth.rules.wording import (
     GUIDANCE_WORDS,
     INTENT_WORDS,
@@ -40,6 +41,7 @@ from priorauth.rules.wording import (
 
 from .crosswalk import crosswalk_rows, rule_key
 from .letter import letter_paragraphs
+from .spine_svg import spine_svg, spine_table
 from .words import ATTESTATION
 
 __all__ = [
@@ -295,10 +297,28 @@ def build_packet_context(
             }
             for i in facts.imaging
         ],
+        "spine": packet_spine(evaluation, generated_at),
         "level_histories": level_histories(facts, evaluation),
         "blocks": block_rows(facts, evaluation),
         "crosswalk": crosswalk,
         "rule_key": rule_key(crosswalk),
+    }
+
+
+def packet_spine(evaluation: Evaluation, generated_at: datetime) -> dict[str, object]:
+    """The spine picture of section 5: the ledger up to the date of service, drawn by
+    ``spine_svg`` (inline SVG, so WeasyPrint draws it as vectors at print resolution).
+    The render time stands in for a missing date of service, as ``evaluate``'s today.
+    """
+    layout = spine_for_evaluation(evaluation, today=generated_at.date())
+    return {
+        "svg": spine_svg(
+            layout,
+            id_prefix="spine-packet",
+            title="Injections by spinal level and side, requested levels outlined",
+        ),
+        "rows": spine_table(layout),
+        "layout": layout,
     }
 
 

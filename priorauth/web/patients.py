@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from priorauth import models as m
 from priorauth import services
+from priorauth.web.spine import SpineDatesForm, patient_spine
 
 
 def get_patient_for_user(request: HttpRequest, pk: Any) -> m.Patient:
@@ -69,9 +70,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One patient: the spine picture of their injections (``?from=&to=``, dates
+    only), the injection history and their requests."""
     patient = get_patient_for_user(request, pk)
+    dates = SpineDatesForm(request.GET)
     ctx = {
         "patient": patient,
+        "dates": dates,
+        "spine": patient_spine(services.patient_history_facts(patient=patient), dates),
         "history": patient.history.prefetch_related(
             Prefetch("built_on_by", queryset=m.AuthRequest.objects.only("id"))
         ),

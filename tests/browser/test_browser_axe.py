@@ -13,7 +13,7 @@ import pytest
 from priorauth import models as m
 from tests.conftest import PASSWORD
 
-from .conftest import login
+from .conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,10 +110,37 @@ def test_the_login_page_has_no_serious_violations(axe_page, live_server, shoot):
     assert axe_violations(axe_page) == []
 
 
+def _more_history(patient) -> list[int]:  # type: ignore[no-untyped-def]
+    """Injections at other levels and sides, so the spine picture has several kinds."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    made = []
+    for days, procedure, levels, side, relief in (
+        (400, "esi_caudal", "caudal", "", 50),
+        (200, "mbb", "L4-L5", "right", 75),
+        (150, "facet_ia", "L3-L4", "left", 40),
+        (60, "esi_transforaminal", "L5-S1", "right", None),
+    ):
+        row = m.PriorProcedure.objects.create(
+            patient=patient,
+            date=today - timedelta(days=days),
+            procedure=procedure,
+            intent="diagnostic" if procedure == "mbb" else "",
+            levels=levels,
+            side=side,
+            relief_percent=relief,
+        )
+        made.append(row.pk)
+    return made
+
+
 def test_billing_pages_have_no_serious_violations(
     axe_page, live_server, shoot, billing_user, request_with_findings, patient
 ):
     req = request_with_findings
+    extra = _more_history(patient)
+    home = f"/patients/{patient.pk}/"
     login(axe_page, live_server, billing_user.username, PASSWORD)
     pages = {
         "worklist": "/",
@@ -123,11 +150,23 @@ def test_billing_pages_have_no_serious_violations(
         "request-detail": f"/requests/{req.pk}/",
         "patient-list": "/patients/",
         "patient-detail": f"/patients/{patient.pk}/",
+        # The spine picture's date range, and a bad date (the message, fields marked).
+        "patient-detail-dates": f"{home}?from=2020-01-01&to=2030-12-31",
+        "patient-detail-bad-date": f"{home}?from=03/01/2026&to=",
     }
     problems = {}
     for name, path in pages.items():
         axe_page.goto(f"{live_server.url}{path}")
+        if name in ("request-detail", "patient-detail", "patient-detail-bad-date"):
+            shoot(axe_page, name)
+            # The spine picture alone (docs/packet.md shows these).
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            axe_page.locator(".spine-svg svg").screenshot(
+                path=str(ARTIFACTS / f"spine-{name}.png")
+            )
         problems[name] = axe_violations(axe_page)
+    # The edit steps below count on the fixture's one injection.
+    m.PriorProcedure.objects.filter(pk__in=extra).delete()
     # The worklist after a search (buttons instead of links) and a failed save (error states).
     axe_page.goto(f"{live_server.url}/")
     axe_page.get_by_label("Patient name or member ID").fill("Synth")
@@ -187,6 +226,7 @@ def test_every_visible_form_field_has_a_label(
         f"/requests/new/?patient={request_with_findings.patient_id}",
         f"/requests/{request_with_findings.pk}/edit/",
         f"/requests/{request_with_findings.pk}/",
+        f"/patients/{request_with_findings.patient_id}/",  # the spine's date range
     )
     for path in paths:
         axe_page.goto(f"{live_server.url}{path}")

@@ -32,6 +32,7 @@ from priorauth.web.requests.forms import (
     SendForSignatureForm,
     request_formsets,
 )
+from priorauth.web.spine import request_spine
 
 
 def _practice_id(request: HttpRequest) -> int | None:
@@ -206,6 +207,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
         **findings_context(obj),
     }
+    ctx["spine"] = request_spine(ctx["evaluation"])
     return render(request, "priorauth/request_detail.html", ctx)
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("requests/prior-counts/", requests.prior_counts_json, name="pa-prior-counts"),
     path("requests/<int:pk>/", requests.request_detail, name="pa-request-detail"),
     path("requests/<int:pk>/edit/", requests.request_edit, name="pa-request-edit"),
+    path("requests/<int:pk>/copy/", requests.request_copy, name="pa-request-copy"),
     path(
         "requests/<int:pk>/send-for-signature/",
         requests.request_send_for_signature,

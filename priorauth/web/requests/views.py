@@ -210,6 +210,25 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def request_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """"New request from this one": a new draft with the request's facts and rows
+    (``services.auth_request_copy``), opened for the date of service. POST only (it
+    writes); another practice's request is a 404."""
+    source = _get_request_for_user(request, pk, signed_documents=False)
+    new = services.auth_request_copy(
+        source=source,
+        user=request.user,  # type: ignore[arg-type]
+        request=request,
+    )
+    messages.success(
+        request,
+        f"New draft from request {source.pk}. Type the date of service, check what"
+        " changed, then save.",
+    )
+    return redirect(reverse("pa-request-edit", args=[new.pk]) + "#id_date_of_service")
+
+
+@require_POST
 def request_send_for_signature(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
     form = SendForSignatureForm(request.POST)

@@ -25,6 +25,7 @@ from priorauth.services import concurrency
 from priorauth.web.patients import PatientSearchForm, get_patient_for_user
 from priorauth.web.requests.checks import request_page_is_valid
 from priorauth.web.requests.findings import findings_context
+from priorauth.web.requests.recheck import route_context
 from priorauth.web.requests.forms import (
     FORMSET_ADD_LABELS,
     FORMSET_TITLES,
@@ -189,6 +190,12 @@ def _request_form_page(
             else _get_request_for_user(request, obj.pk, signed_documents=False)
         )
         ctx.update(findings_context(stored))
+        route = services.auth_request_route(
+            request=stored, facts=ctx["evaluation"].facts
+        )
+    else:
+        route = services.auth_request_route(request=obj)
+    ctx.update(route_context(route))
     return render(request, "priorauth/request_form.html", ctx)
 
 
@@ -206,6 +213,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
         **findings_context(obj),
     }
+    route = services.auth_request_route(request=obj, facts=ctx["evaluation"].facts)
+    edit_url = reverse("pa-request-edit", args=[obj.pk]) if obj.is_editable else None
+    ctx.update(route_context(route, edit_url=edit_url))
     return render(request, "priorauth/request_detail.html", ctx)
 
 

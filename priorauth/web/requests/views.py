@@ -31,6 +31,7 @@ from priorauth.web.requests.forms import (
     FORMSET_TITLES,
     AuthRequestForm,
     SendForSignatureForm,
+    page_errors,
     request_formsets,
 )
 
@@ -147,18 +148,15 @@ def _request_form_page(
                 )
             except concurrency.ConcurrentEditError as exc:
                 form.add_error(None, ValidationError(exc.message, code=exc.code))
-                messages.error(request, exc.message)
             else:
                 messages.success(
                     request,
-                    "Request saved. Findings below are re-checked on every save.",
+                    "Request saved and checked: where to request it is at the top,"
+                    " the findings beside the form.",
                 )
-                return redirect("pa-request-edit", pk=saved.pk)
-        else:
-            messages.error(
-                request,
-                "The request was not saved. Fix the fields marked in red; everything you typed is kept.",
-            )
+                # The banner and the findings in view (request_form.js focuses it).
+                edit_url = reverse("pa-request-edit", args=[saved.pk])
+                return redirect(edit_url + "#route-banner")
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
@@ -180,6 +178,8 @@ def _request_form_page(
         if data is not None
         else False,
         "history_not_shown": not_shown,
+        # The summary at the top of a refused save: each error, linked to its input.
+        "page_errors": page_errors(form, formsets) if data is not None else [],
     }
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the

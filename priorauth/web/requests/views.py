@@ -25,7 +25,6 @@ from priorauth.services import concurrency
 from priorauth.web.patients import PatientSearchForm, get_patient_for_user
 from priorauth.web.requests.checks import request_page_is_valid
 from priorauth.web.requests.findings import findings_context
-from priorauth.web.requests.recheck import route_context
 from priorauth.web.requests.forms import (
     FORMSET_ADD_LABELS,
     FORMSET_TITLES,
@@ -34,6 +33,7 @@ from priorauth.web.requests.forms import (
     page_errors,
     request_formsets,
 )
+from priorauth.web.requests.recheck import route_context
 
 
 def _practice_id(request: HttpRequest) -> int | None:

@@ -106,21 +106,21 @@ def request_recheck(request: HttpRequest) -> HttpResponse:
     practice_id = getattr(request.user, "practice_id", None)
     if practice_id is None:
         raise Http404("No practice")
-    patient = get_patient_for_user(request, request.POST.get("patient"))
-    prefetch_related_objects([patient], "history")
     pk = request.POST.get("request") or ""
     if pk:
         if not pk.isdigit():
             raise Http404("No such request")
         try:
-            obj = services.auth_request_queryset_for_detail(signed_documents=False).get(
-                pk=int(pk), practice_id=practice_id, patient=patient
-            )
+            obj = services.auth_request_queryset_for_detail(
+                signed_documents=False
+            ).get(pk=int(pk), practice_id=practice_id)
         except m.AuthRequest.DoesNotExist:
             raise Http404("No such request") from None
-        obj.patient = patient
+        patient = obj.patient
     else:
+        patient = get_patient_for_user(request, request.POST.get("patient"))
         obj = m.AuthRequest(patient=patient, practice_id=practice_id)
+    prefetch_related_objects([patient], "history")
     form = AuthRequestForm(
         request.POST, instance=obj, practice=practice_id, patient=patient
     )

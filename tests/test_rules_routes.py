@@ -68,7 +68,7 @@ def test_the_route_agrees_with_the_findings(key, facts, kind, rule):  # type: ig
 
 def test_wiser_names_the_vendor_validity_and_codes_on_one_request():
     route = route_for(_state(base_esi_case(), "TX"), policy(), today=TODAY)
-    assert "Cohere" in route.headline and "TX" in route.headline
+    assert "Cohere" in route.headline and "Texas" in route.headline
     assert route.validity_days == 120
     text = " ".join(route.steps)
     assert "one request" in text and "64483" in text and "UTN" in text

@@ -21,6 +21,7 @@ from .codes import FACET_CPT
 from .engine import build_context
 from .facts import CaseFacts, PayerKind
 from .policy import Policy
+from .states import US_STATES
 
 
 class RouteKind(enum.StrEnum):
@@ -143,9 +144,9 @@ def _medicare_route(facts, policy, ctx, notes) -> Route:  # type: ignore[no-unty
             kind=RouteKind.WISER,
             required=True,
             headline=f"Prior authorization needed: request it from {vendor}, "
-            f"the Medicare WISeR vendor for {state}.",
+            f"the Medicare WISeR vendor for {US_STATES.get(state, state)}.",
             reason=f"Original Medicare requires prior authorization for epidural "
-            f"steroid injections in {state} from {w['start']} (CPT "
+            f"steroid injections in {US_STATES.get(state, state)} from {w['start']} (CPT "
             f"{_codes(cpts, add_ons)}), at any place of service.",
             steps=(
                 "Put the primary code and every add-on code on one request: "

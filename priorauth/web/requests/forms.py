@@ -110,7 +110,7 @@ FIELDS_FOR_PROCEDURE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "contrast_contraindication": (_ESI, ()),
     "fusion_at_level": ((*_FACET_BLOCKS, "rfa"), ()),
     "rfa_planned": (_FACET_BLOCKS, ("diagnostic", "")),
-    "rfa_contraindication": (_FACET_BLOCKS, ()),
+    "rfa_contraindication": (_FACET_BLOCKS, ("therapeutic",)),
 }
 
 

@@ -152,3 +152,16 @@ def test_recheck_is_post_only_login_only_and_csrf_checked(billing_user, patient)
         == 403
     )
     assert csrf_client.get(reverse("pa-request-recheck")).status_code == 405
+
+
+def test_each_recheck_is_in_the_audit_trail(client_billing, patient):
+    _recheck(client_billing, page_data(patient=patient))
+    row = m.AuditEvent.objects.filter(action__contains="request-recheck").get()
+    assert row.user is not None and "Synthetic" not in row.detail
+
+
+def test_a_new_request_takes_the_patients_payer_for_the_route(client_billing, patient):
+    html = client_billing.get(
+        reverse("pa-request-create") + f"?patient={patient.pk}"
+    ).content.decode()
+    assert "Enter the procedure and date of service" in html

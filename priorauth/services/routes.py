@@ -27,8 +27,9 @@ __all__ = ["auth_request_preview", "auth_request_route"]
 def _route_gaps(request: m.AuthRequest) -> list[str]:
     """What the route needs that the facts cannot even be built without."""
     missing = []
-    if not request.payer_profile_id:
-        missing.append("payer_profile")
+    patient = request.patient if request.patient_id else None
+    if not (request.payer_profile_id or (patient and patient.payer_profile_id)):
+        missing.append("payer_profile")  # a new request takes the patient's
     if request.procedure_type not in rf.ProcedureType._value2member_map_:
         missing.append("procedure_type")
     if missing and request.date_of_service is None:

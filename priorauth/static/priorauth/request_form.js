@@ -298,6 +298,11 @@
     var hash = link.getAttribute("href") || "";
     if (hash.charAt(0) === "#") { window.setTimeout(function () { focusFieldFor(hash); }, 0); }
   });
+  /* A new request shown again (a refused save): check what was typed once htmx is up. */
+  if (!form.querySelector("input[name=request]") && procedureSelect && procedureSelect.value) {
+    window.addEventListener("load", function () { form.dispatchEvent(new CustomEvent("recheck")); });
+  }
+
   /* After a refused save the error summary at the top takes the focus. */
   var summary = document.getElementById("error-summary");
   if (summary) {

@@ -145,9 +145,9 @@ def _medicare_route(facts, policy, ctx, notes) -> Route:  # type: ignore[no-unty
             required=True,
             headline=f"Prior authorization needed: request it from {vendor}, "
             f"the Medicare WISeR vendor for {US_STATES.get(state, state)}.",
-            reason=f"Original Medicare requires prior authorization for epidural "
-            f"steroid injections in {US_STATES.get(state, state)} from {w['start']} (CPT "
-            f"{_codes(cpts, add_ons)}), at any place of service.",
+            reason="Original Medicare requires prior authorization for epidural "
+            f"steroid injections in {US_STATES.get(state, state)} from "
+            f"{w['start']} (CPT {_codes(cpts, add_ons)}), at any place of service.",
             steps=(
                 "Put the primary code and every add-on code on one request: "
                 + _codes([cl.cpt for cl in ctx.code_lines], add_ons)
@@ -276,12 +276,19 @@ def _plan_route(facts, policy, dos, notes) -> Route:  # type: ignore[no-untyped-
     else:
         steps.append("Decision time and validity: as the plan's approval letter says.")
     steps.append("Record the authorization number and its dates when the plan answers.")
-    kind_words = "Medicare Advantage plan" if ma else "health plan"
+    named = facts.payer.plan_name.strip()
+    if ma:
+        where = (
+            f"the Medicare Advantage plan ({named})"
+            if named
+            else ("the patient's Medicare Advantage plan")
+        )
+    else:
+        where = f"the health plan ({plan})"
     return Route(
         kind=RouteKind.PLAN,
         required=True,
-        headline=f"Prior authorization needed: request it from the {kind_words} "
-        f"({plan}).",
+        headline=f"Prior authorization needed: request it from {where}.",
         reason=(
             "Medicare Advantage plans set their own prior-authorization rules; they "
             "apply Medicare's coverage criteria (LCD) to spinal injections."

@@ -314,8 +314,8 @@ class AuthRequestForm(forms.ModelForm):
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("plan_name"), css_class="col-md-6"),
-                    Div(Field("state_of_service"), css_class="col-md-2"),
+                    Div(Field("plan_name"), css_class="col-md-5"),
+                    Div(Field("state_of_service"), css_class="col-md-3"),
                     Div(Field("county_of_service"), css_class="col-md-4"),
                     css_class=row,
                 ),

@@ -37,6 +37,8 @@ def route_context(route: Route, *, edit_url: str | None = "") -> dict[str, Any]:
     (on the request page itself when ``edit_url`` is empty; none when None)."""
     return {
         "route": route,
+        # Rule IDs the cited policy line does not already name.
+        "route_rule_ids": [code for code in route.rule_ids if code not in route.policy],
         "route_missing": [
             (
                 FIELD_WORDS[name],
@@ -111,9 +113,9 @@ def request_recheck(request: HttpRequest) -> HttpResponse:
         if not pk.isdigit():
             raise Http404("No such request")
         try:
-            obj = services.auth_request_queryset_for_detail(
-                signed_documents=False
-            ).get(pk=int(pk), practice_id=practice_id)
+            obj = services.auth_request_queryset_for_detail(signed_documents=False).get(
+                pk=int(pk), practice_id=practice_id
+            )
         except m.AuthRequest.DoesNotExist:
             raise Http404("No such request") from None
         patient = obj.patient

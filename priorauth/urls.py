@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from priorauth.web import accounts, audit, health, imports, patients, workflow, worklist
+from priorauth.web.requests import recheck
 from priorauth.web.requests import views as requests
 from priorauth.web.review_sign import keys as signing_keys
 from priorauth.web.review_sign import views as review_sign
@@ -23,8 +24,10 @@ urlpatterns = [
     # request page and detail
     path("requests/new/", requests.request_create, name="pa-request-create"),
     path("requests/prior-counts/", requests.prior_counts_json, name="pa-prior-counts"),
+    path("requests/recheck/", recheck.request_recheck, name="pa-request-recheck"),
     path("requests/<int:pk>/", requests.request_detail, name="pa-request-detail"),
     path("requests/<int:pk>/edit/", requests.request_edit, name="pa-request-edit"),
+    path("requests/<int:pk>/copy/", requests.request_copy, name="pa-request-copy"),
     path(
         "requests/<int:pk>/send-for-signature/",
         requests.request_send_for_signature,

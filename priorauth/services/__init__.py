@@ -10,6 +10,8 @@ from priorauth.services.pas import *  # noqa: F401,F403
 from priorauth.services.patients import *  # noqa: F401,F403
 from priorauth.services.rationales import *  # noqa: F401,F403
 from priorauth.services.requests import *  # noqa: F401,F403
+from priorauth.services.requests_copy import *  # noqa: F401,F403
+from priorauth.services.routes import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.signing_keys import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403

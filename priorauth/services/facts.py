@@ -7,17 +7,37 @@ Uses prefetched relations when the caller prefetched them
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from priorauth import models as m
 from priorauth.rules import facts as rf
 from priorauth.rules.policy import Policy
 
 __all__ = [
+    "RequestRows",
     "auth_request_builds_on_ids",
     "auth_request_facts",
     "patient_history_facts",
     "payer_policy_build",
     "prior_procedure_facts",
 ]
+
+
+@dataclass
+class RequestRows:
+    """A request's rows for ``auth_request_facts``: stored or as typed (not saved).
+
+    ``history``: (row, ticked "builds on") pairs of the patient's injections as the
+    page has them, None for the stored history; ``builds_on_ids``: stored ticks.
+    """
+
+    levels: list[Any] = field(default_factory=list)
+    conservative_care: list[Any] = field(default_factory=list)
+    imaging: list[Any] = field(default_factory=list)
+    diagnoses: list[Any] = field(default_factory=list)
+    history: list[tuple[Any, bool]] | None = None
+    builds_on_ids: frozenset[int] = frozenset()
 
 
 def _split_levels(raw: str) -> tuple[str, ...]:
@@ -100,13 +120,35 @@ def _provider_facts(provider: m.Provider | None) -> rf.Provider:
     )
 
 
-def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
+def auth_request_facts(
+    *,
+    request: m.AuthRequest,
+    rows: RequestRows | None = None,
+) -> rf.CaseFacts:
     """Map one stored request (and its patient's history) to the engine's facts.
 
     The history is the patient's whole injection history; the rows the request
     builds on are marked ``builds_on`` (their responses are what it relies on).
-    Uses prefetched relations when the caller prefetched them.
+    Uses prefetched relations when the caller prefetched them. ``rows``: the rows
+    as typed on the request page, not saved (the live re-check), instead of the
+    stored ones.
     """
+    if rows is None:
+        rows = RequestRows(
+            levels=list(request.levels.all()),
+            conservative_care=list(request.conservative_care.all()),
+            imaging=list(request.imaging.all()),
+            diagnoses=list(request.diagnoses.all()),
+            history=None,
+            builds_on_ids=auth_request_builds_on_ids(request=request),
+        )
+    history = (
+        patient_history_facts(patient=request.patient, builds_on_ids=rows.builds_on_ids)
+        if rows.history is None
+        else tuple(
+            prior_procedure_facts(row, builds_on=tick) for row, tick in rows.history
+        )
+    )
     patient = request.patient
     facility = request.facility
     return rf.CaseFacts(
@@ -131,7 +173,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             rf.LevelRequest(
                 level=lv.level, side=rf.Side(lv.side), prior_count=lv.prior_count
             )
-            for lv in request.levels.all()
+            for lv in rows.levels
         ),
         patient=rf.Patient(
             name=patient.full_name,
@@ -140,7 +182,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
             member_id=patient.member_id,
         ),
         payer=rf.PayerInfo(
-            profile_key=request.payer_profile.key,
+            profile_key=request.payer_profile.key if request.payer_profile_id else "",
             plan_name=request.plan_name,
             state=request.state_of_service,
             county=request.county_of_service,
@@ -185,7 +227,7 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
                 note=c.note,
                 needs_review=c.needs_review,
             )
-            for c in request.conservative_care.all()
+            for c in rows.conservative_care
         ),
         imaging=tuple(
             rf.Imaging(
@@ -196,12 +238,10 @@ def auth_request_facts(*, request: m.AuthRequest) -> rf.CaseFacts:
                 concordant=i.concordant,
                 shows_hnp=i.shows_hnp,
             )
-            for i in request.imaging.all()
+            for i in rows.imaging
         ),
-        diagnoses=tuple(d.code for d in request.diagnoses.all()),
-        history=patient_history_facts(
-            patient=patient, builds_on_ids=auth_request_builds_on_ids(request=request)
-        ),
+        diagnoses=tuple(d.code for d in rows.diagnoses if d.code),
+        history=history,
         signed=_current_revision_signed(request),
         rationales=tuple(
             rf.Rationale(

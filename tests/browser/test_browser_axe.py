@@ -189,6 +189,15 @@ def test_billing_pages_have_no_serious_violations(
     assert axe_page.locator("#id_history-1-pre_score").input_value() == "2-8"
     shoot(axe_page, "request-edit-errors")
     problems["request-edit-errors"] = axe_violations(axe_page)
+    # "New request from this one", then the findings and banner re-checked as typed.
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/")
+    axe_page.get_by_role("button", name="New request from this one").click()
+    axe_page.wait_for_url("**/edit/#id_date_of_service")
+    problems["request-copy"] = axe_violations(axe_page)
+    axe_page.locator("#id_date_of_service").fill("2027-01-05")
+    axe_page.get_by_text("Checked as you type").wait_for()
+    shoot(axe_page, "request-live-recheck")
+    problems["request-live-recheck"] = axe_violations(axe_page)
     bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
     assert not bad, "\n".join(bad)
 

@@ -86,7 +86,7 @@ def test_a_request_can_be_entered_and_saved_with_the_keyboard_only(
     page.keyboard.press(
         "Enter"
     )  # implicit submission: the first submit button, "Save and check"
-    page.wait_for_url("**/edit/")
+    page.wait_for_url("**/edit/#route-banner")
     shoot(page, "keyboard-saved")
     saved = m.AuthRequest.objects.get()
     assert (saved.procedure_type, saved.intent, saved.date_of_service) == (
@@ -174,7 +174,7 @@ def test_a_failed_save_keeps_everything_typed(
     page.locator("#id_levels-1-level").fill("L5-S1")
     page.locator("#id_levels-1-side").select_option("left")
     page.get_by_role("button", name="Save and check").click()
-    page.wait_for_url("**/edit/")
+    page.wait_for_url("**/edit/#route-banner")
     saved = m.AuthRequest.objects.get()
     assert saved.levels.count() == 2 and saved.builds_on.get().relief_percent == 75
     assert saved.builds_on.get().patient == patient
@@ -240,7 +240,7 @@ def test_the_injection_history_on_the_request_page(
     ).click()
     shoot(page, "injection-history-filled")
     page.get_by_role("button", name="Save and check").click()
-    page.wait_for_url("**/edit/")
+    page.wait_for_url("**/edit/#route-banner")
     saved = m.AuthRequest.objects.get()
     added = patient.history.get(agent="bupivacaine 0.5%")
     assert (added.levels, added.relief_percent) == ("L4-L5", 87.5)

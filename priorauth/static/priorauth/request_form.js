@@ -197,6 +197,79 @@
     }
   });
 
+  /* ---------------------------------------------------------------- fields that fit */
+
+  /* Fields that concern only some procedures carry data-show-for (procedure types)
+     and data-show-intent (intents; "none" = not chosen yet); the sedation reason shows
+     only with sedation. Hidden fields stay in the form with their values (switching
+     back loses nothing); a field with an error is never hidden. Without JavaScript
+     every field shows. */
+  var intentSelect = form.querySelector("#id_intent");
+  var sedationSelect = form.querySelector("#id_sedation");
+  var intentsByType = {};
+  try { intentsByType = JSON.parse(intentSelect.getAttribute("data-intents") || "{}"); } catch (e) { intentsByType = {}; }
+
+  function hasError(el) { return !!el.querySelector(".is-invalid, .invalid-feedback"); }
+
+  function listHas(attr, value) { return (attr || "").split(" ").indexOf(value) !== -1; }
+
+  function fitIntentChoices() {
+    if (!intentSelect || !procedureSelect) { return; }
+    var allowed = intentsByType[procedureSelect.value];
+    Array.prototype.forEach.call(intentSelect.options, function (option) {
+      var fits = !allowed || option.value === "" || allowed.indexOf(option.value) !== -1;
+      option.hidden = !fits;
+      option.disabled = !fits;
+    });
+    if (allowed && intentSelect.value && allowed.indexOf(intentSelect.value) === -1) { intentSelect.value = ""; }
+    if (allowed && allowed.length === 1 && !intentSelect.value) { intentSelect.value = allowed[0]; }
+  }
+
+  function fitFields() {
+    var ptype = procedureSelect ? procedureSelect.value : "";
+    var intent = intentSelect ? (intentSelect.value || "none") : "none";
+    Array.prototype.forEach.call(form.querySelectorAll("[data-show-for]"), function (el) {
+      var show = !ptype || (listHas(el.getAttribute("data-show-for"), ptype) &&
+        (!el.hasAttribute("data-show-intent") || listHas(el.getAttribute("data-show-intent"), intent)));
+      el.classList.toggle("d-none", !show && !hasError(el));
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("[data-show-unless-sedation]"), function (el) {
+      var none = !sedationSelect || sedationSelect.value === el.getAttribute("data-show-unless-sedation");
+      el.classList.toggle("d-none", none && !hasError(el));
+    });
+  }
+
+  fitIntentChoices();
+  fitFields();
+  form.addEventListener("change", function (event) {
+    if (event.target === procedureSelect) { fitIntentChoices(); }
+    if (event.target === procedureSelect || event.target === intentSelect || event.target === sedationSelect) { fitFields(); }
+  });
+
+  /* ---------------------------------------------------------------- re-check, send */
+
+  /* Findings and the route banner are re-checked as you type (htmx: hx-post on the
+     form, debounced; rows added or removed by this script ask for it with "recheck").
+     Once the request differs from what was saved, "Send for signature" waits for a
+     save, so the physician signs what was typed. */
+  var sendButton = document.getElementById("send-button");
+  var sendNote = document.getElementById("send-unsaved");
+  function markDirty() {
+    if (sendButton && !sendButton.disabled) {
+      sendButton.disabled = true;
+      if (sendNote) { sendNote.classList.remove("d-none"); }
+    }
+  }
+  form.addEventListener("input", markDirty);
+  form.addEventListener("change", markDirty);
+  function askRecheck() {
+    markDirty();
+    form.dispatchEvent(new CustomEvent("recheck"));
+  }
+  form.addEventListener("click", function (event) {
+    if (event.target.closest("[data-formset-add], [data-formset-remove]")) { window.setTimeout(askRecheck, 0); }
+  });
+
   /* ---------------------------------------------------------------- finding links */
 
   /* A finding's "Fix" link names an input id (or a section). Scrolling there is not
@@ -205,6 +278,13 @@
     if (!hash || hash.charAt(0) !== "#" || hash.length < 2) { return; }
     var target = document.getElementById(decodeURIComponent(hash.slice(1)));
     if (!target) { return; }
+    if (target.getAttribute("tabindex") === "-1") {  /* e.g. the route banner after a save */
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "start" });
+      return;
+    }
+    var hidden = target.closest(".d-none[data-show-for], .d-none[data-show-unless-sedation]");
+    if (hidden) { hidden.classList.remove("d-none"); }
     var control = target.matches("input, select, textarea") ? target :
       target.querySelector("input:not([type=hidden]):not([type=checkbox]), select, textarea, button");
     if (!control) { return; }
@@ -213,10 +293,22 @@
   }
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("a.finding-fix");
+    var link = event.target.closest("a.finding-fix, a.error-summary-link, a.route-fix");
     if (!link) { return; }
     var hash = link.getAttribute("href") || "";
     if (hash.charAt(0) === "#") { window.setTimeout(function () { focusFieldFor(hash); }, 0); }
   });
-  focusFieldFor(window.location.hash);  /* arrived from the summary page's "Fix" link */
+  /* A new request shown again (a refused save): check what was typed once htmx is up. */
+  if (!form.querySelector("input[name=request]") && procedureSelect && procedureSelect.value) {
+    window.addEventListener("load", function () { form.dispatchEvent(new CustomEvent("recheck")); });
+  }
+
+  /* After a refused save the error summary at the top takes the focus. */
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+    summary.scrollIntoView({ block: "start" });
+  } else {
+    focusFieldFor(window.location.hash);  /* a "Fix" link, a copy, or a save */
+  }
 }());

@@ -12,7 +12,7 @@ normalize only; the rules engine decides policy.
 from __future__ import annotations
 
 import functools
-import re
+import json
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from priorauth import models as m
+from priorauth.rules.io import INTENTS_BY_TYPE
+from priorauth.rules.states import state_choices
 from priorauth.rules.validation import payer_profile_problem
 from priorauth.web.fields import (
     DATE_WIDGET,
@@ -97,6 +99,59 @@ class _SharedRowsIterator(forms.models.ModelChoiceIterator):
         return self.field.empty_label is not None or bool(self.field.shared_rows())
 
 
+_ESI = ("esi_interlaminar", "esi_transforaminal", "esi_caudal")
+_FACET_BLOCKS = ("facet_ia", "mbb")
+# Fields that concern only some procedures (and intents): the page hides them for the
+# others (request_form.js; without JavaScript every field shows). The values stay in
+# the page, so switching the procedure back loses nothing typed.
+FIELDS_FOR_PROCEDURE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # field: (procedure types, intents ("" = not chosen yet); empty = any)
+    "rfa_technique": (("rfa",), ()),
+    "contrast_contraindication": (_ESI, ()),
+    "fusion_at_level": ((*_FACET_BLOCKS, "rfa"), ()),
+    "rfa_planned": (_FACET_BLOCKS, ("diagnostic", "")),
+    "rfa_contraindication": (_FACET_BLOCKS, ("therapeutic",)),
+}
+
+
+def _fits(name: str, css_class: str = "") -> Div:
+    """A field wrapped with the procedures (and intents) it concerns."""
+    types, intents = FIELDS_FOR_PROCEDURE[name]
+    attrs = {"data_show_for": " ".join(types)}
+    if intents:
+        attrs["data_show_intent"] = " ".join(i or "none" for i in intents)
+    return Div(Field(name), css_class=css_class, **attrs)
+
+
+def intents_by_type() -> dict[str, list[str]]:
+    """The intents each requestable procedure takes (the page offers only those)."""
+    return {
+        ptype.value: [i.value for i in intents]
+        for ptype, intents in INTENTS_BY_TYPE.items()
+    }
+
+
+class _StateField(forms.ChoiceField):
+    """A select of the US states and territories; a post that is not one of their
+    codes (e.g. "Texas", "Te") is refused with words, never cut to two letters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[("", "Choose the state"), *state_choices()], **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value: Any) -> None:
+        if value and not self.valid_value(value):
+            raise ValidationError(
+                "Choose the state of service from the list: %(value)s is not a US "
+                "state or territory.",
+                code="invalid_state",
+                params={"value": value},
+            )
+        super().validate(value)
+
+
 class AuthRequestForm(forms.ModelForm):
     """Header, procedure and clinical facts of one request.
 
@@ -107,6 +162,7 @@ class AuthRequestForm(forms.ModelForm):
     with the practice: 1,000+ options at 100,000 requests, see docs/performance.md.)
     """
 
+    state_of_service = _StateField(label="State of service", required=False)
     onset_date = PastDateField(label="Pain onset date")
     baseline_pain_score = ScoreField(label="Baseline pain score", help_text="0-10")
     function_score = ScoreField(
@@ -153,9 +209,6 @@ class AuthRequestForm(forms.ModelForm):
             "sedation_justification": forms.Textarea(attrs={"rows": 2}),
             "functional_impairment": forms.Textarea(attrs={"rows": 2}),
             "rfa_contraindication": forms.Textarea(attrs={"rows": 2}),
-            "state_of_service": forms.TextInput(
-                attrs={"maxlength": 2, "size": 3, "autocomplete": "off"}
-            ),
             "county_of_service": forms.TextInput(attrs={"autocomplete": "off"}),
         }
         help_texts = {
@@ -241,6 +294,9 @@ class AuthRequestForm(forms.ModelForm):
             self.fields["review_note_done"] = forms.BooleanField(
                 label="Done: remove this note", required=False
             )
+        self.fields["intent"].widget.attrs["data-intents"] = json.dumps(
+            intents_by_type()
+        )
         style_widgets(self)
         self.helper = self._build_helper()
 
@@ -258,8 +314,8 @@ class AuthRequestForm(forms.ModelForm):
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("plan_name"), css_class="col-md-6"),
-                    Div(Field("state_of_service"), css_class="col-md-2"),
+                    Div(Field("plan_name"), css_class="col-md-5"),
+                    Div(Field("state_of_service"), css_class="col-md-3"),
                     Div(Field("county_of_service"), css_class="col-md-4"),
                     css_class=row,
                 ),
@@ -282,16 +338,20 @@ class AuthRequestForm(forms.ModelForm):
                 Div(
                     Div(Field("guidance"), css_class="col-md-3"),
                     Div(Field("contrast"), css_class="col-md-3 pt-md-4"),
-                    Div(Field("contrast_contraindication"), css_class="col-md-6"),
+                    _fits("contrast_contraindication", "col-md-6"),
                     css_class=row,
                 ),
                 Div(
                     Div(Field("sedation"), css_class="col-md-4"),
-                    Div(Field("sedation_justification"), css_class="col-md-8"),
+                    Div(
+                        Field("sedation_justification"),
+                        css_class="col-md-8",
+                        data_show_unless_sedation="none",
+                    ),
                     css_class=row,
                 ),
                 Div(
-                    Div(Field("rfa_technique"), css_class="col-md-4"),
+                    _fits("rfa_technique", "col-md-4"),
                     Div(Field("injectate"), css_class="col-md-8"),
                     css_class=row,
                 ),
@@ -312,9 +372,9 @@ class AuthRequestForm(forms.ModelForm):
                         css_class="col-md-6",
                     ),
                     Div(
-                        Field("fusion_at_level"),
+                        _fits("fusion_at_level"),
                         Field("other_causes_excluded"),
-                        Field("rfa_planned"),
+                        _fits("rfa_planned"),
                         css_class="col-md-6",
                     ),
                     css_class=row,
@@ -333,7 +393,7 @@ class AuthRequestForm(forms.ModelForm):
                     css_class=row,
                 ),
                 Field("functional_impairment"),
-                Field("rfa_contraindication"),
+                _fits("rfa_contraindication"),
                 css_id="section-clinical",
             ),
         )
@@ -343,12 +403,8 @@ class AuthRequestForm(forms.ModelForm):
         return " ".join((self.cleaned_data.get("county_of_service") or "").split())
 
     def clean_state_of_service(self) -> str:
-        value = (self.cleaned_data.get("state_of_service") or "").strip().upper()
-        if value and not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValidationError(
-                "Enter the two-letter state, e.g. AZ.", code="invalid_state"
-            )
-        return value
+        # The select posts a code; a hand-made post must be one too (never cut down).
+        return self.cleaned_data.get("state_of_service") or ""
 
     def _get_validation_exclusions(self) -> set[str]:
         """Skip the model's per-foreign-key existence query for keys this form already
@@ -463,3 +519,45 @@ def request_formsets(
                 builds_on_ids=builds_on_ids,
             )
     return result
+
+
+def page_errors(
+    form: AuthRequestForm, formsets: dict[str, BaseInlineFormSet]
+) -> list[dict[str, str]]:
+    """Every error of a refused save, in page order, for the summary at the top: what
+    (the field's label, and the row), the message, and the input id to go to."""
+    out: list[dict[str, str]] = []
+    for message in form.non_field_errors():
+        out.append({"label": "Request", "message": message, "anchor": "request-form"})
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            continue
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else name
+        for message in errors:
+            out.append({"label": label, "message": message, "anchor": f"id_{name}"})
+    for prefix, formset in formsets.items():
+        title = FORMSET_TITLES.get(prefix, prefix)
+        for message in formset.non_form_errors():
+            out.append(
+                {"label": title, "message": message, "anchor": f"section-{prefix}"}
+            )
+        for i, row in enumerate(formset.forms):
+            for name, errors in row.errors.items():
+                field = row.fields.get(name)
+                label = str(field.label) if field is not None and field.label else ""
+                anchor = (
+                    f"section-{prefix}"
+                    if name == "__all__"
+                    else f"id_{prefix}-{i}-{name}"
+                )
+                for message in errors:
+                    out.append(
+                        {
+                            "label": f"{title}, row {i + 1}"
+                            + (f": {label}" if label and name != "__all__" else ""),
+                            "message": message,
+                            "anchor": anchor,
+                        }
+                    )
+    return out

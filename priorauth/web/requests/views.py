@@ -30,9 +30,14 @@ from priorauth.web.requests.forms import (
     FORMSET_TITLES,
     AuthRequestForm,
     SendForSignatureForm,
+    page_errors,
     request_formsets,
 )
+<<<<<<< HEAD
 from priorauth.web.spine import request_spine
+=======
+from priorauth.web.requests.recheck import route_context
+>>>>>>> issue13-form
 
 
 def _practice_id(request: HttpRequest) -> int | None:
@@ -147,18 +152,15 @@ def _request_form_page(
                 )
             except concurrency.ConcurrentEditError as exc:
                 form.add_error(None, ValidationError(exc.message, code=exc.code))
-                messages.error(request, exc.message)
             else:
                 messages.success(
                     request,
-                    "Request saved. Findings below are re-checked on every save.",
+                    "Request saved and checked: where to request it is at the top,"
+                    " the findings beside the form.",
                 )
-                return redirect("pa-request-edit", pk=saved.pk)
-        else:
-            messages.error(
-                request,
-                "The request was not saved. Fix the fields marked in red; everything you typed is kept.",
-            )
+                # The banner and the findings in view (request_form.js focuses it).
+                edit_url = reverse("pa-request-edit", args=[saved.pk])
+                return redirect(edit_url + "#route-banner")
     ctx: dict[str, Any] = {
         "obj": obj,
         "form": form,
@@ -180,6 +182,8 @@ def _request_form_page(
         if data is not None
         else False,
         "history_not_shown": not_shown,
+        # The summary at the top of a refused save: each error, linked to its input.
+        "page_errors": page_errors(form, formsets) if data is not None else [],
     }
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
@@ -190,6 +194,12 @@ def _request_form_page(
             else _get_request_for_user(request, obj.pk, signed_documents=False)
         )
         ctx.update(findings_context(stored))
+        route = services.auth_request_route(
+            request=stored, facts=ctx["evaluation"].facts
+        )
+    else:
+        route = services.auth_request_route(request=obj)
+    ctx.update(route_context(route))
     return render(request, "priorauth/request_form.html", ctx)
 
 
@@ -207,8 +217,33 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
         **findings_context(obj),
     }
+<<<<<<< HEAD
     ctx["spine"] = request_spine(ctx["evaluation"])
+=======
+    route = services.auth_request_route(request=obj, facts=ctx["evaluation"].facts)
+    edit_url = reverse("pa-request-edit", args=[obj.pk]) if obj.is_editable else None
+    ctx.update(route_context(route, edit_url=edit_url))
+>>>>>>> issue13-form
     return render(request, "priorauth/request_detail.html", ctx)
+
+
+@require_POST
+def request_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """"New request from this one": a new draft with the request's facts and rows
+    (``services.auth_request_copy``), opened for the date of service. POST only (it
+    writes); another practice's request is a 404."""
+    source = _get_request_for_user(request, pk, signed_documents=False)
+    new = services.auth_request_copy(
+        source=source,
+        user=request.user,  # type: ignore[arg-type]
+        request=request,
+    )
+    messages.success(
+        request,
+        f"New draft from request {source.pk}. Type the date of service, check what"
+        " changed, then save.",
+    )
+    return redirect(reverse("pa-request-edit", args=[new.pk]) + "#id_date_of_service")
 
 
 @require_POST

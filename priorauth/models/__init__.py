@@ -20,6 +20,7 @@ from priorauth.models.patients import Patient, PriorProcedure
 from priorauth.models.payers import PayerProfile, PayerProfileManager
 from priorauth.models.practices import Facility, Practice, Provider, User
 from priorauth.models.records import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.models.tracking import PerformedProcedure, Submission
 from priorauth.models.requests import (
     AuthRequest,
     ConservativeCare,
@@ -49,11 +50,13 @@ __all__ = [
     "Patient",
     "PayerProfile",
     "PayerProfileManager",
+    "PerformedProcedure",
     "Practice",
     "PriorProcedure",
     "Provider",
     "RequestLevel",
     "RevokedCertificate",
     "SignedDocument",
+    "Submission",
     "User",
 ]

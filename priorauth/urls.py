@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.urls import path
 
-from priorauth.web import accounts, audit, health, imports, patients, workflow, worklist
+from priorauth.web import (
+    accounts,
+    audit,
+    health,
+    imports,
+    patients,
+    tracking,
+    workflow,
+    worklist,
+)
 from priorauth.web.requests import views as requests
 from priorauth.web.review_sign import keys as signing_keys
 from priorauth.web.review_sign import views as review_sign
@@ -68,6 +77,22 @@ urlpatterns = [
         name="pa-request-decision",
     ),
     # audit trail
+    # after the decision: the authorization against the schedule and what was done
+    path(
+        "requests/<int:pk>/reschedule/",
+        tracking.request_reschedule,
+        name="pa-request-reschedule",
+    ),
+    path(
+        "requests/<int:pk>/performed/",
+        tracking.request_record_performed,
+        name="pa-request-performed",
+    ),
+    path(
+        "authorizations/expiring/",
+        tracking.authorizations_expiring,
+        name="pa-authorizations-expiring",
+    ),
     path("audit/", audit.audit_list, name="pa-audit"),
     path("audit/export.csv", audit.audit_export, name="pa-audit-export"),
     # the Django admin (security.admin_site)

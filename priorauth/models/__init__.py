@@ -20,7 +20,6 @@ from priorauth.models.patients import Patient, PriorProcedure
 from priorauth.models.payers import PayerProfile, PayerProfileManager
 from priorauth.models.practices import Facility, Practice, Provider, User
 from priorauth.models.records import AuditEvent, RevokedCertificate, SignedDocument
-from priorauth.models.tracking import PerformedProcedure, Submission
 from priorauth.models.requests import (
     AuthRequest,
     ConservativeCare,
@@ -28,6 +27,7 @@ from priorauth.models.requests import (
     ImagingStudy,
     RequestLevel,
 )
+from priorauth.models.tracking import PerformedProcedure, Submission
 
 __all__ = [
     "CARE_OUTCOME_CHOICES",

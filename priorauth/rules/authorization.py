@@ -148,7 +148,9 @@ def authorization_drift(
         where = _outside(p.on, auth)
         if where:
             out.append(
-                Drift("window", f"The procedure was done on {_fmt(p.on)}, {where}.", p.on)
+                Drift(
+                    "window", f"The procedure was done on {_fmt(p.on)}, {where}.", p.on
+                )
             )
         out += _code_drift(auth, p)
     return out + _unit_drift(auth, performed)

@@ -72,7 +72,12 @@ def decision_clock(
     rule_id = next((r for r in ROUTE_PRIORITY if r in found), None)
     if rule_id == "RTE-001":
         w = policy.get("medicare", "wiser", {}) or {}
-        hours = int(w.get("expedited_hours" if expedited else "decision_hours", 48 if expedited else 72))
+        hours = int(
+            w.get(
+                "expedited_hours" if expedited else "decision_hours",
+                48 if expedited else 72,
+            )
+        )
         due, length = _hours(submitted_at, hours)
         return Clock(
             rule_id,
@@ -85,7 +90,10 @@ def decision_clock(
         opd = policy.get("medicare", "opd_pa", {}) or {}
         if expedited:
             days = int(opd.get("expedited_business_days", 2))
-            due, length = _add_business_days(submitted_at, days), f"{days} business days"
+            due, length = (
+                _add_business_days(submitted_at, days),
+                f"{days} business days",
+            )
         else:
             due, length = _days(submitted_at, int(opd.get("standard_decision_days", 7)))
         return Clock(

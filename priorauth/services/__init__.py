@@ -11,5 +11,6 @@ from priorauth.services.rationales import *  # noqa: F401,F403
 from priorauth.services.requests import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.signing_keys import *  # noqa: F401,F403
+from priorauth.services.tracking import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403
 from priorauth.services.worklist import *  # noqa: F401,F403

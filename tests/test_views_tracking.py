@@ -284,3 +284,30 @@ def test_the_pages_need_a_login(approved):
     client = Client()
     response = client.get(reverse("pa-authorizations-expiring"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_expiring_list_costs_the_same_queries_for_one_row_or_many(
+    client_billing, approved
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    soon = timezone.localdate() + timedelta(days=5)
+    m.AuthRequest.objects.filter(pk=approved.pk).update(valid_to=soon)
+    url = reverse("pa-authorizations-expiring")
+    client_billing.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client_billing.get(url)
+    for _ in range(3):
+        copy = m.AuthRequest.objects.get(pk=approved.pk)
+        copy.pk = None
+        copy.save()
+        m.PerformedProcedure.objects.create(
+            request=copy,
+            performed_on=timezone.localdate(),
+            lines=[{"cpt": "64493", "units": 1}],
+        )
+    with CaptureQueriesContext(connection) as four:
+        html = client_billing.get(url).content.decode()
+    assert html.count('class="expiring-row') == 4
+    assert len(four) == len(one)

@@ -294,5 +294,6 @@ def authorizations_expiring(
             valid_to__lte=today + timedelta(days=days),
         )
         .select_related("patient", "payer_profile")
+        .prefetch_related("performed", "levels")
         .order_by("valid_to", "pk")
     )

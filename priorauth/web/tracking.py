@@ -114,7 +114,7 @@ def request_record_performed(request: HttpRequest, pk: int) -> HttpResponse:
 def authorizations_expiring(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [
-        (auth, (auth.valid_to - today).days)
+        (auth, services.authorization_status(request=auth, today=today))
         for auth in services.authorizations_expiring(
             practice_id=getattr(request.user, "practice_id", None) or 0, today=today
         )

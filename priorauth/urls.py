@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.urls import path
 
-from priorauth.web import accounts, audit, health, imports, patients, workflow, worklist
+from priorauth.web import (
+    accounts,
+    audit,
+    health,
+    imports,
+    patients,
+    tracking,
+    workflow,
+    worklist,
+)
 from priorauth.web.requests import recheck
 from priorauth.web.requests import views as requests
 from priorauth.web.review_sign import keys as signing_keys
@@ -80,6 +89,22 @@ urlpatterns = [
         "requests/<int:pk>/pas-response/",
         workflow.request_import_pas_response,
         name="pa-request-pas-response",
+    ),
+    # after the decision: the authorization against the schedule and what was done
+    path(
+        "requests/<int:pk>/reschedule/",
+        tracking.request_reschedule,
+        name="pa-request-reschedule",
+    ),
+    path(
+        "requests/<int:pk>/performed/",
+        tracking.request_record_performed,
+        name="pa-request-performed",
+    ),
+    path(
+        "authorizations/expiring/",
+        tracking.authorizations_expiring,
+        name="pa-authorizations-expiring",
     ),
     # audit trail
     path("audit/", audit.audit_list, name="pa-audit"),

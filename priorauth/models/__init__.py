@@ -27,6 +27,7 @@ from priorauth.models.requests import (
     ImagingStudy,
     RequestLevel,
 )
+from priorauth.models.tracking import PerformedProcedure, Submission
 
 __all__ = [
     "CARE_OUTCOME_CHOICES",
@@ -49,11 +50,13 @@ __all__ = [
     "Patient",
     "PayerProfile",
     "PayerProfileManager",
+    "PerformedProcedure",
     "Practice",
     "PriorProcedure",
     "Provider",
     "RequestLevel",
     "RevokedCertificate",
     "SignedDocument",
+    "Submission",
     "User",
 ]

@@ -169,6 +169,14 @@ class AuthRequest(models.Model):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     approved_units = models.PositiveIntegerField(null=True, blank=True)
+    # What the approval covers: [{"cpt": "64493", "units": 1}, ...] and the levels
+    # (comma list); filled from the request's code lines unless staff change them.
+    authorized_lines = models.JSONField(default=list, blank=True)
+    authorized_levels = models.CharField(max_length=200, blank=True)
+    # A reschedule after approval (empty: the date of service).
+    scheduled_on = models.DateField(null=True, blank=True)
+    # The open submission's clock (services.tracking), kept here for the worklist.
+    decision_due_at = models.DateTimeField(null=True, blank=True)
     denial_reason = models.TextField(max_length=2000, blank=True)
     pend_reason = models.TextField(max_length=2000, blank=True)
 
@@ -189,6 +197,8 @@ class AuthRequest(models.Model):
             models.Index(fields=["practice", "status", "-updated_at"]),
             models.Index(fields=["practice", "date_of_service"]),
             models.Index(fields=["practice", "-updated_at"]),
+            models.Index(fields=["practice", "status", "valid_to"]),
+            models.Index(fields=["practice", "status", "decision_due_at"]),
         ]
 
     def __str__(self) -> str:

@@ -88,52 +88,20 @@ LCD_SECTIONS: dict[str, str] = {
     "PKT-005": _DOCS,
     "PKT-006": _DOCS,
     "PKT-007": _DOCS,
-    **{
-        code: f"{_IND}: diagnostic facet joint procedures"
-        for code in ("FAC-001", "FAC-002", "FAC-003", "FAC-004", "FAC-005", "FAC-006")
-    },
+    **dict.fromkeys(("FAC-001", "FAC-002", "FAC-003", "FAC-004", "FAC-005", "FAC-006"), f"{_IND}: diagnostic facet joint procedures"),
     "FAC-007": f"{_IND}: diagnostic facet joint procedures",
     "FAC-008": f"{_IND}: diagnostic facet joint procedures",
     "FAC-028": f"{_IND}: pain assessment",
-    **{
-        code: f"{_IND}: facet joint denervation"
-        for code in ("FAC-009", "FAC-010", "FAC-011", "FAC-022")
-    },
-    **{
-        code: f"{_IND}: therapeutic facet joint procedures"
-        for code in ("FAC-012", "FAC-013", "FAC-014", "DVT-002")
-    },
-    **{
-        code: f"{_IND}: limitations"
-        for code in ("FAC-015", "FAC-016", "FAC-017", "FAC-018", "FAC-019")
-    },
-    **{
-        code: f"{_IND}: limitations"
-        for code in ("FAC-020", "FAC-021", "FAC-024", "FAC-025", "FAC-027")
-    },
+    **dict.fromkeys(("FAC-009", "FAC-010", "FAC-011", "FAC-022"), f"{_IND}: facet joint denervation"),
+    **dict.fromkeys(("FAC-012", "FAC-013", "FAC-014", "DVT-002"), f"{_IND}: therapeutic facet joint procedures"),
+    **dict.fromkeys(("FAC-015", "FAC-016", "FAC-017", "FAC-018", "FAC-019"), f"{_IND}: limitations"),
+    **dict.fromkeys(("FAC-020", "FAC-021", "FAC-024", "FAC-025", "FAC-027"), f"{_IND}: limitations"),
     "FAC-023": f"{_ART}: KX modifier",
     "DVT-001": f"{_ART}: KX modifier (the two initial diagnostic injections)",
     "FAC-026": f"{_ART}: ICD-10-CM codes that support medical necessity",
-    **{
-        code: f"{_IND}: covered indications"
-        for code in ("ESI-001", "ESI-002", "ESI-003", "ESI-004", "ESI-005")
-    },
-    **{
-        code: f"{_IND}: repeat injections" for code in ("ESI-006", "ESI-007", "ESI-013")
-    },
-    **{
-        code: f"{_IND}: limitations"
-        for code in (
-            "ESI-008",
-            "ESI-009",
-            "ESI-010",
-            "ESI-011",
-            "ESI-012",
-            "ESI-014",
-            "ESI-015",
-            "ESI-016",
-        )
-    },
+    **dict.fromkeys(("ESI-001", "ESI-002", "ESI-003", "ESI-004", "ESI-005"), f"{_IND}: covered indications"),
+    **dict.fromkeys(("ESI-006", "ESI-007", "ESI-013"), f"{_IND}: repeat injections"),
+    **dict.fromkeys(("ESI-008", "ESI-009", "ESI-010", "ESI-011", "ESI-012", "ESI-014", "ESI-015", "ESI-016"), f"{_IND}: limitations"),
     "ESI-017": f"{_ART}: ICD-10-CM codes",
 }
 

@@ -14,5 +14,6 @@ from priorauth.services.requests_copy import *  # noqa: F401,F403
 from priorauth.services.routes import *  # noqa: F401,F403
 from priorauth.services.signing import *  # noqa: F401,F403
 from priorauth.services.signing_keys import *  # noqa: F401,F403
+from priorauth.services.tracking import *  # noqa: F401,F403
 from priorauth.services.workflow import *  # noqa: F401,F403
 from priorauth.services.worklist import *  # noqa: F401,F403

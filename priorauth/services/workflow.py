@@ -13,7 +13,7 @@ is a ``WorkflowError``. Input that is present but unusable is a coded
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from priorauth import models as m
+from priorauth.services import tracking
 from priorauth.services.requests import auth_request_evaluate
 
 __all__ = [
@@ -161,11 +162,25 @@ def auth_request_record_submission(
     submitted_on: date,
     channel: str,
     payer_reference: str = "",
+    submitted_at: datetime | None = None,
+    expedited: bool = False,
 ) -> m.AuthRequest:
-    """Record that the signed packet went to the payer (signed or pended -> submitted)."""
+    """Record that the signed packet went to the payer (signed or pended -> submitted).
+
+    Each sending is a ``Submission`` row with the decision clock of its route
+    (``services.tracking``). ``submitted_at`` is the moment; without it, now when
+    sent today, else the start of that day (the clock then runs out no later
+    than the payer's).
+    """
     _check(request=request, user=user, to=m.AuthRequest.Status.SUBMITTED)
     errors: dict[str, ValidationError] = {}
-    if submitted_on > timezone.localdate():
+    if submitted_at is None:
+        submitted_at = (
+            timezone.now()
+            if submitted_on == timezone.localdate()
+            else timezone.make_aware(datetime.combine(submitted_on, time.min))
+        )
+    if submitted_on > timezone.localdate() or submitted_at > timezone.now():
         errors["submitted_on"] = ValidationError(
             "The submission date is in the future.", code="future_date"
         )
@@ -184,6 +199,14 @@ def auth_request_record_submission(
             "payer_reference": payer_reference.strip(),
         },
     )
+    tracking.submission_start_clock(
+        request=request,
+        user=user,
+        submitted_at=submitted_at,
+        channel=channel,
+        payer_reference=payer_reference.strip(),
+        expedited=expedited,
+    )
     return request
 
 
@@ -199,6 +222,8 @@ def auth_request_record_decision(
     approved_units: int | None = None,
     denial_reason: str = "",
     pend_reason: str = "",
+    authorized_lines: list[dict] | None = None,
+    authorized_levels: str | None = None,
 ) -> m.AuthRequest:
     """Record the payer's answer to a submitted (or pended) request.
 
@@ -215,7 +240,8 @@ def auth_request_record_decision(
         )
     _check(request=request, user=user, to=decision)
     errors: dict[str, ValidationError] = {}
-    fields: dict[str, object] = {"status": decision}
+    # A decision stops the clock; a resubmission starts a new one.
+    fields: dict[str, object] = {"status": decision, "decision_due_at": None}
     if decision == "approved":
         if not authorization_number.strip():
             errors["authorization_number"] = ValidationError(
@@ -242,6 +268,16 @@ def auth_request_record_decision(
             valid_from=valid_from,
             valid_to=valid_to,
             approved_units=approved_units,
+            authorized_lines=(
+                authorized_lines
+                if authorized_lines
+                else tracking.auth_request_default_authorized_lines(request=request)
+            ),
+            authorized_levels=(
+                authorized_levels
+                if authorized_levels
+                else ", ".join(lv.level for lv in request.levels.all())
+            ),
         )
     elif decision == "denied":
         if not denial_reason.strip():

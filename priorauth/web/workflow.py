@@ -7,6 +7,7 @@ one service -> redirect to the request. Any practice user may record these
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -27,6 +28,19 @@ DATE = forms.DateInput(
 
 class SubmissionForm(forms.Form):
     submitted_on = forms.DateField(label="Date sent", widget=DATE)
+    submitted_time = forms.TimeField(
+        label="Time sent",
+        required=False,
+        help_text="Starts the payer's decision clock; now if left empty today.",
+        widget=forms.TimeInput(
+            attrs={"type": "time", "class": "form-control"}, format="%H:%M"
+        ),
+    )
+    expedited = forms.BooleanField(
+        label="Expedited (urgent) request",
+        required=False,
+        help_text="The payer's shorter clock applies (72 hours or less).",
+    )
     channel = forms.ChoiceField(
         label="Sent by",
         choices=[("", "---------"), *services.SUBMISSION_CHANNELS],
@@ -76,6 +90,32 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+    authorized_lines = forms.CharField(
+        label="Authorized codes and units",
+        required=False,
+        max_length=500,
+        help_text="As on the approval letter, e.g. 64493 x1, 64494 x1. "
+        "Filled from the request; change it if the payer approved less.",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    authorized_levels = forms.CharField(
+        label="Authorized levels",
+        required=False,
+        max_length=200,
+        help_text="e.g. L4-L5, L5-S1",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+
+    def clean_authorized_lines(self) -> list[dict]:
+        return services.parse_code_lines(self.cleaned_data.get("authorized_lines", ""))
+
+    def clean_authorized_levels(self) -> str:
+        return services.parse_levels(self.cleaned_data.get("authorized_levels", ""))
+
+
+def lines_text(lines: list[dict]) -> str:
+    """[{"cpt": "64493", "units": 1}] as "64493 x1" for a form field."""
+    return ", ".join(f"{item['cpt']} x{item['units']}" for item in lines)
 
 
 class PasResponseForm(forms.Form):
@@ -117,6 +157,13 @@ def _run(form: forms.Form, call: Any) -> bool:
     return True
 
 
+def _moment(day: date, at: time | None) -> datetime | None:
+    """The date and time typed, in the current time zone (None: the service decides)."""
+    if at is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, at))
+
+
 @require_http_methods(["GET", "POST"])
 def request_record_submission(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
@@ -133,6 +180,8 @@ def request_record_submission(request: HttpRequest, pk: int) -> HttpResponse:
                 submitted_on=data["submitted_on"],  # type: ignore[arg-type]
                 channel=data["channel"],
                 payer_reference=data["payer_reference"],
+                submitted_at=_moment(data["submitted_on"], data["submitted_time"]),
+                expedited=data["expedited"],
             ),
         ):
             messages.success(
@@ -155,7 +204,15 @@ def request_record_submission(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_record_decision(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_user(request, pk)
-    form = DecisionForm(request.POST or None)
+    initial = {}
+    if request.method == "GET":
+        initial = {
+            "authorized_lines": lines_text(
+                services.auth_request_default_authorized_lines(request=obj)
+            ),
+            "authorized_levels": ", ".join(lv.level for lv in obj.levels.all()),
+        }
+    form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _run(

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
@@ -215,6 +216,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
+        "submissions": obj.submissions.all() if obj.submitted_on else (),
+        "authorization": services.authorization_status(request=obj),
+        "now": timezone.now(),
         **findings_context(obj),
     }
 <<<<<<< HEAD

@@ -102,6 +102,11 @@ urlpatterns = [
         name="pa-request-performed",
     ),
     path(
+        "requests/<int:pk>/reauthorize/",
+        tracking.request_reauthorize,
+        name="pa-request-reauthorize",
+    ),
+    path(
         "authorizations/expiring/",
         tracking.authorizations_expiring,
         name="pa-authorizations-expiring",

@@ -311,3 +311,51 @@ def test_the_expiring_list_costs_the_same_queries_for_one_row_or_many(
         html = client_billing.get(url).content.decode()
     assert html.count('class="expiring-row') == 4
     assert len(four) == len(one)
+
+
+def test_re_authorize_makes_a_new_draft_from_the_expiring_one(client_billing, approved):
+    m.AuthRequest.objects.filter(pk=approved.pk).update(
+        valid_to=timezone.localdate() + timedelta(days=6),
+        scheduled_on=timezone.localdate() + timedelta(days=30),
+    )
+    html = client_billing.get(reverse("pa-authorizations-expiring")).content.decode()
+    action = reverse("pa-request-reauthorize", args=[approved.pk])
+    assert f'action="{action}"' in html
+    response = client_billing.post(action)
+    new = m.AuthRequest.objects.exclude(pk=approved.pk).get()
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("pa-request-edit", args=[new.pk]))
+    assert (new.status, new.date_of_service) == ("draft", None)
+    assert [lv.level for lv in new.levels.all()] == ["L4-L5", "L5-S1"]
+    # Not done yet (rescheduled past today): no history row is made up for it.
+    assert not new.builds_on.exists()
+
+
+def test_a_recorded_procedure_becomes_the_history_row_of_the_next_request(
+    client_billing, approved
+):
+    done_on = timezone.localdate() - timedelta(days=1)
+    m.PerformedProcedure.objects.create(
+        request=approved,
+        performed_on=done_on,
+        lines=[{"cpt": "64493", "units": 1}],
+        levels="L4-L5",
+    )
+    client_billing.post(reverse("pa-request-reauthorize", args=[approved.pk]))
+    new = m.AuthRequest.objects.exclude(pk=approved.pk).get()
+    row = new.builds_on.get()
+    assert (row.date, row.levels, row.needs_review) == (done_on, "L4-L5", True)
+
+
+def test_only_an_approved_request_is_re_authorized(client_billing, signed):
+    response = client_billing.post(reverse("pa-request-reauthorize", args=[signed.pk]))
+    assert response.status_code == 302
+    assert m.AuthRequest.objects.count() == 1
+
+
+def test_another_practice_cannot_re_authorize(outsider_user, approved):
+    client = Client()
+    client.force_login(outsider_user)
+    response = client.post(reverse("pa-request-reauthorize", args=[approved.pk]))
+    assert response.status_code == 404
+    assert m.AuthRequest.objects.count() == 1

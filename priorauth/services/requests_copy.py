@@ -69,13 +69,21 @@ COPIED_FIELDS = (
 )
 
 
-def _was_performed(source: m.AuthRequest, today: date) -> bool:
-    """An approved request whose date of service has passed: the injection was done."""
-    return (
-        source.status == m.AuthRequest.Status.APPROVED
-        and source.date_of_service is not None
-        and source.date_of_service <= today
-    )
+def _performed(source: m.AuthRequest, today: date) -> tuple[date, str] | None:
+    """When the injection ``source`` asked for was done, and at which levels.
+
+    The procedure staff recorded against the approval (``PerformedProcedure``, the
+    latest) when there is one; otherwise an approved request whose (rescheduled)
+    date of service has passed is taken as done at its requested levels ("" here).
+    """
+    done = list(source.performed.all())
+    if done:
+        last = max(done, key=lambda p: (p.performed_on, p.pk))
+        return last.performed_on, last.levels
+    when = source.scheduled_on or source.date_of_service
+    if source.status == m.AuthRequest.Status.APPROVED and when and when <= today:
+        return when, ""
+    return None
 
 
 def _common_side(levels: list[m.RequestLevel]) -> str:
@@ -97,28 +105,27 @@ def request_performed_history_row(
     long the relief lasted) is not known yet. None when not performed.
     """
     today = today or timezone.localdate()
-    if not _was_performed(source, today):
+    done = _performed(source, today)
+    if done is None:
         return None
+    done_on, done_levels = done
     levels = list(source.levels.all())
     for row in source.patient.history.all():
-        if (
-            row.date == source.date_of_service
-            and row.procedure == source.procedure_type
-        ):
+        if row.date == done_on and row.procedure == source.procedure_type:
             return row
     row = m.PriorProcedure(
         patient=source.patient,
-        date=source.date_of_service,
+        date=done_on,
         procedure=source.procedure_type,
         intent=source.intent,
-        levels=", ".join(lv.level for lv in levels),
+        levels=done_levels or ", ".join(lv.level for lv in levels),
         side=_common_side(levels),
         agent=source.injectate,
         scale=source.baseline_pain_scale,
         needs_review=True,
         review_note=(
             f"Added from request #{source.pk} (approved, done on "
-            f"{source.date_of_service:%m/%d/%Y}). Enter its response: pain before "
+            f"{done_on:%m/%d/%Y}). Enter its response: pain before "
             "and after, and how long the relief lasted."
         ),
     )

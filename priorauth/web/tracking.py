@@ -10,8 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from priorauth import services
 from priorauth.web.workflow import DATE, _get_request_for_user, _run, lines_text
@@ -122,5 +123,31 @@ def authorizations_expiring(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "priorauth/authorizations_expiring.html",
-        {"rows": rows, "days": services.EXPIRING_DAYS},
+        {
+            "rows": rows,
+            "days": services.EXPIRING_DAYS,
+            "reauthorize_url_name": "pa-request-reauthorize",
+        },
     )
+
+
+@require_POST
+def request_reauthorize(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft from an approved request whose authorization runs out
+    (``services.auth_request_copy``, the same copy as "New request from this one")."""
+    source = _get_request_for_user(request, pk)
+    if source.status != source.Status.APPROVED:
+        messages.error(request, "Only an approved request can be re-authorized.")
+        return redirect(source)
+    new = services.auth_request_copy(
+        source=source,
+        user=request.user,  # type: ignore[arg-type]
+        request=request,
+    )
+    messages.success(
+        request,
+        f"New draft to re-authorize request {source.pk} (authorization "
+        f"{source.authorization_number}). Type the new date of service, check what "
+        "changed, then save.",
+    )
+    return redirect(reverse("pa-request-edit", args=[new.pk]) + "#id_date_of_service")

@@ -34,11 +34,8 @@ from priorauth.web.requests.forms import (
     page_errors,
     request_formsets,
 )
-<<<<<<< HEAD
-from priorauth.web.spine import request_spine
-=======
 from priorauth.web.requests.recheck import route_context
->>>>>>> issue13-form
+from priorauth.web.spine import request_spine
 
 
 def _practice_id(request: HttpRequest) -> int | None:
@@ -221,13 +218,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
         **findings_context(obj),
     }
-<<<<<<< HEAD
     ctx["spine"] = request_spine(ctx["evaluation"])
-=======
     route = services.auth_request_route(request=obj, facts=ctx["evaluation"].facts)
     edit_url = reverse("pa-request-edit", args=[obj.pk]) if obj.is_editable else None
     ctx.update(route_context(route, edit_url=edit_url))
->>>>>>> issue13-form
     return render(request, "priorauth/request_detail.html", ctx)
 
 

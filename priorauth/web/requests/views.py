@@ -28,6 +28,7 @@ from priorauth.web.requests.findings import findings_context
 from priorauth.web.requests.forms import (
     FORMSET_ADD_LABELS,
     FORMSET_TITLES,
+    AttachmentForm,
     AuthRequestForm,
     SendForSignatureForm,
     request_formsets,
@@ -179,6 +180,7 @@ def _request_form_page(
         if data is not None
         else False,
         "history_not_shown": not_shown,
+        "attachments": list(obj.attachments.all()) if obj.pk else [],
     }
     if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
@@ -193,8 +195,20 @@ def _request_form_page(
 
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_user(request, pk)
+    return detail_page(request, _get_request_for_user(request, pk))
+
+
+def detail_page(
+    request: HttpRequest,
+    obj: m.AuthRequest,
+    *,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The request's summary page; ``attachment_form`` is a refused upload's form,
+    shown with its errors."""
     builds_on_ids = services.auth_request_builds_on_ids(request=obj)
+    attachments = list(obj.attachments.all())
     ctx = {
         "obj": obj,
         "builds_on": [
@@ -204,9 +218,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pdf_url": _optional_url("pa-request-pdf", obj.pk),
         "sign_url": _optional_url("pa-request-sign", obj.pk),
         "signed_documents": obj.signed_documents.all(),  # prefetched, newest first
+        "attachments": attachments,
+        "attachment_pages": sum(a.pages for a in attachments),
+        "attachment_page_limit": services.MAX_REQUEST_PAGES,
+        "attachment_form": attachment_form or AttachmentForm(),
         **findings_context(obj),
     }
-    return render(request, "priorauth/request_detail.html", ctx)
+    return render(request, "priorauth/request_detail.html", ctx, status=status)
 
 
 @require_POST

@@ -262,7 +262,9 @@ if _attachments_bucket:
             "endpoint_url": os.environ.get("PRIORAUTH_ATTACHMENTS_S3_ENDPOINT")
             or None,
             "region_name": os.environ.get("PRIORAUTH_ATTACHMENTS_S3_REGION") or None,
-            "location": os.environ.get("PRIORAUTH_ATTACHMENTS_S3_PREFIX", "attachments"),
+            "location": os.environ.get(
+                "PRIORAUTH_ATTACHMENTS_S3_PREFIX", "attachments"
+            ),
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,

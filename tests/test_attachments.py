@@ -318,6 +318,8 @@ def test_a_tampered_file_is_not_served_or_composed(client_billing, draft, billin
     assert client_billing.get(url).status_code == 302
     with pytest.raises(services.AttachmentTampered):
         services.auth_request_packet_pdf(request=draft)
+    draft_pdf = client_billing.get(reverse("pa-request-pdf", args=[draft.pk]))
+    assert draft_pdf.status_code == 302
 
 
 def test_only_a_draft_takes_or_loses_attachments(client_billing, draft, billing_user):  # type: ignore[no-untyped-def]

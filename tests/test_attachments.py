@@ -371,7 +371,7 @@ def test_the_request_page_lists_the_documents(client_billing, draft, billing_use
     assert "Supporting documents" in text and "Imaging report" in text
     assert "mri-report.pdf" in text and "10/01/2026" in text
     edit = client_billing.get(reverse("pa-request-edit", args=[draft.pk])).content
-    assert b"Add or remove supporting documents" in edit
+    assert b"Add, open or remove them on the request" in edit
 
 
 # --------------------------------------------------------------------------- packet

@@ -182,13 +182,6 @@ def _request_form_page(
         "history_not_shown": not_shown,
     }
     if obj.pk:
-        attachments = list(obj.attachments.all())
-        ctx.update(
-            attachments=attachments,
-            attachment_pages=sum(a.pages for a in attachments),
-            attachment_page_limit=services.MAX_REQUEST_PAGES,
-        )
-    if obj.pk:
         # After a refused save, the form holds what was typed (and validation wrote the
         # valid parts onto obj and its rows): the findings are those of the stored request.
         stored = (

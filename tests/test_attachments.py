@@ -421,6 +421,45 @@ def test_the_packet_appends_indexes_and_stamps_the_attachments(
     (tmp_path / "packet.pdf").write_bytes(data)
 
 
+@pytest.mark.pdf
+def test_rotated_landscape_and_offset_pages_fit_their_slot():
+    from priorauth.packet import pdf
+
+    source = pikepdf.new()
+    for size, rotate, label in (
+        ((612, 792), 90, "rotated"),
+        ((842, 595), 0, "landscape"),
+        ((300, 200), 0, "small"),
+    ):
+        af._text_page(source, f"Synthetic {label}", size=size)
+        source.pages[-1].obj.Rotate = rotate
+    source.pages[0].obj.MediaBox = pikepdf.Array([0, 50, 612, 842])
+    out = io.BytesIO()
+    source.save(out)
+    clean = documents.sanitize_upload(out.getvalue())
+    html = "<html><head><title>t</title></head><body><p>own</p>" + "".join(
+        '<div class="attachment-page">'
+        f'<div class="attachment-stamp">Slot {n}</div></div>'
+        for n in (1, 2, 3)
+    )
+    part = compose.AttachmentPart(
+        number=1,
+        kind="Other",
+        document_date=date(2026, 1, 1),
+        pages=3,
+        pdf=clean.pdf,
+        sha256="",
+    )
+    data = compose.compose_packet(pdf.html_to_pdf(html + "</body></html>"), [part])
+    pages = _text(data)
+    assert len(pages) == 4
+    for n, label in enumerate(("rotated", "landscape", "small"), 1):
+        assert f"Slot {n}" in pages[n] and f"Synthetic {label}" in pages[n]
+    with pikepdf.open(io.BytesIO(data)) as composed:
+        for page in composed.pages[1:]:
+            assert [float(v) for v in page.mediabox] == [0, 0, 612, 792]
+
+
 def test_composition_checks_the_packet_has_the_slots():
     part = compose.AttachmentPart(
         number=1,
@@ -499,6 +538,13 @@ def test_the_signature_covers_the_attachments_and_records_their_hashes(
         (1, "office_note", 2, first.sha256, "pdf"),
         (2, "other", 1, second.sha256, "jpeg"),
     ]
+    doctor = Client()
+    doctor.force_login(physician_user)
+    page = doctor.get(
+        reverse("pa-request-signed-check", args=[draft.pk, doc.pk])
+    ).content.decode()
+    assert "Supporting documents signed with it" in page
+    assert first.sha256 in page and second.sha256 in page
     row = doc.attachments.first()
     with pytest.raises(PermissionError):
         row.save()

@@ -55,7 +55,7 @@ class SignedAttachment(models.Model):
         SignedDocument, on_delete=models.PROTECT, related_name="attachments"
     )
     number = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)  # an AttachmentKind value
     document_date = models.DateField()
     source_type = models.CharField(max_length=10)
     pages = models.PositiveIntegerField()
@@ -74,6 +74,14 @@ class SignedAttachment(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("Signed attachments are never deleted.")
+
+    def get_kind_display(self) -> str:
+        from priorauth.models.attachments import AttachmentKind
+
+        try:
+            return str(AttachmentKind(self.kind).label)
+        except ValueError:
+            return self.kind
 
 
 class RevokedCertificate(models.Model):

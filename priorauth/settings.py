@@ -244,6 +244,43 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Supporting documents (cleaned PDFs), one folder per practice, never under the web
+# root and never served by URL: only the access-checked, audited attachment view
+# reads them. A local folder by default; an S3-compatible bucket (django-storages,
+# installed by the deployment: `pip install django-storages[s3]`) when
+# PRIORAUTH_ATTACHMENTS_S3_BUCKET is set. Credentials come from boto3's usual
+# environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the instance role.
+PRIORAUTH_ATTACHMENTS_DIR = Path(
+    os.environ.get("PRIORAUTH_ATTACHMENTS_DIR", str(BASE_DIR / "var" / "attachments"))
+)
+_attachments_bucket = os.environ.get("PRIORAUTH_ATTACHMENTS_S3_BUCKET", "").strip()
+if _attachments_bucket:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _attachments_bucket,
+            "endpoint_url": os.environ.get("PRIORAUTH_ATTACHMENTS_S3_ENDPOINT")
+            or None,
+            "region_name": os.environ.get("PRIORAUTH_ATTACHMENTS_S3_REGION") or None,
+            "location": os.environ.get(
+                "PRIORAUTH_ATTACHMENTS_S3_PREFIX", "attachments"
+            ),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(PRIORAUTH_ATTACHMENTS_DIR),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -13,7 +13,7 @@ from priorauth.web import (
     workflow,
     worklist,
 )
-from priorauth.web.requests import recheck
+from priorauth.web.requests import attachments, recheck
 from priorauth.web.requests import views as requests
 from priorauth.web.review_sign import keys as signing_keys
 from priorauth.web.review_sign import views as review_sign
@@ -41,6 +41,22 @@ urlpatterns = [
         "requests/<int:pk>/send-for-signature/",
         requests.request_send_for_signature,
         name="pa-request-send",
+    ),
+    # supporting documents
+    path(
+        "requests/<int:pk>/attachments/",
+        attachments.request_attachment_add,
+        name="pa-request-attachment-add",
+    ),
+    path(
+        "requests/<int:pk>/attachments/<int:attachment_pk>.pdf",
+        attachments.request_attachment,
+        name="pa-request-attachment",
+    ),
+    path(
+        "requests/<int:pk>/attachments/<int:attachment_pk>/remove/",
+        attachments.request_attachment_remove,
+        name="pa-request-attachment-remove",
     ),
     # import
     path("requests/import/", imports.request_import, name="pa-request-import"),

@@ -30,6 +30,19 @@ def _fast_hasher(settings, monkeypatch):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(autouse=True)
+def _attachment_storage(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Supporting documents go to a fresh folder per test, never into var/."""
+    folder = tmp_path_factory.mktemp("attachments")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+
+
 @pytest.fixture
 def payer_profiles(db):  # type: ignore[no-untyped-def]
     """The payer profiles from fixtures/payer_profiles.json, keyed by profile key."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
@@ -86,10 +87,45 @@ def practice_a_world(
     user = m.User.objects.create(
         pk=SHARED_PK, username="a-colleague", practice=practice, role="billing"
     )
+    attachment = _stored_attachment(request)
     return {
         "patient": patient,
         "provider": provider,
         "facility": facility,
         "request": request,
         "user": user,
+        "attachment": attachment,
     }
+
+
+def _stored_attachment(request: Any) -> Any:
+    """A one-page supporting document (primary key SHARED_PK), stored as uploads are."""
+    import hashlib
+
+    import pikepdf
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from priorauth import models as m
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True)
+    data = buffer.getvalue()
+    name = storages["attachments"].save(
+        f"{request.practice_id}/world.pdf", ContentFile(data)
+    )
+    return m.Attachment.objects.create(
+        pk=SHARED_PK,
+        request=request,
+        position=1,
+        kind="office_note",
+        document_date=date(2026, 1, 5),
+        source_type="pdf",
+        storage_name=name,
+        pages=1,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )

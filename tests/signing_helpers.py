@@ -25,15 +25,13 @@ def answer_open_criteria(request: m.AuthRequest, user: m.User) -> int:
 
 def review_of(request: m.AuthRequest):  # type: ignore[no-untyped-def]
     """What the sign page would carry for ``request`` now (revision, draft SHA-256)."""
-    from priorauth.packet import pdf, signing
-    from priorauth.services.signing import PACKET_TEMPLATE, Review
+    from priorauth.packet import signing
+    from priorauth.services.signing import Review
 
     fresh = services.auth_request_queryset_for_detail(signed_documents=False).get(
         pk=request.pk
     )
-    data = pdf.render_pdf(
-        PACKET_TEMPLATE, services.auth_request_packet_context(request=fresh)
-    )
+    data = services.auth_request_packet_pdf(request=fresh)
     return Review(revision=fresh.revision, sha256=signing.sha256_hex(data))
 
 

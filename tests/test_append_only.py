@@ -22,7 +22,12 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from priorauth.models import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.models import (
+    AuditEvent,
+    RevokedCertificate,
+    SignedAttachment,
+    SignedDocument,
+)
 from priorauth.security import db_triggers
 from priorauth.security.audit import audit_log
 from tests.security_data import make_request
@@ -34,6 +39,8 @@ FORGERIES: dict[str, tuple[str, Any]] = {
     "priorauth_signeddocument": ("pdf", b"%PDF-1.7 forged"),
     # "Un-revoking" a physician's old certificate by changing the serial revoked.
     "priorauth_revokedcertificate": ("serial", "0"),
+    # Swapping the recorded SHA-256 of a signed packet's attachment.
+    "priorauth_signedattachment": ("sha256", "f" * 64),
 }
 TABLES = sorted(FORGERIES)
 
@@ -63,10 +70,20 @@ def rows(practice, patient, physician_user) -> dict[str, int]:  # type: ignore[n
     revocation = RevokedCertificate.objects.create(
         practice=practice, user=physician_user, serial="1f2e3d", reason="superseded"
     )
+    attachment = SignedAttachment.objects.create(
+        document=document,
+        number=1,
+        kind="office_note",
+        document_date=timezone.localdate(),
+        source_type="pdf",
+        pages=1,
+        sha256="0" * 64,
+    )
     return {
         "priorauth_auditevent": event.pk,
         "priorauth_signeddocument": document.pk,
         "priorauth_revokedcertificate": revocation.pk,
+        "priorauth_signedattachment": attachment.pk,
     }
 
 
@@ -290,8 +307,12 @@ def test_postgres_refuses_delete(rows, table):
 @postgres_only
 @pytest.mark.parametrize("table", TABLES)
 def test_postgres_refuses_truncate(rows, table):
-    """TRUNCATE fires no row triggers: a statement-level BEFORE TRUNCATE trigger."""
-    _pg_refused_by_everyone(table, f"TRUNCATE {table}")
+    """TRUNCATE fires no row triggers: a statement-level BEFORE TRUNCATE trigger.
+
+    With CASCADE: a signed document is referenced by its signed attachments, and a
+    plain TRUNCATE of a referenced table stops at the foreign key before any trigger
+    runs; CASCADE gets past that, so it is the form that must meet the trigger."""
+    _pg_refused_by_everyone(table, f"TRUNCATE {table} CASCADE")
 
 
 @postgres_only

@@ -204,6 +204,7 @@ def _practice_a_state(world) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
         m.SignedDocument.objects.count(),
         m.Patient.objects.filter(practice=world["request"].practice).count(),
         m.RequestLevel.objects.filter(request=req).count(),
+        list(m.Attachment.objects.filter(request=req).values_list("pk", "position")),
     )
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('priorauth', '0014_revoked_certificate'),
+        ('priorauth', '0016_attachments'),
     ]
 
     operations = [

@@ -3,6 +3,7 @@ profiles, patients and their injection history, requests, the append-only record
 Imports the rules (for the choices' vocabulary) and Django only; `models as m` sees all.
 """
 
+from priorauth.models.attachments import Attachment, AttachmentKind
 from priorauth.models.choices import (
     CARE_OUTCOME_CHOICES,
     GUIDANCE_CHOICES,
@@ -19,7 +20,12 @@ from priorauth.models.choices import (
 from priorauth.models.patients import Patient, PriorProcedure
 from priorauth.models.payers import PayerProfile, PayerProfileManager
 from priorauth.models.practices import Facility, Practice, Provider, User
-from priorauth.models.records import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.models.records import (
+    AuditEvent,
+    RevokedCertificate,
+    SignedAttachment,
+    SignedDocument,
+)
 from priorauth.models.requests import (
     AuthRequest,
     ConservativeCare,
@@ -41,6 +47,8 @@ __all__ = [
     "RFA_TECHNIQUE_CHOICES",
     "SEDATION_CHOICES",
     "SIDE_CHOICES",
+    "Attachment",
+    "AttachmentKind",
     "AuditEvent",
     "AuthRequest",
     "ConservativeCare",
@@ -56,6 +64,7 @@ __all__ = [
     "Provider",
     "RequestLevel",
     "RevokedCertificate",
+    "SignedAttachment",
     "SignedDocument",
     "Submission",
     "User",

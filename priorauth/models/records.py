@@ -1,4 +1,5 @@
-"""The append-only records: signed documents, revoked certificates, the audit trail.
+"""The append-only records: signed documents (and the attachments each signed),
+revoked certificates, the audit trail.
 
 Each refuses ``save()`` on an existing row and ``delete()``; database triggers
 (``security.db_triggers``) and, on PostgreSQL, the app role's privileges refuse the
@@ -44,6 +45,43 @@ class SignedDocument(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("Signed documents are never deleted.")
+
+
+class SignedAttachment(models.Model):
+    """One supporting document inside a signed packet: which, in what order, and the
+    SHA-256 of the bytes that were composed into the signed PDF (append-only)."""
+
+    document = models.ForeignKey(
+        SignedDocument, on_delete=models.PROTECT, related_name="attachments"
+    )
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20)  # an AttachmentKind value
+    document_date = models.DateField()
+    source_type = models.CharField(max_length=10)
+    pages = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["document", "number"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.number} of signed document {self.document_id}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionError("Signed attachments are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Signed attachments are never deleted.")
+
+    def get_kind_display(self) -> str:
+        from priorauth.models.attachments import AttachmentKind
+
+        try:
+            return str(AttachmentKind(self.kind).label)
+        except ValueError:
+            return self.kind
 
 
 class RevokedCertificate(models.Model):

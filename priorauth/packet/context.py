@@ -9,6 +9,7 @@ statuses and evidence come from the rules (``rules.outcomes``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -39,6 +40,7 @@ from priorauth.rules.wording import (
     side_word,
 )
 
+from .compose import AttachmentPart
 from .crosswalk import crosswalk_rows, rule_key
 from .letter import letter_paragraphs
 from .spine_svg import spine_svg, spine_table
@@ -196,8 +198,14 @@ def build_packet_context(
     revision: int = 1,
     generated_at: datetime | None = None,
     clinical_notes: str = "",
+    attachments: Sequence[AttachmentPart] = (),
 ) -> dict[str, object]:
-    """Everything ``templates/pdf/packet.html`` prints, as plain values."""
+    """Everything ``templates/pdf/packet.html`` prints, as plain values.
+
+    ``attachments``: the supporting documents, in order; the cover lists them and
+    the packet ends with one stamped page per attachment page, which
+    ``compose.compose_packet`` fills in.
+    """
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC)
     practice = practice or PracticeInfo()
     facts = (
@@ -302,6 +310,16 @@ def build_packet_context(
         "blocks": block_rows(facts, evaluation),
         "crosswalk": crosswalk,
         "rule_key": rule_key(crosswalk),
+        "attachments": [
+            {
+                "number": a.number,
+                "kind": a.kind,
+                "date": fmt_date(a.document_date),
+                "pages": a.pages,
+                "page_numbers": list(a.page_numbers),
+            }
+            for a in attachments
+        ],
     }
 
 

@@ -1,5 +1,8 @@
 """Packet rendering, physician signing and revisions.
 
+- ``auth_request_packet_pdf``: the one function that makes a packet's bytes: the
+  rendered packet with the request's supporting documents appended and stamped
+  (``packet.compose``). Draft and signed packets both come from it.
 - ``auth_request_render_pdf``: the draft packet (DRAFT on every page).
 - ``auth_request_sign``: physician only, password (and TOTP code, with a device)
   re-checked and used to open the physician's sealed key, status "ready";
@@ -8,10 +11,12 @@
   signature happen before the write transaction (a slow render never holds
   the SQLite write lock); the transaction then claims the request's
   ``lock_version`` so a request edited meanwhile is not signed, and a failure
-  anywhere leaves neither a SignedDocument nor a changed status.
+  anywhere leaves neither a SignedDocument nor a changed status. The signature
+  covers the whole composed file, attachments included; each attachment's
+  SHA-256 is recorded with it (``SignedAttachment``).
 - ``auth_request_new_revision``: a signed (or later) request is copied, with
-  its rows and the injections it builds on, into a new draft; the signed PDFs
-  are never touched.
+  its rows, its supporting documents (new copies of the files) and the injections
+  it builds on, into a new draft; the signed PDFs are never touched.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,9 +36,14 @@ from django.views.decorators.debug import sensitive_variables
 from priorauth import models as m
 from priorauth import packet
 from priorauth.packet import pdf, signing
+from priorauth.packet.compose import AttachmentPart, compose_packet
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
 from priorauth.rules.io import dump_request
+from priorauth.services.attachments import (
+    attachments_copy,
+    auth_request_attachment_parts,
+)
 from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
 from priorauth.services.requests import (
@@ -51,6 +62,7 @@ __all__ = [
     "StaleReview",
     "auth_request_new_revision",
     "auth_request_packet_context",
+    "auth_request_packet_pdf",
     "auth_request_render_pdf",
     "auth_request_review",
     "auth_request_sign",
@@ -129,6 +141,7 @@ def auth_request_packet_context(
     request: m.AuthRequest,
     signature: packet.SignatureInfo | None = None,
     facts: CaseFacts | None = None,
+    attachments: Sequence[AttachmentPart] = (),
 ) -> dict[str, object]:
     facts = facts or auth_request_facts(request=request)
     if signature is not None:
@@ -147,7 +160,30 @@ def auth_request_packet_context(
         # always renders the same bytes (the physician signs what they reviewed).
         generated_at=signature.signed_at if signature else request.updated_at,
         clinical_notes=request.clinical_notes,
+        attachments=attachments,
     )
+
+
+def auth_request_packet_pdf(
+    *,
+    request: m.AuthRequest,
+    facts: CaseFacts | None = None,
+    signature: packet.SignatureInfo | None = None,
+    attachments: Sequence[AttachmentPart] | None = None,
+) -> bytes:
+    """The packet's bytes: rendered, then the supporting documents appended.
+
+    The only place a packet is composed. Deterministic for a given request state,
+    signature and attachments (their SHA-256s: ``attachment_digests``); pass
+    ``attachments`` read once to compose the draft and the signed file from the
+    same bytes.
+    """
+    if attachments is None:
+        attachments = auth_request_attachment_parts(request=request)
+    context = auth_request_packet_context(
+        request=request, signature=signature, facts=facts, attachments=attachments
+    )
+    return compose_packet(pdf.render_pdf(PACKET_TEMPLATE, context), attachments)
 
 
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
@@ -161,7 +197,7 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
-    return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+    return auth_request_packet_pdf(request=request)
 
 
 @dataclass(frozen=True)
@@ -231,8 +267,9 @@ def auth_request_sign(
         meaning=packet.ATTESTATION,
     )
     facts = auth_request_facts(request=request)
-    draft = pdf.render_pdf(
-        PACKET_TEMPLATE, auth_request_packet_context(request=request, facts=facts)
+    attachments = auth_request_attachment_parts(request=request)
+    draft = auth_request_packet_pdf(
+        request=request, facts=facts, attachments=attachments
     )
     if (request.revision, signing.sha256_hex(draft)) != (
         reviewed.revision,
@@ -258,9 +295,8 @@ def auth_request_sign(
     key, enrollment = physician_key_for_signing(
         user=user, identity=identity, password=password
     )
-    unsigned = pdf.render_pdf(
-        PACKET_TEMPLATE,
-        auth_request_packet_context(request=request, signature=signature, facts=facts),
+    unsigned = auth_request_packet_pdf(
+        request=request, facts=facts, signature=signature, attachments=attachments
     )
     signed = signing.sign_pdf(
         unsigned, identity, key=key, reason="Physician attestation of medical necessity"
@@ -293,6 +329,18 @@ def auth_request_sign(
             pdf=signed,
             sha256=signing.sha256_hex(signed),
             snapshot_sha256=snapshot_sha256(dataclasses.replace(facts, signed=False)),
+        )
+        m.SignedAttachment.objects.bulk_create(
+            m.SignedAttachment(
+                document=document,
+                number=part.number,
+                kind=part.kind_code,
+                document_date=part.document_date,
+                source_type=part.source_type,
+                pages=part.pages,
+                sha256=part.sha256,
+            )
+            for part in attachments
         )
     for obj in (request, caller_copy):
         obj.status = m.AuthRequest.Status.SIGNED
@@ -368,6 +416,7 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
             model.objects.bulk_create(rows)
         # The injections it builds on are the patient's history rows: linked, not copied.
         copy.builds_on.set(source.builds_on.all())
+        attachments_copy(source=source, target=copy)
     return copy
 
 

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from priorauth import models as m
+from priorauth.packet.documents import MAX_FILE_BYTES
 from priorauth.rules.io import INTENTS_BY_TYPE
 from priorauth.rules.states import state_choices
 from priorauth.rules.validation import payer_profile_problem
@@ -561,3 +562,28 @@ def page_errors(
                         }
                     )
     return out
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text="PDF, PNG, JPEG or TIFF; up to 20 MB a file and 150 pages a request.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}
+        ),
+    )
+    kind = forms.ChoiceField(label="Kind of document", choices=m.AttachmentKind.choices)
+    document_date = PastDateField(label="Date of the document", required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is"
+                f" {MAX_FILE_BYTES // 1024 // 1024} MB a file.",
+                code="too_large",
+            )
+        return upload

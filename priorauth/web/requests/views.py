@@ -29,6 +29,7 @@ from priorauth.web.requests.findings import findings_context
 from priorauth.web.requests.forms import (
     FORMSET_ADD_LABELS,
     FORMSET_TITLES,
+    AttachmentForm,
     AuthRequestForm,
     SendForSignatureForm,
     page_errors,
@@ -202,8 +203,20 @@ def _request_form_page(
 
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_user(request, pk)
+    return detail_page(request, _get_request_for_user(request, pk))
+
+
+def detail_page(
+    request: HttpRequest,
+    obj: m.AuthRequest,
+    *,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The request's summary page; ``attachment_form`` is a refused upload's form,
+    shown with its errors."""
     builds_on_ids = services.auth_request_builds_on_ids(request=obj)
+    attachments = list(obj.attachments.all())
     ctx = {
         "obj": obj,
         "builds_on": [
@@ -216,13 +229,17 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "submissions": obj.submissions.all() if obj.submitted_on else (),
         "authorization": services.authorization_status(request=obj),
         "now": timezone.now(),
+        "attachments": attachments,
+        "attachment_pages": sum(a.pages for a in attachments),
+        "attachment_page_limit": services.MAX_REQUEST_PAGES,
+        "attachment_form": attachment_form or AttachmentForm(),
         **findings_context(obj),
     }
     ctx["spine"] = request_spine(ctx["evaluation"])
     route = services.auth_request_route(request=obj, facts=ctx["evaluation"].facts)
     edit_url = reverse("pa-request-edit", args=[obj.pk]) if obj.is_editable else None
     ctx.update(route_context(route, edit_url=edit_url))
-    return render(request, "priorauth/request_detail.html", ctx)
+    return render(request, "priorauth/request_detail.html", ctx, status=status)
 
 
 @require_POST

@@ -57,7 +57,17 @@ def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft packet (DRAFT on every page); ``?inline=1`` shows it in the page
     that frames it (the sign page), from this site only."""
     obj = _get_request(request, pk)
-    data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
+    try:
+        data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
+    except services.AttachmentTampered as exc:
+        audit_log(
+            action="request-pdf.draft",
+            request=request,
+            obj=obj,
+            detail=f"rev={obj.revision} refused attachment sha256-mismatch",
+        )
+        messages.error(request, str(exc))
+        return redirect("pa-request-detail", pk=obj.pk)
     inline = request.GET.get("inline") == "1"
     audit_log(
         action="request-pdf.draft",
@@ -250,11 +260,13 @@ def _sign_page(
     send_back: SendBackForm | None = None,
 ) -> HttpResponse:
     evaluation = services.auth_request_evaluate(request=obj)
-    review = (
-        services.auth_request_review(request=obj, user=request.user)  # type: ignore[arg-type]
-        if obj.status == m.AuthRequest.Status.READY
-        else None
-    )
+    review = None
+    if obj.status == m.AuthRequest.Status.READY:
+        try:
+            review = services.auth_request_review(request=obj, user=request.user)  # type: ignore[arg-type]
+        except services.AttachmentTampered as exc:
+            # Nothing can be signed: no review token, and the reason on the page.
+            messages.error(request, str(exc))
     context = {
         "obj": obj,
         "form": form,

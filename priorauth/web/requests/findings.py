@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from priorauth import models as m
 from priorauth import services
+from priorauth.rules.headlines import headline
 from priorauth.web.requests.forms import FORMSET_TITLES, AuthRequestForm
 from priorauth.web.requests.history import HISTORY_PREFIX
 
@@ -20,6 +21,7 @@ def findings_context(obj: m.AuthRequest) -> dict[str, Any]:
     each linked to the input it is about (while the request can be edited)."""
     evaluation = services.auth_request_evaluate(request=obj)
     edit_url = reverse("pa-request-edit", args=[obj.pk])
+    payer = obj.payer_profile.name if obj.payer_profile_id else ""
     groups = []
     for severity, by_level in services.findings_grouped(evaluation=evaluation):
         levels = []
@@ -31,6 +33,9 @@ def findings_context(obj: m.AuthRequest) -> dict[str, Any]:
                 rows.append(
                     {
                         "f": finding,
+                        "headline": headline(
+                            finding, facts=evaluation.facts, payer=payer
+                        ),
                         "anchor": anchor,
                         "href": f"{edit_url}#{anchor}" if linkable else "",
                     }

@@ -32,6 +32,7 @@ from priorauth import packet
 from priorauth.packet import pdf, signing
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
+from priorauth.rules.findings import Evaluation
 from priorauth.rules.io import dump_request
 from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
@@ -53,6 +54,7 @@ __all__ = [
     "auth_request_packet_context",
     "auth_request_render_pdf",
     "auth_request_review",
+    "auth_request_review_facts",
     "auth_request_sign",
     "sign_attempts_exceeded",
     "signed_document_for_user",
@@ -150,6 +152,11 @@ def auth_request_packet_context(
     )
 
 
+def auth_request_review_facts(*, evaluation: Evaluation) -> dict[str, object]:
+    """The clinical facts beside the draft on the sign page, in the packet's words."""
+    return packet.review_facts(evaluation)
+
+
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     """The unsigned packet, watermarked DRAFT on every page.
 
@@ -229,6 +236,7 @@ def auth_request_sign(
         npi=identity.npi,
         signed_at=signed_at,
         meaning=packet.ATTESTATION,
+        time_zone=request.practice.time_zone,
     )
     facts = auth_request_facts(request=request)
     draft = pdf.render_pdf(

@@ -157,3 +157,14 @@ def test_fac_020_does_not_ask_for_a_sedation_reason_already_given():
     )["FAC-020"]
     assert "Document why" not in given.message
     assert given.field == "procedure.sedation"
+
+
+def test_fac_001_asks_for_the_onset_date_only_when_it_is_missing():
+    missing = with_clinical(base_facet_case(), onset_date=None)
+    finding = _found(missing)["FAC-001"]
+    assert "Document the onset date" in finding.message
+    assert headline(finding, facts=missing).startswith("The pain onset date is missing")
+    recent = with_clinical(base_facet_case(), onset_date=date(2026, 11, 1))
+    finding = _found(recent)["FAC-001"]
+    assert "Document the onset date" not in finding.message
+    assert headline(finding, facts=recent).startswith("The pain has not lasted")

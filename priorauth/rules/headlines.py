@@ -65,6 +65,12 @@ def _dvt_003(f: Finding, w: _Words) -> str:
     return f"Aetna does not cover repeat facet injections{_at(f)}"
 
 
+def _fac_001(f: Finding, w: _Words) -> str:
+    if w.facts is not None and w.facts.clinical.onset_date is None:
+        return "The pain onset date is missing: facet procedures need 3 months of pain"
+    return "The pain has not lasted 3 months yet, as facet procedures need"
+
+
 def _pkt_008(f: Finding, w: _Words) -> str:
     where = f" in {w.state}" if w.state else ""
     return f"Medicare prior authorization is needed for this ESI{where} (WISeR)"
@@ -140,7 +146,7 @@ HEADLINES: dict[str, Builder] = {
     ),
     "LED-002": _fixed("A typed relief figure does not match the pain scores"),
     # Facet joint procedures (Medicare LCD and most payers).
-    "FAC-001": _fixed("Facet procedures need at least 3 months of pain"),
+    "FAC-001": _fac_001,
     "FAC-002": _fixed("No failed conservative care is documented"),
     "FAC-003": _fixed("The baseline pain score or functional impairment is missing"),
     "FAC-004": _fixed("Radiculopathy rules out facet coverage"),

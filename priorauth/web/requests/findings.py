@@ -33,7 +33,7 @@ def findings_context(
             rows = []
             for finding in findings:
                 anchor = field_anchor(finding.field)
-                linkable = anchor and not obj.is_locked
+                linkable = anchor and obj.is_editable
                 rows.append(
                     {
                         "f": finding,

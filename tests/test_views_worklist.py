@@ -420,3 +420,11 @@ def test_one_row_and_25_rows_cost_the_same_queries(
             )
             == 25
         )
+
+
+def test_a_physician_opens_a_waiting_request_on_the_sign_page(
+    client_physician, practice, patient
+):
+    make(practice, patient, 1, "ready")
+    (row,) = client_physician.get(reverse("pa-worklist")).context["page"]
+    assert row.open_url == reverse("pa-request-sign", args=[row.pk])

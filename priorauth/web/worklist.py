@@ -11,6 +11,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from priorauth import models as m
@@ -132,6 +133,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
         row.next_step = services.worklist_next_step(
             request=row, for_physician=is_physician
+        )
+        # A physician opens a request waiting for them straight on the sign page.
+        row.open_url = (
+            reverse("pa-request-sign", args=[row.pk])
+            if is_physician and row.status == m.AuthRequest.Status.READY
+            else row.get_absolute_url()
         )
     # Non-PHI filters as a query string for the tab and page links.
     link_params = {

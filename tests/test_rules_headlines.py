@@ -168,3 +168,22 @@ def test_fac_001_asks_for_the_onset_date_only_when_it_is_missing():
     finding = _found(recent)["FAC-001"]
     assert "Document the onset date" not in finding.message
     assert headline(finding, facts=recent).startswith("The pain has not lasted")
+
+
+def test_fac_012_does_not_ask_for_a_reason_already_written():
+    from tests.rules_builders import therapeutic_ia_case
+
+    asked = _found(with_clinical(therapeutic_ia_case(), rfa_contraindication=""))
+    # Two good blocks on file: only the reason is asked for.
+    assert asked["FAC-012"].message == (
+        "Therapeutic facet injections need a documented reason the patient cannot "
+        "have RFA."
+    )
+    given = _found(
+        replace(
+            with_clinical(therapeutic_ia_case(), rfa_contraindication="Pacemaker."),
+            history=(),
+        )
+    )["FAC-012"]
+    assert "documented reason" not in given.message
+    assert "two >= 80 % diagnostic blocks" in given.message

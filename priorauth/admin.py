@@ -144,7 +144,18 @@ class PatientAdminForm(forms.ModelForm):
 
     class Meta:
         model = m.Patient
-        fields = "__all__"
+        fields = (
+            "practice",
+            "first_name",
+            "last_name",
+            "dob",
+            "sex",
+            "member_id",
+            "payer_profile",
+            "plan_name",
+            "mrn",
+            "create_anyway",
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

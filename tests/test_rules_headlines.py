@@ -187,3 +187,30 @@ def test_fac_012_does_not_ask_for_a_reason_already_written():
     )["FAC-012"]
     assert "documented reason" not in given.message
     assert "two >= 80 % diagnostic blocks" in given.message
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "words"),
+    [
+        ("medicare", "Original Medicare (MAC LCD by state of service)", "Medicare"),
+        ("aetna", "Aetna", "Aetna"),
+        ("", "Regional Health Plan (HMO)", "Regional Health Plan"),
+        ("", "", "The payer"),
+    ],
+)
+def test_the_payer_is_named_as_staff_say_it(key, name, words):
+    from priorauth.rules.headlines import payer_words
+
+    assert payer_words(key, name) == words
+
+
+def test_the_long_profile_name_never_reaches_the_headline():
+    case = replace(
+        base_facet_case(), history=(block(date(2026, 3, 1)), block(date(2026, 3, 20)))
+    )
+    text = headline(
+        _found(case)["DVT-001"],
+        facts=case,
+        payer="Original Medicare (MAC LCD by state of service)",
+    )
+    assert text.endswith(": Medicare will likely treat it as therapeutic")

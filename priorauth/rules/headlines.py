@@ -18,7 +18,7 @@ from collections.abc import Callable
 from .facts import CaseFacts
 from .findings import Finding
 
-__all__ = ["HEADLINES", "headline", "ordinal"]
+__all__ = ["HEADLINES", "PAYER_WORDS", "headline", "ordinal", "payer_words"]
 
 Builder = Callable[[Finding, "_Words"], str]
 
@@ -32,12 +32,35 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# What staff call each payer profile in a sentence (the profile names are longer:
+# "Original Medicare (MAC LCD by state of service)").
+PAYER_WORDS = {
+    "medicare": "Medicare",
+    "medicare_advantage": "The Medicare Advantage plan",
+    "aetna": "Aetna",
+    "evicore": "eviCore",
+    "carelon": "Carelon",
+    "bcbs": "The plan",
+    "bcbs_ma": "BCBS MA",
+    "commercial": "The payer",
+}
+
+
+def payer_words(profile_key: str, name: str = "") -> str:
+    """ "Medicare" for the profile key; else the name without its parenthesis."""
+    if profile_key in PAYER_WORDS:
+        return PAYER_WORDS[profile_key]
+    short = re.sub(r"\s*\(.*\)\s*$", "", name or "").strip()
+    return short or "The payer"
+
+
 class _Words:
     """What a headline may say about the request beyond the finding itself."""
 
     def __init__(self, facts: CaseFacts | None, payer: str) -> None:
         self.facts = facts
-        self.payer = payer or "The payer"
+        key = facts.payer.profile_key if facts else ""
+        self.payer = payer_words(key, payer)
 
     @property
     def state(self) -> str:
@@ -258,9 +281,9 @@ def headline(
 ) -> str:
     """One plain line for ``finding``: what it means for this request.
 
-    ``payer`` is the name staff know the payer by ("Original Medicare"); ``facts``
-    are the facts as evaluated (``Evaluation.facts``), for what the finding does
-    not carry itself (the state of service).
+    ``facts`` are the facts as evaluated (``Evaluation.facts``), for what the
+    finding does not carry itself (the payer profile, the state of service);
+    ``payer`` is the profile's name, used for a profile ``PAYER_WORDS`` lacks.
     """
     build = HEADLINES.get(finding.code)
     if build is None:

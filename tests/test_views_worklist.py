@@ -428,3 +428,11 @@ def test_a_physician_opens_a_waiting_request_on_the_sign_page(
     make(practice, patient, 1, "ready")
     (row,) = client_physician.get(reverse("pa-worklist")).context["page"]
     assert row.open_url == reverse("pa-request-sign", args=[row.pk])
+
+
+def test_a_physician_with_nothing_to_sign_is_told_so(
+    client_physician, practice, patient
+):
+    make(practice, patient, 1, "draft")
+    html = client_physician.get(reverse("pa-worklist")).content.decode()
+    assert "Nothing is waiting for your signature" in html

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from priorauth import models as m
+from priorauth import services
 from priorauth.models import validators as v
 from priorauth.security.admin_site import (
     PracticeScopedAdmin,
@@ -130,8 +131,54 @@ class PriorProcedureInline(admin.TabularInline):
     extra = 0
 
 
+class PatientAdminForm(forms.ModelForm):
+    """A new patient whose member ID and date of birth match one of the practice's
+    patients is saved only once "Create anyway" is ticked (twins share both)."""
+
+    create_anyway = forms.BooleanField(
+        required=False,
+        label="Create anyway",
+        help_text="Tick only for a different person with the same member ID and "
+        "date of birth (for example a twin).",
+    )
+
+    class Meta:
+        model = m.Patient
+        fields = (
+            "practice",
+            "first_name",
+            "last_name",
+            "dob",
+            "sex",
+            "member_id",
+            "payer_profile",
+            "plan_name",
+            "mrn",
+            "create_anyway",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk is None and not data.get("create_anyway"):
+            practice = data.get("practice")
+            matches = services.patient_duplicates(
+                practice_id=practice.pk if practice else None,
+                member_id=data.get("member_id") or "",
+                dob=data.get("dob"),
+            )
+            if matches:
+                names = "; ".join(f"{p.full_name} (#{p.pk})" for p in matches)
+                raise forms.ValidationError(
+                    f"Already on file with this member ID and date of birth: {names}. "
+                    "Open that patient instead, or tick Create anyway.",
+                    code="possible_duplicate",
+                )
+        return data
+
+
 @admin.register(m.Patient)
 class PatientAdmin(PracticeScopedAdmin):
+    form = PatientAdminForm
     list_display = ("__str__", "practice")
     list_filter = ("practice",)
     search_fields = ("last_name", "first_name", "member_id")

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Times in the practice's zone ("2 December 2026, 9:14 AM PST"); no query.
+    "priorauth.security.timezones.PracticeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "priorauth.security.headers.SecurityHeadersMiddleware",
@@ -125,6 +127,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {{ value|when }}: a time in words, in the active (practice) zone.
+            "builtins": ["priorauth.templatetags.when"],
         },
     },
 ]

@@ -29,6 +29,7 @@ urlpatterns = [
     # worklist, patients
     path("", worklist.worklist, name="pa-worklist"),
     path("patients/", patients.patient_list, name="pa-patient-list"),
+    path("patients/new/", patients.patient_create, name="pa-patient-create"),
     path("patients/<int:pk>/", patients.patient_detail, name="pa-patient-detail"),
     # request page and detail
     path("requests/new/", requests.request_create, name="pa-request-create"),

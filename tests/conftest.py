@@ -72,8 +72,10 @@ def payer_profiles(db):  # type: ignore[no-untyped-def]
 def practice(db):  # type: ignore[no-untyped-def]
     from priorauth.models import Practice
 
+    # UTC, so "today" in a view (the practice's zone) is the test's own date at any
+    # hour; tests of the zones set one explicitly.
     return Practice.objects.create(
-        name="Test Spine Practice", phone="555-0100", fax="555-0101"
+        name="Test Spine Practice", phone="555-0100", fax="555-0101", time_zone="UTC"
     )
 
 
@@ -81,7 +83,7 @@ def practice(db):  # type: ignore[no-untyped-def]
 def other_practice(db):  # type: ignore[no-untyped-def]
     from priorauth.models import Practice
 
-    return Practice.objects.create(name="Other Pain Clinic")
+    return Practice.objects.create(name="Other Pain Clinic", time_zone="UTC")
 
 
 def _make_user(practice, username: str, role: str, **extra):  # type: ignore[no-untyped-def]

@@ -127,7 +127,9 @@ def test_open_criteria_show_in_the_cross_walk_without_our_coaching(policies):  #
     assert rows[("FAC-001", "")].status == "met"  # 13 months of pain
     assert rows[("FAC-001", "")].citation.startswith("Coverage Indications")
     assert "LCD L38803" in text
-    assert rows[("PKT-004", "")].label.startswith("Signed in section 7")  # unsigned draft
+    assert rows[("PKT-004", "")].label.startswith(
+        "Signed in section 7"
+    )  # unsigned draft
 
 
 def test_it_marks_missing_facts_not_documented(policies):  # type: ignore[no-untyped-def]
@@ -144,10 +146,21 @@ def test_it_prints_the_signature_manifestation_when_signed(policies):  # type: i
     facts = load_request(EXAMPLE)
     text = _text(_html(facts, policies, SIGNATURE))
     assert (
-        "Electronically signed by Morgan T. Placeholder, MD, NPI 1999990017, 2026-11-23T15:04:05Z, meaning:"
-        in text
+        "Electronically signed by Morgan T. Placeholder, MD, NPI 1999990017, "
+        "23 November 2026, 3:04 PM UTC, meaning:" in text
     )
     assert "DRAFT" not in text
+    assert "T15:04:05Z" not in text  # no ISO stamp for a reader
+
+
+def test_it_prints_the_signing_time_in_words_in_the_practice_zone(policies):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    facts = load_request(EXAMPLE)
+    signature = replace(SIGNATURE, time_zone="America/Los_Angeles")
+    text = _text(_html(facts, policies, signature))
+    assert "23 November 2026, 7:04 AM PST" in text
+    assert "T15:04:05Z" not in text and "(UTC)" not in text
     rows = {r.code: r for r in _context(facts, policies, SIGNATURE)["crosswalk"]}  # type: ignore[attr-defined]
     assert rows["PKT-004"].status == "met"
 

@@ -1289,7 +1289,9 @@ def test_dvt_001_names_level_count_and_dates():
     f = codes(case, "medicare")["DVT-001"]
     assert f.level == "L4-L5"
     assert "2026-03-01" in f.detail and "2026-03-20" in f.detail and "2" in f.detail
-    assert f.field == "levels[0].prior_count"
+    assert f.count == 2
+    # What fixes it is the intent (or a reason, or a plan), not the prior count.
+    assert f.field == "procedure.intent"
 
 
 def test_medicare_citation_is_the_macs_lcd_for_the_state():

@@ -166,11 +166,15 @@ def test_signing_stores_a_valid_pades_pdf_and_locks(ready_request, physician_use
     assert "medically necessary" in doc.meaning
 
     text = _text(data)
-    iso = doc.signed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    from priorauth.packet.words import time_words
+
+    # The signing time in words, in the practice's zone (UTC for the test practice).
+    words = time_words(doc.signed_at, ready_request.practice.time_zone)
     assert (
-        f"Electronically signed by Dana Phys, MD, NPI 1234567893, {iso}, meaning:"
+        f"Electronically signed by Dana Phys, MD, NPI 1234567893, {words}, meaning:"
         in text
     )
+    assert doc.signed_at.strftime("%Y-%m-%dT%H:%M:%SZ") not in text
     assert "DRAFT" not in text
 
     check = signing.validate_signed_pdf(data, ca)

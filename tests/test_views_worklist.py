@@ -213,39 +213,150 @@ def test_the_outsiders_search_finds_nothing_of_another_practice(
     )
 
 
-def test_it_shows_the_authorization_expiry_with_a_badge(
+def test_it_shows_the_days_left_on_each_authorization_by_tier(
     client_billing, practice, patient
 ):
     from datetime import timedelta
 
     today = timezone.localdate()
-    _req(
-        practice,
-        patient,
-        status="approved",
-        authorization_number="AUTH-SOON",
-        valid_to=today + timedelta(days=10),
-    )
-    _req(
-        practice,
-        patient,
-        status="approved",
-        authorization_number="AUTH-PAST",
-        valid_to=today - timedelta(days=1),
-    )
-    _req(
-        practice,
-        patient,
-        status="approved",
-        authorization_number="AUTH-LATER",
-        valid_to=today + timedelta(days=90),
-    )
+    for number, days in (
+        ("AUTH-PAST", -1),
+        ("AUTH-TODAY", 0),
+        ("AUTH-5", 5),
+        ("AUTH-10", 10),
+        ("AUTH-20", 20),
+        ("AUTH-90", 90),
+    ):
+        _req(
+            practice,
+            patient,
+            status="approved",
+            authorization_number=number,
+            valid_to=today + timedelta(days=days),
+        )
     response = client_billing.get(reverse("pa-worklist"))
-    expiry = {r.authorization_number: r.expiry for r in response.context["page"]}
-    assert expiry == {"AUTH-SOON": "expiring", "AUTH-PAST": "expired", "AUTH-LATER": ""}
+    expiry = {
+        r.authorization_number: (r.expiry.days_left, r.expiry.tier)
+        for r in response.context["page"]
+    }
+    assert expiry == {
+        "AUTH-PAST": (-1, "expired"),
+        "AUTH-TODAY": (0, "7"),
+        "AUTH-5": (5, "7"),
+        "AUTH-10": (10, "14"),
+        "AUTH-20": (20, "30"),
+        "AUTH-90": (90, ""),
+    }
     html = response.content.decode()
-    assert "expires soon" in html and ">expired<" in html
+    # The words carry the tier as well as the colour does.
+    for words in (
+        "expired 1 day ago",
+        "expires today",
+        "5 days left: expires within 7 days",
+        "10 days left: expires soon",
+        "20 days left",
+        "90 days left",
+    ):
+        assert words in html, words
+    for css in ("expiry-expired", "expiry-7", "expiry-14", "expiry-30"):
+        assert css in html, css
     assert (today + timedelta(days=90)).strftime("%m/%d/%Y") in html
+
+
+def test_the_expiring_soon_filter_lists_approvals_ending_within_30_days(
+    client_billing, practice, patient
+):
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    soon = _req(
+        practice,
+        patient,
+        status="approved",
+        valid_to=today + timedelta(days=12),
+    )
+    sooner = _req(
+        practice, patient, status="approved", valid_to=today + timedelta(days=3)
+    )
+    _req(practice, patient, status="approved", valid_to=today + timedelta(days=45))
+    _req(practice, patient, status="approved", valid_to=today - timedelta(days=2))
+    _req(practice, patient, status="draft", valid_to=today + timedelta(days=5))
+    response = client_billing.get(reverse("pa-worklist"), {"status": "expiring"})
+    assert [r.pk for r in response.context["page"]] == [sooner.pk, soon.pk]
+    assert response.context["expiring_count"] == 2
+    assert response.context["total"] == 5  # the expiring count is not a status
+    assert "Expiring soon" in response.content.decode()
+
+
+def test_zero_counts_are_grey_not_red(client_billing, practice, patient):
+    _req(
+        practice,
+        patient,
+        blocker_count=0,
+        warning_count=2,
+        evaluated_at=timezone.now(),
+    )
+    html = client_billing.get(reverse("pa-worklist")).content.decode()
+    assert 'class="badge count-zero">0 blockers' in html
+    assert "text-bg-danger" not in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "step"),
+    [
+        ({"status": "draft"}, "save it to check it"),
+        ({"status": "draft", "blocker_count": 1}, "fix the blockers"),
+        ({"status": "draft", "warning_count": 1}, "review the warnings"),
+        ({"status": "draft"}, "send for signature"),
+        ({"status": "ready"}, ""),
+        ({"status": "signed"}, "submit to the payer"),
+        ({"status": "submitted"}, ""),
+        ({"status": "approved"}, ""),
+        ({"status": "pended"}, "answer the payer"),
+    ],
+)
+def test_next_step_hints_only_where_there_is_a_next_step(
+    client_billing, practice, patient, fields, step
+):
+    evaluated = step != "save it to check it"
+    _req(
+        practice,
+        patient,
+        evaluated_at=timezone.now() if evaluated else None,
+        **fields,
+    )
+    (row,) = client_billing.get(reverse("pa-worklist")).context["page"]
+    if step:
+        assert row.next_step.startswith(step), row.next_step
+    else:
+        assert row.next_step == ""
+    if fields == {"status": "draft"} and evaluated:
+        assert row.next_step == "send for signature"  # no "fix gaps" without findings
+
+
+def test_physicians_land_on_ready_for_signature_without_staff_buttons(
+    client_physician, practice, patient
+):
+    make(practice, patient, 2, "draft")
+    make(practice, patient, 1, "ready")
+    response = client_physician.get(reverse("pa-worklist"))
+    assert response.context["status"] == "ready"
+    assert [r.status for r in response.context["page"]] == ["ready"]
+    assert response.context["page"][0].next_step == "review and sign"
+    html = response.content.decode()
+    assert "New request" not in html and "Import JSON" not in html
+    everything = client_physician.get(reverse("pa-worklist"), {"status": "all"})
+    assert len(everything.context["page"]) == 3
+
+
+def test_staff_land_on_all_with_their_buttons(client_billing, practice, patient):
+    make(practice, patient, 1, "ready")
+    make(practice, patient, 1, "draft")
+    response = client_billing.get(reverse("pa-worklist"))
+    assert response.context["status"] == ""
+    assert len(response.context["page"]) == 2
+    html = response.content.decode()
+    assert "New request" in html and "Import JSON" in html
 
 
 def test_it_pages_by_25(client_billing, practice, patient):
@@ -309,3 +420,19 @@ def test_one_row_and_25_rows_cost_the_same_queries(
             )
             == 25
         )
+
+
+def test_a_physician_opens_a_waiting_request_on_the_sign_page(
+    client_physician, practice, patient
+):
+    make(practice, patient, 1, "ready")
+    (row,) = client_physician.get(reverse("pa-worklist")).context["page"]
+    assert row.open_url == reverse("pa-request-sign", args=[row.pk])
+
+
+def test_a_physician_with_nothing_to_sign_is_told_so(
+    client_physician, practice, patient
+):
+    make(practice, patient, 1, "draft")
+    html = client_physician.get(reverse("pa-worklist")).content.decode()
+    assert "Nothing is waiting for your signature" in html

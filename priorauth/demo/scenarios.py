@@ -100,6 +100,7 @@ def practices() -> DemoPractices:
         fax="555-0143",
         address="100 Example Way, Suite 200, Phoenix, AZ 85001",
         contact_name="Riley Okafor",
+        time_zone="America/Phoenix",  # no daylight saving time: MST all year
     )
     red_rock = f.PracticeFactory(
         name="Red Rock Interventional Pain (demo)",
@@ -107,6 +108,7 @@ def practices() -> DemoPractices:
         fax="555-0191",
         address="9 Sample Road, Tulsa, OK 74101",
         contact_name="Toni Vance",
+        time_zone="America/Chicago",
     )
     # The README's logins, in this order (user pks 1-4).
     billing = _user(

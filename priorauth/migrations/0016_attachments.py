@@ -20,7 +20,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("priorauth", "0014_revoked_certificate"),
+        ("priorauth", "0015_practice_time_zone"),
     ]
 
     operations = [

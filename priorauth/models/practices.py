@@ -11,6 +11,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from priorauth.models.validators import validate_time_zone
+
+# Where most practices using this are; a practice elsewhere sets its own in the admin.
+DEFAULT_TIME_ZONE = "America/Los_Angeles"
+
 
 class Practice(models.Model):
     name = models.CharField(max_length=200)
@@ -18,6 +23,13 @@ class Practice(models.Model):
     fax = models.CharField(max_length=40, blank=True)
     address = models.CharField(max_length=300, blank=True)
     contact_name = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. America/Los_Angeles: every time shown to the "
+        "practice's users, and printed in its packets, is in this zone.",
+    )
 
     def __str__(self) -> str:
         return self.name

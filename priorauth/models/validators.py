@@ -30,6 +30,19 @@ def validate_npi(value: str) -> None:
         raise ValidationError(problem.message, code=problem.code)
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name the system knows ("America/Los_Angeles")."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "Not a time zone name: use an IANA name such as America/Los_Angeles.",
+            code="time_zone",
+        ) from None
+
+
 def validate_not_future(value: date | None) -> None:
     """For past events (onset, blocks, imaging, care started, history)."""
     problem = past_date_problem("", value, timezone.localdate())

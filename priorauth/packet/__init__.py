@@ -9,6 +9,7 @@ from .context import (
     SignatureInfo,
     build_packet_context,
     practice_info,
+    review_facts,
 )
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "SignatureInfo",
     "build_packet_context",
     "practice_info",
+    "review_facts",
 ]

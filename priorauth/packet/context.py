@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from priorauth.rules import facts as rf
 from priorauth.rules.findings import Evaluation, LedgerEntry
@@ -44,7 +45,7 @@ from .compose import AttachmentPart
 from .crosswalk import crosswalk_rows, rule_key
 from .letter import letter_paragraphs
 from .spine_svg import spine_svg, spine_table
-from .words import ATTESTATION
+from .words import ATTESTATION, date_words, time_words
 
 __all__ = [
     "ATTESTATION",
@@ -52,6 +53,7 @@ __all__ = [
     "SignatureInfo",
     "build_packet_context",
     "practice_info",
+    "review_facts",
 ]
 
 
@@ -67,6 +69,8 @@ class SignatureInfo:
     npi: str
     signed_at: datetime  # aware, UTC
     meaning: str = ATTESTATION
+    # The practice's IANA zone: the packet prints the signing time in it, in words.
+    time_zone: str = "UTC"
 
     @property
     def signed_at_iso(self) -> str:
@@ -78,10 +82,15 @@ class SignatureInfo:
         )
 
     @property
+    def signed_at_words(self) -> str:
+        """ "1 December 2026, 6:09 PM PST": in the practice's zone."""
+        return time_words(self.signed_at, self.time_zone or "UTC")
+
+    @property
     def manifestation(self) -> str:
         return (
             f"Electronically signed by {self.printed_name}, {self.credentials}, NPI {self.npi}, "
-            f"{self.signed_at_iso}, meaning: {self.meaning}"
+            f"{self.signed_at_words}, meaning: {self.meaning}"
         )
 
 
@@ -92,6 +101,7 @@ class PracticeInfo:
     fax: str = ""
     address: str = ""
     contact_name: str = ""
+    time_zone: str = "UTC"  # IANA name; the packet's times are printed in it
 
 
 # --------------------------------------------------------------------------- tables
@@ -230,7 +240,10 @@ def build_packet_context(
             "author": facts.rendering.name or practice.name or "priorauth",
             "subject": f"Letter of medical necessity and criteria cross-walk ({policy.name}); {ref}",
             "reference": ref,
-            "generated": generated_at.strftime("%m/%d/%Y %H:%M UTC"),
+            "generated": time_words(generated_at, practice.time_zone or "UTC"),
+            "date": date_words(
+                generated_at.astimezone(ZoneInfo(practice.time_zone or "UTC"))
+            ),
         },
         "practice": practice,
         "patient": {
@@ -253,58 +266,14 @@ def build_packet_context(
         "place_of_service": POS_WORDS.get(
             facts.facility.place_of_service, facts.facility.place_of_service
         ),
-        "procedure": {
-            "phrase": title_proc,
-            "name": PROCEDURE_NAMES.get(
-                facts.procedure.type, str(facts.procedure.type)
-            ),
-            "intent": INTENT_WORDS.get(facts.procedure.intent, "")
-            if facts.procedure.intent
-            else "",
-            "levels": levels_phrase(facts),
-            "dos": fmt_date(facts.procedure.date_of_service) or "to be scheduled",
-            "guidance": GUIDANCE_WORDS.get(facts.procedure.guidance, "")
-            if facts.procedure.guidance
-            else "not stated",
-            "contrast": "yes" if facts.procedure.contrast else "no",
-            "sedation": SEDATION_WORDS.get(
-                facts.procedure.sedation, str(facts.procedure.sedation)
-            ),
-            "sedation_justification": facts.procedure.sedation_justification,
-            "contrast_contraindication": facts.procedure.contrast_contraindication,
-            "rfa_technique": facts.procedure.rfa_technique.value.replace("_", " ")
-            if facts.procedure.rfa_technique
-            else "",
-            "injectate": facts.procedure.injectate,
-        },
+        "procedure": procedure_words(facts),
         "services": service_rows(facts, evaluation),
-        "diagnoses": [
-            {"code": code, "description": icd_description(code)}
-            for code in facts.diagnoses
-        ],
+        "diagnoses": diagnosis_rows(facts),
         "letter": letter_paragraphs(facts, evaluation, policy, draft=signature is None),
         "clinical": clinical_summary(facts),
         "clinical_notes": clinical_notes,
-        "conservative_care": [
-            {
-                "kind": care_word(x.kind),
-                "start": fmt_date(x.start),
-                "end": fmt_date(x.end),
-                "duration": _care_duration(x),
-                "outcome": care_outcome_text(x) or "not recorded",
-            }
-            for x in facts.conservative_care
-        ],
-        "imaging": [
-            {
-                "modality": modality_word(i.modality),
-                "date": fmt_date(i.date) or "not recorded",
-                "levels": ", ".join(i.levels),
-                "findings": i.findings or "not recorded",
-                "concordant": "yes" if i.concordant else "not stated",
-            }
-            for i in facts.imaging
-        ],
+        "conservative_care": care_rows(facts),
+        "imaging": imaging_rows(facts),
         "spine": packet_spine(evaluation, generated_at),
         "level_histories": level_histories(facts, evaluation),
         "blocks": block_rows(facts, evaluation),
@@ -337,6 +306,76 @@ def packet_spine(evaluation: Evaluation, generated_at: datetime) -> dict[str, ob
         ),
         "rows": spine_table(layout),
         "layout": layout,
+    }
+
+
+def procedure_words(facts: rf.CaseFacts) -> dict[str, str]:
+    """The planned procedure, as printed."""
+    p = facts.procedure
+    return {
+        "phrase": procedure_phrase(facts),
+        "name": PROCEDURE_NAMES.get(p.type, str(p.type)),
+        "intent": INTENT_WORDS.get(p.intent, "") if p.intent else "",
+        "levels": levels_phrase(facts),
+        "dos": fmt_date(p.date_of_service) or "to be scheduled",
+        "guidance": GUIDANCE_WORDS.get(p.guidance, "") if p.guidance else "not stated",
+        "contrast": "yes" if p.contrast else "no",
+        "sedation": SEDATION_WORDS.get(p.sedation, str(p.sedation)),
+        "sedation_justification": p.sedation_justification,
+        "contrast_contraindication": p.contrast_contraindication,
+        "rfa_technique": p.rfa_technique.value.replace("_", " ")
+        if p.rfa_technique
+        else "",
+        "injectate": p.injectate,
+    }
+
+
+def diagnosis_rows(facts: rf.CaseFacts) -> list[dict[str, str]]:
+    return [
+        {"code": code, "description": icd_description(code)} for code in facts.diagnoses
+    ]
+
+
+def care_rows(facts: rf.CaseFacts) -> list[dict[str, str]]:
+    return [
+        {
+            "kind": care_word(x.kind),
+            "start": fmt_date(x.start),
+            "end": fmt_date(x.end),
+            "duration": _care_duration(x),
+            "outcome": care_outcome_text(x) or "not recorded",
+        }
+        for x in facts.conservative_care
+    ]
+
+
+def imaging_rows(facts: rf.CaseFacts) -> list[dict[str, str]]:
+    return [
+        {
+            "modality": modality_word(i.modality),
+            "date": fmt_date(i.date) or "not recorded",
+            "levels": ", ".join(i.levels),
+            "findings": i.findings or "not recorded",
+            "concordant": "yes" if i.concordant else "not stated",
+        }
+        for i in facts.imaging
+    ]
+
+
+def review_facts(evaluation: Evaluation) -> dict[str, object]:
+    """The clinical facts the physician checks beside the draft on the sign page:
+    the same words and figures the packet prints (procedure, levels with their prior
+    injections, diagnoses, conservative care, imaging, clinical summary)."""
+    facts = evaluation.facts
+    if facts is None:
+        return {}
+    return {
+        "procedure": procedure_words(facts),
+        "level_histories": level_histories(facts, evaluation),
+        "diagnoses": diagnosis_rows(facts),
+        "conservative_care": care_rows(facts),
+        "imaging": imaging_rows(facts),
+        "clinical": clinical_summary(facts),
     }
 
 
@@ -404,6 +443,6 @@ def practice_info(obj: object | None) -> PracticeInfo:
     return PracticeInfo(
         **{
             k: getattr(obj, k, "") or ""
-            for k in ("name", "phone", "fax", "address", "contact_name")
+            for k in ("name", "phone", "fax", "address", "contact_name", "time_zone")
         }
     )

@@ -1,6 +1,28 @@
-"""Words only the packet prints: the attestation and the cross-walk's labels."""
+"""Words only the packet prints: the attestation and the cross-walk's labels; and
+times in words, which the screens print the same way."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def date_words(value: date) -> str:
+    """ "2 December 2026"."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def time_words(value: datetime, zone: str | ZoneInfo | None = None) -> str:
+    """ "2 December 2026, 9:14 AM PST": an aware time, in ``zone`` (an IANA name)
+    when given, else in its own zone. Pure: the same inputs give the same words."""
+    if zone is not None:
+        value = value.astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
+    hour = value.hour % 12 or 12
+    half = "AM" if value.hour < 12 else "PM"
+    return (
+        f"{date_words(value)}, {hour}:{value:%M} {half} {value.tzname() or ''}".strip()
+    )
+
 
 ATTESTATION = (
     "I am the physician responsible for this request. I have reviewed the clinical information "

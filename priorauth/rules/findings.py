@@ -52,6 +52,9 @@ class Finding:
     level: str | None = None  # the level it concerns, None for the whole request
     field: str = ""  # dotted path of the fact that fixes it, e.g. "clinical.onset_date"
     detail: str = ""  # the figures behind it: "prior relief 79 % (needs 80 %)"
+    # The number a headline counts from, where one matters: e.g. prior blocks at the
+    # level in the window (DVT-001), so "the 3rd block" is not parsed out of words.
+    count: int | None = None
 
 
 @dataclass(frozen=True)

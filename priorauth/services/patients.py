@@ -9,7 +9,10 @@ at most ``limit`` rows; "recently used" reads the newest requests through the
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from priorauth import models as m
@@ -17,6 +20,9 @@ from priorauth import models as m
 __all__ = [
     "PATIENT_PICKER_LIMIT",
     "RECENT_PATIENTS_LIMIT",
+    "PossibleDuplicatePatient",
+    "patient_create",
+    "patient_duplicates",
     "patient_search",
     "patients_matching",
     "patients_recently_used",
@@ -79,3 +85,61 @@ def patients_recently_used(
         .in_bulk()
     )
     return [by_id[i] for i in ids if i in by_id]
+
+
+# --------------------------------------------------------------------------- creating
+
+
+class PossibleDuplicatePatient(Exception):
+    """A patient of the practice has the same member ID and date of birth.
+
+    Not refused: twins on a parent's plan share both. Staff open the existing
+    record or confirm ("Create anyway"); nothing is saved until they do.
+    """
+
+    def __init__(self, matches: list[m.Patient]) -> None:
+        super().__init__(f"{len(matches)} patient(s) with this member ID and DOB")
+        self.matches = matches
+
+
+def patient_duplicates(
+    *, practice_id: int | None, member_id: str, dob: date | None
+) -> list[m.Patient]:
+    """The practice's patients with this member ID (any case, spaces trimmed) and
+    date of birth, through the (practice, member_id) index."""
+    member_id = (member_id or "").strip()
+    if not member_id or dob is None:
+        return []
+    return list(
+        m.Patient.objects.filter(
+            practice_id=practice_id, member_id__iexact=member_id, dob=dob
+        )
+        .select_related("payer_profile")
+        .order_by("pk")
+    )
+
+
+def patient_create(
+    *,
+    practice_id: int,
+    fields: dict[str, Any],
+    confirm_duplicate: bool = False,
+) -> m.Patient:
+    """A new patient of the practice from ``fields`` (the Patient form's cleaned data).
+
+    Raises ``PossibleDuplicatePatient`` when the practice already has a patient
+    with the same member ID and date of birth, unless ``confirm_duplicate``.
+    """
+    with transaction.atomic():
+        if not confirm_duplicate:
+            matches = patient_duplicates(
+                practice_id=practice_id,
+                member_id=fields.get("member_id", ""),
+                dob=fields.get("dob"),
+            )
+            if matches:
+                raise PossibleDuplicatePatient(matches)
+        patient = m.Patient(practice_id=practice_id, **fields)
+        patient.full_clean()
+        patient.save()
+    return patient

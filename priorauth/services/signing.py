@@ -39,6 +39,7 @@ from priorauth.packet import pdf, signing
 from priorauth.packet.compose import AttachmentPart, compose_packet
 from priorauth.rules import evaluate
 from priorauth.rules.facts import CaseFacts
+from priorauth.rules.findings import Evaluation
 from priorauth.rules.io import dump_request
 from priorauth.services.attachments import (
     attachments_copy,
@@ -65,6 +66,7 @@ __all__ = [
     "auth_request_packet_pdf",
     "auth_request_render_pdf",
     "auth_request_review",
+    "auth_request_review_facts",
     "auth_request_sign",
     "sign_attempts_exceeded",
     "signed_document_for_user",
@@ -186,6 +188,11 @@ def auth_request_packet_pdf(
     return compose_packet(pdf.render_pdf(PACKET_TEMPLATE, context), attachments)
 
 
+def auth_request_review_facts(*, evaluation: Evaluation) -> dict[str, object]:
+    """The clinical facts beside the draft on the sign page, in the packet's words."""
+    return packet.review_facts(evaluation)
+
+
 def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     """The unsigned packet, watermarked DRAFT on every page.
 
@@ -265,6 +272,7 @@ def auth_request_sign(
         npi=identity.npi,
         signed_at=signed_at,
         meaning=packet.ATTESTATION,
+        time_zone=request.practice.time_zone,
     )
     facts = auth_request_facts(request=request)
     attachments = auth_request_attachment_parts(request=request)

@@ -19,13 +19,19 @@ from priorauth import models as m
 from priorauth.services.patients import patients_matching
 
 __all__ = [
+    "EXPIRY_TIERS",
     "EXPIRY_WARNING_DAYS",
+    "Expiry",
     "WorklistFilters",
     "auth_request_worklist",
     "authorization_expiry",
+    "worklist_next_step",
 ]
 
-EXPIRY_WARNING_DAYS = 30
+# Days before an authorization's last valid date at which the worklist highlights it,
+# most urgent first; the widest is the "expiring soon" filter.
+EXPIRY_TIERS = (7, 14, 30)
+EXPIRY_WARNING_DAYS = EXPIRY_TIERS[-1]
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,9 @@ class WorklistFilters:
     dos_from: date | None = None
     dos_to: date | None = None
     search: str = ""
+    # status may also be "expiring": approved requests whose authorization ends within
+    # EXPIRY_WARNING_DAYS of ``expiring_on`` (today), counted under counts["expiring"].
+    expiring_on: date | None = None
 
 
 def _patient_match(practice_id: int | None, search: str) -> Q:
@@ -64,10 +73,28 @@ def auth_request_worklist(
         base = base.filter(_patient_match(practice_id, filters.search))
 
     counts = dict.fromkeys(m.AuthRequest.Status.values, 0)
-    for status, n in base.order_by().values_list("status").annotate(n=Count("id")):
-        counts[status] = n
+    counts["expiring"] = 0
+    if filters.expiring_on:
+        soon = _expiring(filters.expiring_on)
+        # One query for both: the per-status counts and the expiring-soon count.
+        grouped = (
+            base.order_by()
+            .values_list("status")
+            .annotate(n=Count("id"), soon=Count("id", filter=soon))
+        )
+        for status, n, n_soon in grouped:
+            counts[status] = n
+            counts["expiring"] += n_soon
+    else:
+        for status, n in base.order_by().values_list("status").annotate(n=Count("id")):
+            counts[status] = n
 
-    rows = base.filter(status=filters.status) if filters.status else base
+    if filters.status == "expiring" and filters.expiring_on:
+        rows = base.filter(_expiring(filters.expiring_on))
+    elif filters.status:
+        rows = base.filter(status=filters.status)
+    else:
+        rows = base
     rows = (
         rows.select_related("patient", "payer_profile", "rendering_provider")
         .prefetch_related(
@@ -78,17 +105,81 @@ def auth_request_worklist(
                 ),
             )
         )
-        .order_by("-updated_at", "-pk")
+        .order_by(
+            *(
+                ("valid_to", "pk")
+                if filters.status == "expiring"
+                else ("-updated_at", "-pk")
+            )
+        )
     )
     return rows, counts
 
 
-def authorization_expiry(*, valid_to: date | None, today: date) -> str:
-    """ "expired", "expiring" (within 30 days) or "" for an authorization's last valid date."""
+def _expiring(today: date) -> Q:
+    return Q(
+        status=m.AuthRequest.Status.APPROVED,
+        valid_to__gte=today,
+        valid_to__lte=today + timedelta(days=EXPIRY_WARNING_DAYS),
+    )
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """How long an authorization has left, as the worklist shows it.
+
+    ``tier`` is "expired", the smallest of EXPIRY_TIERS the days left fit in ("7",
+    "14", "30"), or "" (more than 30 days left); the words carry it as well as the
+    colour does.
+    """
+
+    days_left: int
+    tier: str
+
+    @property
+    def words(self) -> str:
+        days = self.days_left
+        if days < 0:
+            ago = -days
+            return f"expired {ago} day{'s' if ago != 1 else ''} ago"
+        if days == 0:
+            return "expires today"
+        left = f"{days} day{'s' if days != 1 else ''} left"
+        if self.tier == "7":
+            return f"{left}: expires within 7 days"
+        if self.tier == "14":
+            return f"{left}: expires soon"
+        return left
+
+
+def authorization_expiry(*, valid_to: date | None, today: date) -> Expiry | None:
+    """Days from ``today`` to an authorization's last valid date, with its tier."""
     if valid_to is None:
+        return None
+    days = (valid_to - today).days
+    if days < 0:
+        return Expiry(days, "expired")
+    tier = next((str(t) for t in EXPIRY_TIERS if days <= t), "")
+    return Expiry(days, tier)
+
+
+def worklist_next_step(*, request: m.AuthRequest, for_physician: bool = False) -> str:
+    """What to do next with a request, or "" when nothing is left for this user to do
+    (waiting for someone else, or a decision that closes it)."""
+    status = request.status
+    if status == m.AuthRequest.Status.DRAFT:
+        if request.evaluated_at is None:
+            return "save it to check it"
+        if request.blocker_count:
+            return "fix the blockers, then send for signature"
+        if request.warning_count:
+            return "review the warnings, then send for signature"
+        return "send for signature"
+    if status == m.AuthRequest.Status.READY:
+        return "review and sign" if for_physician else ""
+    if for_physician:
         return ""
-    if valid_to < today:
-        return "expired"
-    if valid_to <= today + timedelta(days=EXPIRY_WARNING_DAYS):
-        return "expiring"
-    return ""
+    return {
+        m.AuthRequest.Status.SIGNED: "submit to the payer",
+        m.AuthRequest.Status.PENDED: "answer the payer",
+    }.get(status, "")

@@ -11,20 +11,21 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import services
 
 WORKLIST_PAGE_SIZE = 25
-# What the clerk does next, under each status in the worklist.
-WORKLIST_NEXT_STEPS = {
-    "draft": "fix gaps, send for signature",
-    "ready": "waiting for the physician",
-    "signed": "submit to the payer",
-    "submitted": "waiting for the payer",
-    "pended": "answer the payer",
-}
+# Besides the statuses: "all" (an explicit "All" tab, for roles whose default is not
+# all) and "expiring" (approved, authorization ending within 30 days).
+EXTRA_TABS = ("all", "expiring")
+
+
+def _default_status(user: Any) -> str:
+    """Physicians land on what waits for them: requests ready for signature."""
+    return m.AuthRequest.Status.READY if getattr(user, "is_physician", False) else ""
 
 
 class WorklistFilterForm(forms.Form):
@@ -102,9 +103,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
     searching_allowed = request.method == "POST"
     source = request.POST if searching_allowed else request.GET
     form = WorklistFilterForm(source, practice_id=practice_id)
-    status = source.get("tab", source.get("status", ""))
-    if status not in m.AuthRequest.Status.values:
+    status = source.get("tab", source.get("status"))
+    if status is None:
+        status = _default_status(request.user)
+    if status not in m.AuthRequest.Status.values and status not in EXTRA_TABS:
         status = ""
+    if status == "all":
+        status = ""
+    today = timezone.localdate()
     payer, physician = (
         form.cleaned_or_empty("payer"),
         form.cleaned_or_empty("physician"),
@@ -116,15 +122,24 @@ def worklist(request: HttpRequest) -> HttpResponse:
         dos_from=form.cleaned_or_empty("dos_from"),
         dos_to=form.cleaned_or_empty("dos_to"),
         search=(form.cleaned_or_empty("q") or "") if searching_allowed else "",
+        expiring_on=today,
     )
     rows, counts = services.auth_request_worklist(
         practice_id=practice_id, filters=filters
     )
     page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
-    today = timezone.localdate()
+    is_physician = bool(getattr(request.user, "is_physician", False))
     for row in page.object_list:
         row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
-        row.next_step = WORKLIST_NEXT_STEPS.get(row.status, "")
+        row.next_step = services.worklist_next_step(
+            request=row, for_physician=is_physician
+        )
+        # A physician opens a request waiting for them straight on the sign page.
+        row.open_url = (
+            reverse("pa-request-sign", args=[row.pk])
+            if is_physician and row.status == m.AuthRequest.Status.READY
+            else row.get_absolute_url()
+        )
     # Non-PHI filters as a query string for the tab and page links.
     link_params = {
         key: value
@@ -144,7 +159,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
             (value, label, counts[value])
             for value, label in m.AuthRequest.Status.choices
         ],
-        "total": sum(counts.values()),
+        "total": sum(n for key, n in counts.items() if key != "expiring"),
+        "expiring_count": counts["expiring"],
+        "is_physician": is_physician,
         "searching": bool(filters.search),
         "filtered": bool(filters.search or link_params),
         "link_query": urlencode(link_params),

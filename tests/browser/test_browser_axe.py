@@ -247,3 +247,74 @@ def test_every_visible_form_field_has_a_label(
                 .map(el => el.id || el.name)"""
         )
         assert unlabeled == [], (path, unlabeled)
+
+
+def test_issue_13_screens_have_no_serious_violations(
+    axe_page,
+    live_server,
+    shoot,
+    billing_user,
+    physician_user,
+    request_with_findings,
+    practice,
+    patient,
+):
+    """The worklist's expiry column and filter, the findings in plain words, the new
+    patient page (with its duplicate question and its errors), and the physician's
+    worklist and sign page with the draft beside the facts."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    req = request_with_findings
+    today = timezone.localdate()
+    for number, days in (("AUTH-7", 5), ("AUTH-14", 12), ("AUTH-30", 25)):
+        m.AuthRequest.objects.create(
+            practice=practice,
+            patient=patient,
+            payer_profile=patient.payer_profile,
+            procedure_type="mbb",
+            status="approved",
+            authorization_number=number,
+            valid_to=today + timedelta(days=days),
+        )
+    problems = {}
+    login(axe_page, live_server, billing_user.username, PASSWORD)
+    axe_page.goto(f"{live_server.url}/")
+    shoot(axe_page, "worklist-expiry")
+    problems["worklist"] = axe_violations(axe_page)
+    axe_page.get_by_role("link", name="Expiring soon").click()
+    shoot(axe_page, "worklist-expiring-soon")
+    problems["worklist-expiring"] = axe_violations(axe_page)
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/")
+    axe_page.locator(".finding-details summary").first.click()
+    shoot(axe_page, "request-detail-headlines")
+    problems["request-detail-headlines"] = axe_violations(axe_page)
+    axe_page.goto(f"{live_server.url}/patients/new/")
+    problems["patient-create"] = axe_violations(axe_page)
+    axe_page.get_by_role("button", name="Save patient").click()
+    axe_page.locator("#error-summary").wait_for()
+    problems["patient-create-errors"] = axe_violations(axe_page)
+    axe_page.get_by_label("First name").fill("Alex")
+    axe_page.get_by_label("Last name").fill("Synthetic")
+    axe_page.get_by_label("Date of birth").fill(patient.dob.isoformat())
+    axe_page.get_by_label("Sex").select_option("M")
+    axe_page.get_by_label("Member ID").fill(patient.member_id)
+    axe_page.get_by_role("button", name="Save patient").click()
+    axe_page.locator("#duplicate-check").wait_for()
+    assert axe_page.get_by_label("First name").input_value() == "Alex"
+    shoot(axe_page, "patient-create-duplicate")
+    problems["patient-create-duplicate"] = axe_violations(axe_page)
+    axe_page.context.clear_cookies()  # sign out: the physician signs in next
+
+    m.AuthRequest.objects.filter(pk=req.pk).update(status="ready")
+    login(axe_page, live_server, physician_user.username, PASSWORD)
+    axe_page.goto(f"{live_server.url}/")
+    assert axe_page.get_by_role("link", name="New request").count() == 0
+    shoot(axe_page, "worklist-physician")
+    problems["worklist-physician"] = axe_violations(axe_page)
+    axe_page.goto(f"{live_server.url}/requests/{req.pk}/sign/")
+    shoot(axe_page, "sign-beside")
+    problems["sign"] = axe_violations(axe_page)
+    bad = [f"{page}: {v}" for page, found in problems.items() for v in found]
+    assert not bad, "\n".join(bad)

@@ -179,8 +179,11 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
 
     # 7. The physician reviews the findings and signs with the password.
     login(page, live_server, physician_user.username, PASSWORD)
+    # Physicians land on "Ready for signature"; the row opens the sign page.
     page.get_by_role("link", name=str(request_id), exact=True).click()
-    page.get_by_role("link", name="Review and sign").click()
+    page.get_by_role(
+        "heading", name=f"Review and sign: request {request_id}"
+    ).wait_for()
     assert page.get_by_text("DVT-001").first.is_visible()
     assert page.get_by_text(
         "Conservative care notes are faxed separately."
@@ -239,7 +242,8 @@ def test_billing_physician_billing_and_an_outsider(  # noqa: PLR0915 - one story
     shoot(page, "12-approved")
     page.get_by_role("link", name="Worklist").click()
     row = page.locator("table.worklist tbody tr", has_text="AUTH-99812")
-    assert row.get_by_text("expires soon").is_visible()  # valid to is within 30 days
+    assert row.get_by_text("days left").is_visible()  # valid to is within 30 days
+    assert row.locator(".expiry-30").count() == 1  # highlighted: within 30 days
     shoot(page, "13-worklist-with-authorization")
     logout(page)
 

@@ -72,6 +72,7 @@ class Ctx:
         field: str = "",
         detail: str = "",
         part: str | None = None,
+        count: int | None = None,
     ) -> Finding:
         """A Finding for ``code`` with severity, citation and evidence from the profile."""
         cfg = self.policy.rule(code)
@@ -92,6 +93,7 @@ class Ctx:
             level=level,
             field=field,
             detail=detail,
+            count=count,
         )
 
     def level_field(self, level: str, attr: str = "level") -> str:

@@ -24,11 +24,27 @@ from .common import (
     rule,
 )
 
-JUSTIFY = (
-    "What would justify it: the earlier blocks were negative and different levels are "
-    "being tested; a documented reason RFA is not possible (then bill it as therapeutic); "
-    "or a plan for RFA."
-)
+
+def _justify(facts: CaseFacts) -> str:
+    """What would justify a further block, leaving out what the request already has
+    (RF ablation ticked as planned, a reason RFA is not possible)."""
+    options = ["the earlier blocks were negative and different levels are being tested"]
+    if not facts.clinical.rfa_contraindication.strip():
+        options.append(
+            "a documented reason RFA is not possible (then bill it as therapeutic)"
+        )
+    if not facts.clinical.rfa_planned:
+        options.append("a plan for RFA")
+    said = []
+    if facts.clinical.rfa_planned:
+        said.append("RF ablation is marked as planned")
+    if facts.clinical.rfa_contraindication.strip():
+        said.append("a reason RFA is not possible is documented")
+    lead = f"Already documented: {' and '.join(said)}. " if said else ""
+    joined = (
+        "; ".join(options[:-1]) + ("; or " if len(options) > 1 else "") + options[-1]
+    )
+    return f"{lead}What would justify it: {joined}."
 
 
 def _blocks_in_window(facts: CaseFacts, ctx: Ctx, level: str) -> tuple[int, list]:
@@ -62,10 +78,12 @@ def dvt_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                 f"{count} facet blocks are already on file at {level} in the last 12 months "
                 f"({dates}). A further block there is usually treated as therapeutic: it must meet "
                 "the therapeutic criteria (incl. why RFA is not possible) and counts toward the "
-                f"4-per-year therapeutic limit. {JUSTIFY}",
+                f"4-per-year therapeutic limit. {_justify(facts)}",
                 level=level,
-                field=ctx.level_field(level, "prior_count"),
+                # What fixes it is the intent (bill it as therapeutic), not the count.
+                field="procedure.intent",
                 detail=f"prior blocks at {level}: {count} ({dates})",
+                count=count,
             )
         )
     return out
@@ -84,15 +102,24 @@ def dvt_002(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         if len(good) >= 2 and not (
             is_therapeutic_block(facts) and facts.clinical.rfa_contraindication.strip()
         ):
+            # With the reason already written, what is left is the intent.
+            has_reason = bool(facts.clinical.rfa_contraindication.strip())
+            then = (
+                "A reason RFA is not possible is documented: request the injection "
+                "as therapeutic."
+                if has_reason
+                else "Another injection needs a documented reason RFA is not possible."
+            )
             out.append(
                 ctx.finding(
                     facts,
                     "DVT-002",
                     f"The diagnosis at {level} is confirmed by two >= {need} % MBBs "
-                    f"({fmt_dates(good)}). The expected next step is RFA. Another injection needs a "
-                    "documented reason RFA is not possible.",
+                    f"({fmt_dates(good)}). The expected next step is RFA. {then}",
                     level=level,
-                    field="clinical.rfa_contraindication",
+                    field="procedure.intent"
+                    if has_reason
+                    else "clinical.rfa_contraindication",
                     detail=f"qualifying MBBs {fmt_dates(good)}",
                 )
             )
@@ -118,6 +145,7 @@ def dvt_003(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
                     level=level,
                     field=ctx.level_field(level, "prior_count"),
                     detail=f"prior count {entry.prior_count}",
+                    count=entry.prior_count,
                 )
             )
     return out

@@ -272,13 +272,16 @@ def esi_007(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
         return []
     last = rows[-1]
     early = not meets_duration(last.date, ctx.dos, spec)
-    if early or not facts.clinical.changed_approach.strip():
+    changed = bool(facts.clinical.changed_approach.strip())
+    if early or not changed:
+        todo = ([f"wait >= {dur(spec)}"] if early else []) + (
+            [] if changed else ["document the different approach, level or drug"]
+        )
         return [
             ctx.finding(
                 facts,
                 "ESI-007",
-                f"After a failed ESI, wait >= {dur(spec)} and "
-                "document the different approach, level or drug.",
+                f"After a failed ESI, {' and '.join(todo)}.",
                 field="procedure.date_of_service"
                 if early
                 else "clinical.changed_approach",

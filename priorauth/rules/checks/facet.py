@@ -66,7 +66,12 @@ def fac_001(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
             facts,
             "FAC-001",
             f"Facet procedures need at least {dur(spec)} of pain. "
-            "Document the onset date.",
+            + (
+                "Document the onset date."
+                if onset is None
+                # The date is there: asking for it again would not help.
+                else "Check the onset date, or plan the procedure later."
+            ),
             field="clinical.onset_date",
             detail=detail,
         )

@@ -146,14 +146,23 @@ def fac_019(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
 @rule("FAC-020")
 def fac_020(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     if is_facet_block(facts) and facts.procedure.sedation.counts_as_sedation:
+        # The reason, once written, is not asked for again; the caution stays.
+        justified = bool(facts.procedure.sedation_justification.strip())
+        advice = (
+            "The documented reason will be reviewed; a denial and an appeal are "
+            "still possible."
+            if justified
+            else "Document why it is needed, or expect denial and an appeal."
+        )
         return [
             ctx.finding(
                 facts,
                 "FAC-020",
                 "Sedation for facet injections and MBBs is not "
-                "routinely covered. Document why it is needed, or expect denial and "
-                "an appeal.",
-                field="procedure.sedation",
+                f"routinely covered. {advice}",
+                field="procedure.sedation"
+                if justified
+                else "procedure.sedation_justification",
             )
         ]
     return []

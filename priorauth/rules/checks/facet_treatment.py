@@ -139,20 +139,20 @@ def fac_012(facts: CaseFacts, ctx: Ctx) -> list[Finding]:
     ):
         return []
     need = ctx.fig("facet", "diag_relief_min", 80)
-    msg = (
-        f"Therapeutic facet injections need two >= {need} % diagnostic blocks and a documented "
-        "reason the patient cannot have RFA."
-    )
     out = []
     no_reason = not facts.clinical.rfa_contraindication.strip()
     for level in ctx.levels:
         good = qualifying(facts, diagnostic_blocks(facts, ctx, level), need)
         if len(good) < 2 or no_reason:
+            # Ask only for what is missing: not the reason once it is written.
+            missing = [f"two >= {need} % diagnostic blocks"] if len(good) < 2 else []
+            if no_reason:
+                missing.append("a documented reason the patient cannot have RFA")
             out.append(
                 ctx.finding(
                     facts,
                     "FAC-012",
-                    msg,
+                    f"Therapeutic facet injections need {' and '.join(missing)}.",
                     level=level,
                     field="clinical.rfa_contraindication"
                     if len(good) >= 2

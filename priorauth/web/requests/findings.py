@@ -11,15 +11,21 @@ from django.urls import reverse
 
 from priorauth import models as m
 from priorauth import services
+from priorauth.rules.findings import Evaluation
+from priorauth.rules.headlines import headline
 from priorauth.web.requests.forms import FORMSET_TITLES, AuthRequestForm
 from priorauth.web.requests.history import HISTORY_PREFIX
 
 
-def findings_context(obj: m.AuthRequest) -> dict[str, Any]:
+def findings_context(
+    obj: m.AuthRequest, evaluation: Evaluation | None = None
+) -> dict[str, Any]:
     """The findings panel: the evaluation, and its findings by severity and level,
-    each linked to the input it is about (while the request can be edited)."""
-    evaluation = services.auth_request_evaluate(request=obj)
+    each with its headline in plain words and linked to the input it is about
+    (while the request can be edited)."""
+    evaluation = evaluation or services.auth_request_evaluate(request=obj)
     edit_url = reverse("pa-request-edit", args=[obj.pk])
+    payer = obj.payer_profile.name if obj.payer_profile_id else ""
     groups = []
     for severity, by_level in services.findings_grouped(evaluation=evaluation):
         levels = []
@@ -27,10 +33,13 @@ def findings_context(obj: m.AuthRequest) -> dict[str, Any]:
             rows = []
             for finding in findings:
                 anchor = field_anchor(finding.field)
-                linkable = anchor and not obj.is_locked
+                linkable = anchor and obj.is_editable
                 rows.append(
                     {
                         "f": finding,
+                        "headline": headline(
+                            finding, facts=evaluation.facts, payer=payer
+                        ),
                         "anchor": anchor,
                         "href": f"{edit_url}#{anchor}" if linkable else "",
                     }

@@ -24,6 +24,7 @@ from priorauth.packet.signing import SigningKeyLocked, SigningUnavailable
 from priorauth.security.audit import audit_log
 from priorauth.services.workflow import WorkflowError
 from priorauth.web.reauth import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
+from priorauth.web.requests.findings import findings_context
 from priorauth.web.review_sign.forms import RationaleForm, SendBackForm, SignForm
 
 
@@ -126,7 +127,10 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
         user=user, attempts=SIGN_ATTEMPTS, minutes=SIGN_WINDOW_MINUTES
     ):
         audit_log(
-            action="request-sign.denied", request=request, obj=obj, detail="rate limited"
+            action="request-sign.denied",
+            request=request,
+            obj=obj,
+            detail="rate limited",
         )
         form.add_error(
             None,
@@ -172,7 +176,10 @@ def request_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return _sign_page(request, obj, form, answers, status=403)
     except services.StaleReview as exc:
         audit_log(
-            action="request-sign.denied", request=request, obj=obj, detail="stale review"
+            action="request-sign.denied",
+            request=request,
+            obj=obj,
+            detail="stale review",
         )
         messages.error(request, str(exc))
         return redirect("pa-request-sign", pk=obj.pk)
@@ -206,13 +213,17 @@ def request_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     """The physician returns a request that waits for signature to billing."""
     obj = _get_request(request, pk)
     if not getattr(request.user, "is_physician", False):
-        audit_log(action="request-send-back.denied", request=request, obj=obj, detail="role")
+        audit_log(
+            action="request-send-back.denied", request=request, obj=obj, detail="role"
+        )
         raise PermissionDenied("Only a physician can send a request back.")
     form = SendBackForm(request.POST)
     if form.is_valid():
         try:
             services.auth_request_send_back(
-                request=obj, user=request.user, comment=form.cleaned_data["comment"]  # type: ignore[arg-type]
+                request=obj,
+                user=request.user,
+                comment=form.cleaned_data["comment"],  # type: ignore[arg-type]
             )
         except WorkflowError as exc:
             messages.error(request, str(exc))
@@ -274,8 +285,8 @@ def _sign_page(
         "review": review,
         "send_back": send_back or SendBackForm(),
         "attestation": ATTESTATION,
-        "groups": services.findings_grouped(evaluation=evaluation),
-        "evaluation": evaluation,
+        **findings_context(obj, evaluation),
+        "clinical": services.auth_request_review_facts(evaluation=evaluation),
         "signed_documents": obj.signed_documents.all().only(
             "pk", "revision", "printed_name", "signed_at", "sha256"
         ),

@@ -18,13 +18,14 @@ from priorauth.web.requests.history import HISTORY_PREFIX
 
 
 def findings_context(
-    obj: m.AuthRequest, evaluation: Evaluation | None = None
+    obj: m.AuthRequest, evaluation: Evaluation | None = None, *, local: bool = False
 ) -> dict[str, Any]:
     """The findings panel: the evaluation, and its findings by severity and level,
     each with its headline in plain words and linked to the input it is about
-    (while the request can be edited)."""
+    (while the request can be edited). ``local``: the panel sits on the request
+    form itself (the live re-check), so links are anchors on the same page."""
     evaluation = evaluation or services.auth_request_evaluate(request=obj)
-    edit_url = reverse("pa-request-edit", args=[obj.pk])
+    edit_url = "" if local else reverse("pa-request-edit", args=[obj.pk])
     payer = obj.payer_profile.name if obj.payer_profile_id else ""
     groups = []
     for severity, by_level in services.findings_grouped(evaluation=evaluation):
@@ -33,7 +34,7 @@ def findings_context(
             rows = []
             for finding in findings:
                 anchor = field_anchor(finding.field)
-                linkable = anchor and obj.is_editable
+                linkable = anchor and (local or obj.is_editable)
                 rows.append(
                     {
                         "f": finding,

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from priorauth import models as m
 from priorauth import services
-from priorauth.rules.findings import Evaluation, Severity
+from priorauth.rules.findings import Severity
 from priorauth.rules.routes import FIELD_WORDS, Route
 from priorauth.web.patients import get_patient_for_user
-from priorauth.web.requests.findings import field_anchor
+from priorauth.web.requests.findings import findings_context
 from priorauth.web.requests.forms import AuthRequestForm, request_formsets
 from priorauth.web.requests.history import HISTORY_PREFIX
 
@@ -47,21 +47,6 @@ def route_context(route: Route, *, edit_url: str | None = "") -> dict[str, Any]:
             for name in route.missing
         ],
     }
-
-
-def _groups(evaluation: Evaluation) -> list[tuple[str, list[tuple[str, list]]]]:  # type: ignore[type-arg]
-    """Findings by severity and level, each linked to its input on this page."""
-    groups = []
-    for severity, by_level in services.findings_grouped(evaluation=evaluation):
-        levels = []
-        for level, findings in by_level:
-            rows = []
-            for finding in findings:
-                anchor = field_anchor(finding.field)
-                rows.append({"f": finding, "anchor": anchor, "href": anchor})
-            levels.append((level, rows))
-        groups.append((severity, levels))
-    return groups
 
 
 def _typed_rows(
@@ -153,7 +138,11 @@ def request_recheck(request: HttpRequest) -> HttpResponse:
     ctx = {
         "obj": obj,
         "evaluation": evaluation,
-        "finding_groups": _groups(evaluation) if evaluation is not None else [],
+        "finding_groups": (
+            findings_context(obj, evaluation, local=True)["finding_groups"]
+            if evaluation is not None
+            else []
+        ),
         "link_local": True,
         "live": True,
         **route_context(route),

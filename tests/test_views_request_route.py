@@ -165,3 +165,22 @@ def test_a_new_request_takes_the_patients_payer_for_the_route(client_billing, pa
         reverse("pa-request-create") + f"?patient={patient.pk}"
     ).content.decode()
     assert "Enter the procedure and date of service" in html
+
+
+def test_recheck_redraws_the_spine_picture_with_the_levels_as_typed(
+    client_billing, patient, provider, facility
+):
+    response = _recheck(
+        client_billing,
+        page_data(patient=patient, provider=provider, facility=facility, **_esi()),
+    )
+    html = response.content.decode()
+    slot = html[html.index('id="spine-slot" hx-swap-oob="innerHTML"') :]
+    assert "<svg" in slot and "the diagram as a table" in slot
+    levels = {lv for lv in ("L4-L5", "L5-S1") if f'data-level="{lv}"' in slot}
+    assert levels, "the requested level is outlined in the picture"
+    obj = _create(client_billing, patient, provider, facility)
+    edit = client_billing.get(
+        reverse("pa-request-edit", args=[obj.pk])
+    ).content.decode()
+    assert 'id="spine-slot"><figure' in edit.replace("\n", "")

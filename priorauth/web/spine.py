@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from priorauth.packet.spine_svg import spine_svg, spine_table
 from priorauth.rules.findings import Evaluation
@@ -33,7 +34,7 @@ def spine_context(layout: SpineLayout, *, id_prefix: str, title: str) -> dict[st
 
 def request_spine(evaluation: Evaluation) -> dict[str, Any]:
     """The request page's picture: the ledger up to the date of service."""
-    layout = spine_for_evaluation(evaluation, today=date.today())
+    layout = spine_for_evaluation(evaluation, today=timezone.localdate())
     return spine_context(
         layout,
         id_prefix="spine-request",

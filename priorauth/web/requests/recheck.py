@@ -20,6 +20,7 @@ from priorauth.web.patients import get_patient_for_user
 from priorauth.web.requests.findings import findings_context
 from priorauth.web.requests.forms import AuthRequestForm, request_formsets
 from priorauth.web.requests.history import HISTORY_PREFIX
+from priorauth.web.spine import request_spine
 
 # The input each field the route waits for is typed in (request page ids).
 ROUTE_FIELD_ANCHORS = {
@@ -143,6 +144,7 @@ def request_recheck(request: HttpRequest) -> HttpResponse:
             if evaluation is not None
             else []
         ),
+        "spine": request_spine(evaluation) if evaluation is not None else None,
         "link_local": True,
         "live": True,
         **route_context(route),

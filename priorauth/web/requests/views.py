@@ -193,6 +193,7 @@ def _request_form_page(
             else _get_request_for_user(request, obj.pk, signed_documents=False)
         )
         ctx.update(findings_context(stored))
+        ctx["spine"] = request_spine(ctx["evaluation"])
         route = services.auth_request_route(
             request=stored, facts=ctx["evaluation"].facts
         )

@@ -359,3 +359,35 @@ def test_another_practice_cannot_re_authorize(outsider_user, approved):
     response = client.post(reverse("pa-request-reauthorize", args=[approved.pk]))
     assert response.status_code == 404
     assert m.AuthRequest.objects.count() == 1
+
+
+def test_the_worklist_highlights_and_filters_overdue_decisions(
+    client_billing, signed, practice, patient, payer_profiles
+):
+    _submit(
+        client_billing,
+        signed,
+        submitted_on=(timezone.localdate() - timedelta(days=8)).isoformat(),
+    )
+    on_time = m.AuthRequest.objects.create(
+        practice=practice,
+        patient=patient,
+        payer_profile=payer_profiles["medicare_advantage"],
+        procedure_type="mbb",
+        intent="diagnostic",
+        status="signed",
+        state_of_service="CA",
+        date_of_service=timezone.localdate() + timedelta(days=20),
+    )
+    _submit(client_billing, on_time)
+    html = client_billing.get(
+        reverse("pa-worklist") + "?status=overdue"
+    ).content.decode()
+    assert "Decision overdue <span" in html
+    assert f'href="{signed.get_absolute_url()}"' in html
+    assert f'href="{on_time.get_absolute_url()}"' not in html
+    assert "decision overdue: call the payer" in html
+    everything = client_billing.get(
+        reverse("pa-worklist") + "?status=all"
+    ).content.decode()
+    assert everything.count("badge expiry-7 overdue") == 1

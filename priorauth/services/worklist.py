@@ -11,7 +11,7 @@ prefetch for levels, so a page costs the same queries for 1 row or 25.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -45,6 +45,10 @@ class WorklistFilters:
     # status may also be "expiring": approved requests whose authorization ends within
     # EXPIRY_WARNING_DAYS of ``expiring_on`` (today), counted under counts["expiring"].
     expiring_on: date | None = None
+    # status may also be "overdue": submitted requests whose payer decision was due
+    # before ``overdue_at`` (now; the route's clock, services.tracking), counted
+    # under counts["overdue"] in the same query.
+    overdue_at: datetime | None = None
 
 
 def _patient_match(practice_id: int | None, search: str) -> Q:
@@ -73,24 +77,23 @@ def auth_request_worklist(
         base = base.filter(_patient_match(practice_id, filters.search))
 
     counts = dict.fromkeys(m.AuthRequest.Status.values, 0)
-    counts["expiring"] = 0
+    counts["expiring"] = counts["overdue"] = 0
+    extra = {}
     if filters.expiring_on:
-        soon = _expiring(filters.expiring_on)
-        # One query for both: the per-status counts and the expiring-soon count.
-        grouped = (
-            base.order_by()
-            .values_list("status")
-            .annotate(n=Count("id"), soon=Count("id", filter=soon))
-        )
-        for status, n, n_soon in grouped:
-            counts[status] = n
-            counts["expiring"] += n_soon
-    else:
-        for status, n in base.order_by().values_list("status").annotate(n=Count("id")):
-            counts[status] = n
+        extra["soon"] = Count("id", filter=_expiring(filters.expiring_on))
+    if filters.overdue_at:
+        extra["late"] = Count("id", filter=_overdue(filters.overdue_at))
+    # One query for all: the per-status counts, expiring soon and overdue.
+    grouped = base.order_by().values("status").annotate(n=Count("id"), **extra)
+    for row in grouped:
+        counts[row["status"]] = row["n"]
+        counts["expiring"] += row.get("soon", 0)
+        counts["overdue"] += row.get("late", 0)
 
     if filters.status == "expiring" and filters.expiring_on:
         rows = base.filter(_expiring(filters.expiring_on))
+    elif filters.status == "overdue" and filters.overdue_at:
+        rows = base.filter(_overdue(filters.overdue_at))
     elif filters.status:
         rows = base.filter(status=filters.status)
     else:
@@ -109,11 +112,17 @@ def auth_request_worklist(
             *(
                 ("valid_to", "pk")
                 if filters.status == "expiring"
+                else ("decision_due_at", "pk")
+                if filters.status == "overdue"
                 else ("-updated_at", "-pk")
             )
         )
     )
     return rows, counts
+
+
+def _overdue(now: datetime) -> Q:
+    return Q(status=m.AuthRequest.Status.SUBMITTED, decision_due_at__lt=now)
 
 
 def _expiring(today: date) -> Q:
@@ -179,6 +188,12 @@ def worklist_next_step(*, request: m.AuthRequest, for_physician: bool = False) -
         return "review and sign" if for_physician else ""
     if for_physician:
         return ""
+    if (
+        status == m.AuthRequest.Status.SUBMITTED
+        and request.decision_due_at is not None
+        and request.decision_due_at < datetime.now(tz=request.decision_due_at.tzinfo)
+    ):
+        return "decision overdue: call the payer"
     return {
         m.AuthRequest.Status.SIGNED: "submit to the payer",
         m.AuthRequest.Status.PENDED: "answer the payer",

@@ -20,7 +20,7 @@ from priorauth import services
 WORKLIST_PAGE_SIZE = 25
 # Besides the statuses: "all" (an explicit "All" tab, for roles whose default is not
 # all) and "expiring" (approved, authorization ending within 30 days).
-EXTRA_TABS = ("all", "expiring")
+EXTRA_TABS = ("all", "expiring", "overdue")
 
 
 def _default_status(user: Any) -> str:
@@ -123,6 +123,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         dos_to=form.cleaned_or_empty("dos_to"),
         search=(form.cleaned_or_empty("q") or "") if searching_allowed else "",
         expiring_on=today,
+        overdue_at=timezone.now(),
     )
     rows, counts = services.auth_request_worklist(
         practice_id=practice_id, filters=filters
@@ -131,6 +132,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
     is_physician = bool(getattr(request.user, "is_physician", False))
     for row in page.object_list:
         row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
+        row.overdue = (
+            row.status == m.AuthRequest.Status.SUBMITTED
+            and row.decision_due_at is not None
+            and row.decision_due_at < filters.overdue_at
+        )
         row.next_step = services.worklist_next_step(
             request=row, for_physician=is_physician
         )
@@ -159,8 +165,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
             (value, label, counts[value])
             for value, label in m.AuthRequest.Status.choices
         ],
-        "total": sum(n for key, n in counts.items() if key != "expiring"),
+        "total": sum(
+            n for key, n in counts.items() if key not in ("expiring", "overdue")
+        ),
         "expiring_count": counts["expiring"],
+        "overdue_count": counts["overdue"],
         "is_physician": is_physician,
         "searching": bool(filters.search),
         "filtered": bool(filters.search or link_params),

@@ -3,6 +3,7 @@ profiles, patients and their injection history, requests, the append-only record
 Imports the rules (for the choices' vocabulary) and Django only; `models as m` sees all.
 """
 
+from priorauth.models.appeals import DENIAL_CHANNELS, Appeal, Denial, DenialReason
 from priorauth.models.choices import (
     CARE_OUTCOME_CHOICES,
     GUIDANCE_CHOICES,
@@ -40,9 +41,13 @@ __all__ = [
     "RFA_TECHNIQUE_CHOICES",
     "SEDATION_CHOICES",
     "SIDE_CHOICES",
+    "DENIAL_CHANNELS",
+    "Appeal",
     "AuditEvent",
     "AuthRequest",
     "ConservativeCare",
+    "Denial",
+    "DenialReason",
     "Diagnosis",
     "Facility",
     "ImagingStudy",

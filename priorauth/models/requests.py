@@ -169,6 +169,9 @@ class AuthRequest(models.Model):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     approved_units = models.PositiveIntegerField(null=True, blank=True)
+    # The date of the payer's decision (approved, denied or pended): the turnaround
+    # is submitted_on -> decided_on.
+    decided_on = models.DateField(null=True, blank=True)
     denial_reason = models.TextField(max_length=2000, blank=True)
     pend_reason = models.TextField(max_length=2000, blank=True)
 

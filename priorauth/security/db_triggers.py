@@ -17,7 +17,8 @@ cannot rewrite history:
   table owner could drop the triggers.
 
 Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert (the
-revoked-certificate table's by 0014_revoked_certificate) and re-installed after every
+revoked-certificate table's by 0014_revoked_certificate, the denials' by
+0019_denials_and_appeals) and re-installed after every
 migrate (a SQLite table rebuild drops triggers).
 """
 
@@ -30,6 +31,8 @@ PROTECTED_TABLES = (
     "priorauth_auditevent",
     "priorauth_signeddocument",
     "priorauth_revokedcertificate",
+    "priorauth_denial",
+    "priorauth_denialreason",
 )
 
 

@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.urls import path
 
-from priorauth.web import accounts, audit, health, imports, patients, workflow, worklist
+from priorauth.web import (
+    accounts,
+    appeals,
+    audit,
+    health,
+    imports,
+    patients,
+    workflow,
+    worklist,
+)
 from priorauth.web.requests import views as requests
 from priorauth.web.review_sign import keys as signing_keys
 from priorauth.web.review_sign import views as review_sign
@@ -56,6 +65,34 @@ urlpatterns = [
         name="pa-request-revise",
     ),
     path("accounts/signing-key/", signing_keys.signing_key, name="pa-signing-key"),
+    # after a denial: its structure, the appeal, its PDF and signature (issue 15)
+    path("requests/<int:pk>/denial/", appeals.request_denial, name="pa-request-denial"),
+    path(
+        "requests/<int:pk>/appeal/start/",
+        appeals.request_appeal_start,
+        name="pa-request-appeal-start",
+    ),
+    path("requests/<int:pk>/appeal/", appeals.request_appeal, name="pa-request-appeal"),
+    path(
+        "requests/<int:pk>/appeal/pdf/",
+        appeals.request_appeal_pdf,
+        name="pa-request-appeal-pdf",
+    ),
+    path(
+        "requests/<int:pk>/appeal/sign/",
+        appeals.request_appeal_sign,
+        name="pa-request-appeal-sign",
+    ),
+    path(
+        "requests/<int:pk>/appeal/file/",
+        appeals.request_appeal_file,
+        name="pa-request-appeal-file",
+    ),
+    path(
+        "requests/<int:pk>/appeal/outcome/",
+        appeals.request_appeal_outcome,
+        name="pa-request-appeal-outcome",
+    ),
     # workflow: submission and the payer's decision
     path(
         "requests/<int:pk>/submission/",

@@ -5,6 +5,7 @@ from django.urls import path
 
 from priorauth.web import (
     accounts,
+    analytics,
     appeals,
     audit,
     health,
@@ -104,6 +105,9 @@ urlpatterns = [
         workflow.request_record_decision,
         name="pa-request-decision",
     ),
+    # what the practice learns (practice admins; issue 15)
+    path("analytics/", analytics.analytics, name="pa-analytics"),
+    path("analytics/export.csv", analytics.analytics_csv, name="pa-analytics-csv"),
     # audit trail
     path("audit/", audit.audit_list, name="pa-audit"),
     path("audit/export.csv", audit.audit_export, name="pa-audit-export"),

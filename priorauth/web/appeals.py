@@ -292,6 +292,9 @@ def _appeal_page(
 def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     """The appeal page: what the letter says (saved while in preparation)."""
     obj = _get_request(request, pk)
+    if request.method == "GET" and not m.Appeal.objects.filter(request=obj).exists():
+        messages.info(request, "No appeal yet: prepare it from the denial.")
+        return redirect(obj)
     appeal = _appeal_or_404(obj)
     if request.method == "GET":
         return _appeal_page(request, obj, appeal)
@@ -319,7 +322,9 @@ def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 def request_appeal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft appeal (DRAFT on every page); a signed one is a signed document."""
     obj = _get_request(request, pk)
-    _appeal_or_404(obj)
+    if not m.Appeal.objects.filter(request=obj).exists():
+        messages.info(request, "No appeal yet: prepare it from the denial.")
+        return redirect(obj)
     try:
         data = services.appeal_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]
     except WorkflowError as exc:

@@ -22,7 +22,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from priorauth.models import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.models import (
+    AuditEvent,
+    Denial,
+    DenialReason,
+    RevokedCertificate,
+    SignedDocument,
+)
 from priorauth.security import db_triggers
 from priorauth.security.audit import audit_log
 from tests.security_data import make_request
@@ -34,6 +40,9 @@ FORGERIES: dict[str, tuple[str, Any]] = {
     "priorauth_signeddocument": ("pdf", b"%PDF-1.7 forged"),
     # "Un-revoking" a physician's old certificate by changing the serial revoked.
     "priorauth_revokedcertificate": ("serial", "0"),
+    # A payer's denial and the criteria it cites (issue 15): the appeal answers them.
+    "priorauth_denial": ("reason_text", "forged"),
+    "priorauth_denialreason": ("code", "FAC-999"),
 }
 TABLES = sorted(FORGERIES)
 
@@ -63,10 +72,20 @@ def rows(practice, patient, physician_user) -> dict[str, int]:  # type: ignore[n
     revocation = RevokedCertificate.objects.create(
         practice=practice, user=physician_user, serial="1f2e3d", reason="superseded"
     )
+    denial = Denial.objects.create(
+        request=document.request,
+        decided_on=timezone.localdate(),
+        channel="fax",
+        reason_text="original",
+        recorded_by=physician_user,
+    )
+    reason = DenialReason.objects.create(denial=denial, code="FAC-001")
     return {
         "priorauth_auditevent": event.pk,
         "priorauth_signeddocument": document.pk,
         "priorauth_revokedcertificate": revocation.pk,
+        "priorauth_denial": denial.pk,
+        "priorauth_denialreason": reason.pk,
     }
 
 

@@ -69,8 +69,8 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='priorauth.authrequest')),
-                ('signed_document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='priorauth.signeddocument')),
-                ('denial', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='priorauth.denial')),
+                ('signed_document', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='priorauth.signeddocument')),
+                ('denial', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='priorauth.denial')),
             ],
             options={
                 'ordering': ['-created_at', '-id'],
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('level', models.CharField(blank=True, max_length=10)),
                 ('criterion', models.CharField(blank=True, max_length=500, verbose_name='criterion wording')),
                 ('text', models.TextField(blank=True, max_length=2000, verbose_name="payer's words")),
-                ('denial', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reasons', to='priorauth.denial')),
+                ('denial', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='reasons', to='priorauth.denial')),
             ],
             options={
                 'ordering': ['position', 'id'],

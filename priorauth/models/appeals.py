@@ -21,6 +21,11 @@ from priorauth.models.records import SignedDocument
 from priorauth.models.requests import AuthRequest
 from priorauth.rules.appeals import AppealDeadline, appeal_deadline, appeal_window
 
+# Foreign keys to the append-only tables carry no database constraint: their rows are
+# never deleted, and a constraint would make the owner's TRUNCATE fail on the foreign
+# key before the append-only trigger refuses it (and says why).
+NO_DB_CONSTRAINT = {"db_constraint": False}
+
 
 class _AppendOnly(models.Model):
     class Meta:
@@ -87,7 +92,9 @@ class DenialReason(_AppendOnly):
     """One reason a denial cites: a criterion of the request (its rule ID and level,
     never printed) or the letter's own words."""
 
-    denial = models.ForeignKey(Denial, on_delete=models.PROTECT, related_name="reasons")
+    denial = models.ForeignKey(
+        Denial, on_delete=models.PROTECT, related_name="reasons", **NO_DB_CONSTRAINT
+    )
     position = models.PositiveSmallIntegerField(default=0)
     code = models.CharField(max_length=20, blank=True, db_index=True)
     level = models.CharField(max_length=10, blank=True)
@@ -116,7 +123,9 @@ class Appeal(models.Model):
     request = models.ForeignKey(
         AuthRequest, on_delete=models.PROTECT, related_name="appeals"
     )
-    denial = models.ForeignKey(Denial, on_delete=models.PROTECT, related_name="appeals")
+    denial = models.ForeignKey(
+        Denial, on_delete=models.PROTECT, related_name="appeals", **NO_DB_CONSTRAINT
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PREPARING
     )
@@ -134,6 +143,7 @@ class Appeal(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        **NO_DB_CONSTRAINT,
     )
     filed_on = models.DateField(null=True, blank=True)
     filed_channel = models.CharField(max_length=20, blank=True)

@@ -481,3 +481,33 @@ def test_render_appeal_exits_2_with_json_errors(tmp_path, capsys, denial, path):
     errors = json.loads(capsys.readouterr().out)["errors"]
     assert path in [e["path"] for e in errors]
     assert not out.exists()
+
+
+@pytest.mark.django_db
+def test_the_appeal_adds_injections_recorded_since_the_submission(
+    submitted, billing_user, patient
+):
+    from priorauth.services.appeals import denial_facts
+
+    _deny(submitted, billing_user)
+    m.PriorProcedure.objects.create(
+        patient=patient,
+        date=date(2026, 11, 25),
+        procedure="mbb",
+        intent="diagnostic",
+        levels="L4-L5",
+        relief_percent=90,
+    )
+    appeal = services.appeal_start(request=submitted, user=billing_user)
+    assert services.appeal_start(request=submitted, user=billing_user) == appeal
+    services.appeal_update(
+        appeal=appeal,
+        user=billing_user,
+        physician_statement="",
+        new_evidence="PT note\n\n  MRI report  ",
+    )
+    facts = denial_facts(appeal=appeal)
+    assert facts.new_evidence[:2] == ("PT note", "MRI report")
+    assert len(facts.new_evidence) == 3 and "11/25/2026" in facts.new_evidence[2]
+    # The 09/15/2026 block the request was submitted with is not "new".
+    assert "09/15/2026" not in " ".join(facts.new_evidence)

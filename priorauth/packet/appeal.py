@@ -30,6 +30,7 @@ from priorauth.rules.wording import (
 )
 
 from .context import PracticeInfo, SignatureInfo, build_packet_context
+from .words import APPEAL_ATTESTATION
 
 __all__ = ["build_appeal_context", "case_lines"]
 
@@ -139,6 +140,7 @@ def build_appeal_context(
             "reference": denial.payer_reference,
             "deadline": fmt_date(denial.appeal_deadline),
         },
+        "attestation": signature.meaning if signature else APPEAL_ATTESTATION,
         "answers": answers,
         "new_evidence": list(denial.new_evidence),
         "physician_statement": denial.physician_statement,

@@ -33,6 +33,7 @@ from priorauth import models as m
 from priorauth import packet
 from priorauth.packet import appeal as appeal_packet
 from priorauth.packet import pdf, signing
+from priorauth.packet.words import APPEAL_ATTESTATION
 from priorauth.rules import evaluate
 from priorauth.rules.appeals import AppealDeadline, CitedReason, DenialFacts
 from priorauth.rules.outcomes import Kind, kind_of
@@ -67,10 +68,7 @@ __all__ = [
 ]
 
 APPEAL_TEMPLATE = "pdf/appeal.html"
-APPEAL_MEANING = (
-    "I have reviewed this request for reconsideration and the documentation it cites; "
-    "the procedure is medically necessary for this patient."
-)
+APPEAL_MEANING = APPEAL_ATTESTATION
 
 
 def _check_practice(*, request: m.AuthRequest, user: m.User) -> None:

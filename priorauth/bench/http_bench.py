@@ -46,9 +46,17 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from priorauth.security.auth import PracticeModelBackend
 
     # The session names the backend that loads the user, as a real login would.
-    BACKEND_PATH = f"{PracticeModelBackend.__module__}.{PracticeModelBackend.__name__}"
-    if BACKEND_PATH not in settings.AUTHENTICATION_BACKENDS:
-        raise SystemExit(f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS")
+    # (settings name it by its package, priorauth.security.PracticeModelBackend)
+    BACKEND_PATH = next(
+        (
+            b
+            for b in settings.AUTHENTICATION_BACKENDS
+            if b.rsplit(".", 1)[-1] == PracticeModelBackend.__name__
+        ),
+        "",
+    )
+    if not BACKEND_PATH:
+        raise SystemExit("PracticeModelBackend is not in AUTHENTICATION_BACKENDS")
 
     practices = list(
         m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk")

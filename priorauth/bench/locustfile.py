@@ -170,12 +170,6 @@ class BillingStaff(FastHttpUser):
         ) as r:
             self._check(r)
 
-
-def _urlencode(fields: list[tuple[str, str]]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(fields)
-
     @task(WEIGHTS["analytics"])
     def analytics(self) -> None:
         admin = self.slot.get("admin_session_key")
@@ -191,6 +185,12 @@ def _urlencode(fields: list[tuple[str, str]]) -> str:
             headers={"Cookie": f"{PLAN['cookie_name']}={admin}"},
         ) as r:
             self._check(r)
+
+
+def _urlencode(fields: list[tuple[str, str]]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(fields)
 
 
 @events.quitting.add_listener

@@ -5,6 +5,8 @@ from django.urls import path
 
 from priorauth.web import (
     accounts,
+    analytics,
+    appeals,
     audit,
     health,
     imports,
@@ -85,6 +87,34 @@ urlpatterns = [
         name="pa-request-revise",
     ),
     path("accounts/signing-key/", signing_keys.signing_key, name="pa-signing-key"),
+    # after a denial: its structure, the appeal, its PDF and signature (issue 15)
+    path("requests/<int:pk>/denial/", appeals.request_denial, name="pa-request-denial"),
+    path(
+        "requests/<int:pk>/appeal/start/",
+        appeals.request_appeal_start,
+        name="pa-request-appeal-start",
+    ),
+    path("requests/<int:pk>/appeal/", appeals.request_appeal, name="pa-request-appeal"),
+    path(
+        "requests/<int:pk>/appeal/pdf/",
+        appeals.request_appeal_pdf,
+        name="pa-request-appeal-pdf",
+    ),
+    path(
+        "requests/<int:pk>/appeal/sign/",
+        appeals.request_appeal_sign,
+        name="pa-request-appeal-sign",
+    ),
+    path(
+        "requests/<int:pk>/appeal/file/",
+        appeals.request_appeal_file,
+        name="pa-request-appeal-file",
+    ),
+    path(
+        "requests/<int:pk>/appeal/outcome/",
+        appeals.request_appeal_outcome,
+        name="pa-request-appeal-outcome",
+    ),
     # workflow: submission and the payer's decision
     path(
         "requests/<int:pk>/submission/",
@@ -128,6 +158,9 @@ urlpatterns = [
         tracking.authorizations_expiring,
         name="pa-authorizations-expiring",
     ),
+    # what the practice learns (practice admins; issue 15)
+    path("analytics/", analytics.analytics, name="pa-analytics"),
+    path("analytics/export.csv", analytics.analytics_csv, name="pa-analytics-csv"),
     # audit trail
     path("audit/", audit.audit_list, name="pa-audit"),
     path("audit/export.csv", audit.audit_export, name="pa-audit-export"),

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from priorauth.models import (
     AuditEvent,
+    Denial,
+    DenialReason,
     RevokedCertificate,
     SignedAttachment,
     SignedDocument,
@@ -41,6 +43,9 @@ FORGERIES: dict[str, tuple[str, Any]] = {
     "priorauth_revokedcertificate": ("serial", "0"),
     # Swapping the recorded SHA-256 of a signed packet's attachment.
     "priorauth_signedattachment": ("sha256", "f" * 64),
+    # A payer's denial and the criteria it cites (issue 15): the appeal answers them.
+    "priorauth_denial": ("reason_text", "forged"),
+    "priorauth_denialreason": ("code", "FAC-999"),
 }
 TABLES = sorted(FORGERIES)
 
@@ -79,11 +84,21 @@ def rows(practice, patient, physician_user) -> dict[str, int]:  # type: ignore[n
         pages=1,
         sha256="0" * 64,
     )
+    denial = Denial.objects.create(
+        request=document.request,
+        decided_on=timezone.localdate(),
+        channel="fax",
+        reason_text="original",
+        recorded_by=physician_user,
+    )
+    reason = DenialReason.objects.create(denial=denial, code="FAC-001")
     return {
         "priorauth_auditevent": event.pk,
         "priorauth_signeddocument": document.pk,
         "priorauth_revokedcertificate": revocation.pk,
         "priorauth_signedattachment": attachment.pk,
+        "priorauth_denial": denial.pk,
+        "priorauth_denialreason": reason.pk,
     }
 
 

@@ -46,15 +46,34 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from priorauth.security.auth import PracticeModelBackend
 
     # The session names the backend that loads the user, as a real login would.
-    BACKEND_PATH = f"{PracticeModelBackend.__module__}.{PracticeModelBackend.__name__}"
-    if BACKEND_PATH not in settings.AUTHENTICATION_BACKENDS:
-        raise SystemExit(f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS")
+    # (settings name it by its package, priorauth.security.PracticeModelBackend)
+    BACKEND_PATH = next(
+        (
+            b
+            for b in settings.AUTHENTICATION_BACKENDS
+            if b.rsplit(".", 1)[-1] == PracticeModelBackend.__name__
+        ),
+        "",
+    )
+    if not BACKEND_PATH:
+        raise SystemExit("PracticeModelBackend is not in AUTHENTICATION_BACKENDS")
 
     practices = list(
         m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk")
     )
     if not practices:
         raise SystemExit("no benchmark practices: seed first")
+
+    def _session(user):  # type: ignore[no-untyped-def]
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = BACKEND_PATH
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["pa_login_at"] = _time.time()
+        store.set_expiry(settings.SESSION_COOKIE_AGE)
+        store.create()
+        return store
+
     rng = random.Random(25)
     plan_users = []
     for i in range(users):
@@ -71,13 +90,11 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
             )
             user.set_password(BENCH_PASSWORD)
             user.save()
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = BACKEND_PATH
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store["pa_login_at"] = _time.time()
-        store.set_expiry(settings.SESSION_COOKIE_AGE)
-        store.create()
+        store = _session(user)
+        # The practice admin beside each simulated user opens the analytics page
+        # (issue 15): the same practice, its own session.
+        admin = m.User.objects.filter(practice=practice, role="admin").first()
+        admin_store = _session(admin) if admin is not None else None
         ids = list(
             m.AuthRequest.objects.filter(practice=practice).values_list("pk", flat=True)
         )
@@ -91,6 +108,7 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
                 "username": username,
                 "practice_id": practice.pk,
                 "session_key": store.session_key,
+                "admin_session_key": admin_store.session_key if admin_store else "",
                 # Any request of the practice (old and new alike), so the detail
                 # page is measured over the whole table, not a cached handful.
                 "detail_ids": rng.sample(ids, min(ids_per_user, len(ids))),
@@ -113,6 +131,7 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
         "detail_url": url("pa-request-detail"),
         "edit_url": url("pa-request-edit"),
         "pdf_url": url("pa-request-pdf"),
+        "analytics_url": reverse("pa-analytics"),
     }
 
 

@@ -64,11 +64,14 @@ def count_pages() -> dict:
     status: dict[str, int] = {}
     samples: dict[str, list[str]] = {}
 
-    def measure(label: str, method: str, path: str, data: object = None) -> str:
+    def measure(
+        label: str, method: str, path: str, data: object = None, as_user=None
+    ) -> str:  # type: ignore[no-untyped-def]
         if not path:
             return ""
+        c = as_user or client
         with CaptureQueriesContext(connection) as ctx:
-            resp = client.post(path, data) if method == "POST" else client.get(path)
+            resp = c.post(path, data) if method == "POST" else c.get(path)
         pages[label] = len(ctx.captured_queries)
         view_only[label] = sum(
             1 for q in ctx.captured_queries if not is_overhead(q["sql"])
@@ -96,6 +99,22 @@ def count_pages() -> dict:
     measure("patient list", "GET", url("pa-patient-list"))
     measure("patient detail", "GET", url("pa-patient-detail", req.patient_id))
     measure("request PDF", "GET", url("pa-request-pdf", req.pk))
+    denied = rows.filter(status="denied").order_by("-updated_at").first()
+    if denied is not None:  # the denial and appeal panel (issue 15)
+        client.get(url("pa-request-detail", denied.pk))
+        measure("request detail (denied)", "GET", url("pa-request-detail", denied.pk))
+    admin = m.User.objects.filter(practice=practice, role="admin").first()
+    if admin is not None:  # practice admins only (issue 15)
+        admin_client = Client()
+        admin_client.force_login(admin)
+        admin_client.get(url("pa-analytics"))
+        for period in ("12m", "all"):
+            measure(
+                f"analytics ({period})",
+                "GET",
+                url("pa-analytics") + f"?period={period}",
+                as_user=admin_client,
+            )
     return {
         "pages": pages,
         "view_only": view_only,

@@ -40,6 +40,84 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+# Statuses of a patient's second request, in turn (the first is a draft): a third of
+# them decided, so the analytics page (issue 15) aggregates realistic numbers.
+STATUSES = (
+    "draft",
+    "draft",
+    "ready",
+    "submitted",
+    "approved",
+    "draft",
+    "denied",
+    "ready",
+    "pended",
+    "approved",
+)
+# Criteria denials cite (rule IDs of rules.criteria), in turn.
+CITED = ("FAC-001", "FAC-002", "FAC-006", "FAC-009", "ESI-001", "PKT-005")
+APPEAL_STATUSES = ("preparing", "filed", "won", "won", "upheld", "partial")
+
+
+def _decision(status: str, day: date, n: int) -> dict:
+    """Submission and decision dates (and the denial reason) for a seeded status."""
+    if status not in ("submitted", "approved", "denied", "pended"):
+        return {}
+    out: dict = {"submitted_on": day - timedelta(days=3 + n % 12)}
+    if status != "submitted":
+        out["decided_on"] = out["submitted_on"] + timedelta(days=n % 11)
+    if status == "denied":
+        out["denial_reason"] = "Medical necessity not established."
+    return out
+
+
+def _seed_denials(m, denied: list, billing_by_practice: dict) -> int:  # type: ignore[no-untyped-def]
+    """One denial per denied request, citing one or two criteria; every second one
+    appealed, the appeals in turn preparing, filed, won or upheld."""
+    from priorauth.rules.criteria import CRITERIA_BY_CODE
+
+    denials = m.Denial.objects.bulk_create(
+        [
+            m.Denial(
+                request=r,
+                decided_on=r.decided_on,
+                channel=("fax", "portal", "mail")[r.pk % 3],
+                reason_code=f"MN-{r.pk % 7:02d}",
+                reason_text=r.denial_reason,
+                recorded_by=billing_by_practice[r.practice_id],
+            )
+            for r in denied
+        ],
+        batch_size=BATCH,
+    )
+    reasons = []
+    appeals = []
+    for i, d in enumerate(denials):
+        codes = [CITED[i % len(CITED)]] + (
+            [CITED[(i + 2) % len(CITED)]] if i % 3 == 0 else []
+        )
+        for position, code in enumerate(codes):
+            reasons.append(
+                m.DenialReason(
+                    denial=d,
+                    position=position,
+                    code=code,
+                    criterion=CRITERIA_BY_CODE[code].text[:500],
+                )
+            )
+        if i % 2 == 0:
+            appeals.append(
+                m.Appeal(
+                    request_id=d.request_id,
+                    denial=d,
+                    status=APPEAL_STATUSES[(i // 2) % len(APPEAL_STATUSES)],
+                )
+            )
+    m.DenialReason.objects.bulk_create(reasons, batch_size=BATCH)
+    m.Appeal.objects.bulk_create(appeals, batch_size=BATCH)
+    return len(denials)
+
+
 def load_templates() -> list[dict]:
     """One template per demo request: request fields, children, patient and history."""
     rows = json.loads((ROOT / "fixtures" / "demo.json").read_text())
@@ -144,6 +222,16 @@ def seed(
                     role="billing",
                     first_name="Bench",
                     last_name=f"Billing {p_i:02d}",
+                    password=password,
+                )
+            )
+            users.append(
+                m.User(
+                    username=f"bench-admin-{p_i:02d}",
+                    practice=practice,
+                    role="admin",
+                    first_name="Bench",
+                    last_name=f"Admin {p_i:02d}",
                     password=password,
                 )
             )
@@ -282,6 +370,10 @@ def seed(
                         fields["date_of_service"] = fields[
                             "date_of_service"
                         ] + timedelta(days=(n % 60) - 30)
+                    # By the patient's rank within its practice (patients go round the
+                    # practices), so every practice gets every status.
+                    turn = (n // (2 * practices)) % len(STATUSES)
+                    status = STATUSES[turn] if r_i else "draft"
                     reqs.append(
                         m.AuthRequest(
                             practice_id=pat.practice_id,
@@ -291,13 +383,10 @@ def seed(
                             rendering_provider=provider_by_practice[pat.practice_id],
                             facility=facility_by_practice[pat.practice_id],
                             created_by=billing_by_practice[pat.practice_id],
-                            status=("draft", "draft", "ready", "submitted", "approved")[
-                                n % 5
-                            ]
-                            if r_i
-                            else "draft",
+                            status=status,
                             created_at=stamp,
                             updated_at=stamp,
+                            **_decision(status, stamp.date(), n),
                             **fields,
                         )
                     )
@@ -338,6 +427,9 @@ def seed(
             for model, objs in kids.items():
                 model.objects.bulk_create(objs, batch_size=BATCH)
                 counts["children"] += len(objs)
+            counts["denials"] = counts.get("denials", 0) + _seed_denials(
+                m, [r for r in reqs if r.status == "denied"], billing_by_practice
+            )
         patient_no += batch_patients
         request_no += len(reqs)
         counts["patients"] = patient_no

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('priorauth', '0016_attachments'),
+        ('priorauth', '0019_denials_and_appeals'),
     ]
 
     operations = [

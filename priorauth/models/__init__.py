@@ -3,6 +3,7 @@ profiles, patients and their injection history, requests, the append-only record
 Imports the rules (for the choices' vocabulary) and Django only; `models as m` sees all.
 """
 
+from priorauth.models.appeals import DENIAL_CHANNELS, Appeal, Denial, DenialReason
 from priorauth.models.attachments import Attachment, AttachmentKind
 from priorauth.models.choices import (
     CARE_OUTCOME_CHOICES,
@@ -49,9 +50,13 @@ __all__ = [
     "SIDE_CHOICES",
     "Attachment",
     "AttachmentKind",
+    "DENIAL_CHANNELS",
+    "Appeal",
     "AuditEvent",
     "AuthRequest",
     "ConservativeCare",
+    "Denial",
+    "DenialReason",
     "Diagnosis",
     "Facility",
     "ImagingStudy",

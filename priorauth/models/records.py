@@ -17,7 +17,14 @@ from priorauth.models.requests import AuthRequest
 
 
 class SignedDocument(models.Model):
-    """A signed PDF: never changed or deleted (guarded in save/delete and by triggers)."""
+    """A signed PDF: never changed or deleted (guarded in save/delete and by triggers).
+
+    ``kind``: the prior-authorization packet, or an appeal of its denial.
+    """
+
+    class Kind(models.TextChoices):
+        PACKET = "packet", "Prior authorization packet"
+        APPEAL = "appeal", "Appeal (reconsideration letter and peer-to-peer sheet)"
 
     request = models.ForeignKey(
         AuthRequest, on_delete=models.PROTECT, related_name="signed_documents"
@@ -34,6 +41,9 @@ class SignedDocument(models.Model):
     pdf = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     snapshot_sha256 = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.PACKET, db_default="packet"
+    )
 
     class Meta:
         ordering = ["-signed_at"]

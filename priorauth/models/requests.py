@@ -177,6 +177,9 @@ class AuthRequest(models.Model):
     scheduled_on = models.DateField(null=True, blank=True)
     # The open submission's clock (services.tracking), kept here for the worklist.
     decision_due_at = models.DateTimeField(null=True, blank=True)
+    # The date of the payer's decision (approved, denied or pended): the turnaround
+    # is submitted_on -> decided_on.
+    decided_on = models.DateField(null=True, blank=True)
     denial_reason = models.TextField(max_length=2000, blank=True)
     pend_reason = models.TextField(max_length=2000, blank=True)
 

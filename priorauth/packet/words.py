@@ -30,6 +30,14 @@ ATTESTATION = (
     "requested procedure is medically necessary for this patient."
 )
 
+# What the physician signs on an appeal (issue 15): draft and signed alike.
+APPEAL_ATTESTATION = (
+    "I am the physician responsible for this request. I have reviewed this request "
+    "for reconsideration and the documentation it cites; it is accurate and "
+    "supported by the patient's medical record, and the procedure is medically "
+    "necessary for this patient."
+)
+
 # What a cross-walk row says in its status column. Open criteria appear in a
 # signed packet only with the physician's clinical rationale (signing refuses
 # otherwise); the other two open labels are for the draft the physician reviews.

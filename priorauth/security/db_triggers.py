@@ -18,7 +18,8 @@ cannot rewrite history:
 
 Created by migrations 0005_audit_immutable_triggers and 0009_append_only_upsert (the
 revoked-certificate table's by 0014_revoked_certificate, the signed-attachment
-table's by 0016_attachments) and re-installed after every
+table's by 0016_attachments, the denials' by 0019_denials_and_appeals) and
+re-installed after every
 migrate (a SQLite table rebuild drops triggers).
 """
 
@@ -32,6 +33,8 @@ PROTECTED_TABLES = (
     "priorauth_signeddocument",
     "priorauth_revokedcertificate",
     "priorauth_signedattachment",
+    "priorauth_denial",
+    "priorauth_denialreason",
 )
 
 

@@ -3,6 +3,8 @@ both the models and the rules. One module per area; services.<name> reaches them
 Imports models, rules, packet and security.audit (the trail); never web, ops or bench.
 """
 
+from priorauth.services.analytics import *  # noqa: F401,F403
+from priorauth.services.appeals import *  # noqa: F401,F403
 from priorauth.services.attachments import *  # noqa: F401,F403
 from priorauth.services.facts import *  # noqa: F401,F403
 from priorauth.services.importing import *  # noqa: F401,F403

@@ -39,8 +39,8 @@ SIGNATURE_STEP_CODES = frozenset({"PKT-004"})
 def auth_request_queryset_for_detail(*, signed_documents: bool = True):  # type: ignore[no-untyped-def]
     """A request with everything its pages, facts and packet read, one query per list.
 
-    ``signed_documents``: also prefetch the signed documents (newest first, without
-    the PDF bytes), which the detail page lists and ``auth_request_facts`` reads for
+    ``signed_documents``: also prefetch the signed packets (newest first, without
+    the PDF bytes; signed appeals are the appeal panel's), which the detail page lists and ``auth_request_facts`` reads for
     ``signed``. The edit page leaves them out: only an unlocked request is edited,
     and an unlocked request is never signed (signing locks it).
     """
@@ -54,7 +54,12 @@ def auth_request_queryset_for_detail(*, signed_documents: bool = True):  # type:
     ]
     if signed_documents:
         lookups.append(
-            Prefetch("signed_documents", queryset=m.SignedDocument.objects.defer("pdf"))
+            Prefetch(
+                "signed_documents",
+                queryset=m.SignedDocument.objects.filter(
+                    kind=m.SignedDocument.Kind.PACKET
+                ).defer("pdf"),
+            )
         )
     return m.AuthRequest.objects.select_related(
         "patient",

@@ -98,6 +98,7 @@ NOT_COPIED = frozenset(
         "valid_from",
         "valid_to",
         "approved_units",
+        "decided_on",
         "denial_reason",
         "pend_reason",
         "blocker_count",

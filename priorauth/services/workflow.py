@@ -13,6 +13,7 @@ is a ``WorkflowError``. Input that is present but unusable is a coded
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -224,11 +225,19 @@ def auth_request_record_decision(
     pend_reason: str = "",
     authorized_lines: list[dict] | None = None,
     authorized_levels: str | None = None,
+    decided_on: date | None = None,
+    denial_reason_code: str = "",
+    denial_channel: str = "",
+    denial_cited_text: Sequence[str] = (),
 ) -> m.AuthRequest:
     """Record the payer's answer to a submitted (or pended) request.
 
     Approved needs the authorization number and the valid-from/to dates (units
     optional); denied needs the reason; pended needs what the payer asked for.
+    ``decided_on`` (default today) is the date of the decision. A denial also
+    records a ``Denial`` (``services.appeals``): its reason, the payer's reason code,
+    the channel (default: the submission's) and reasons in the payer's words;
+    staff add the criteria it cites on the request page.
     """
     if decision not in DECISIONS:
         raise ValidationError(
@@ -240,8 +249,17 @@ def auth_request_record_decision(
         )
     _check(request=request, user=user, to=decision)
     errors: dict[str, ValidationError] = {}
+    decided_on = decided_on or timezone.localdate()
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = ValidationError(
+            "The decision date is in the future.", code="future_date"
+        )
     # A decision stops the clock; a resubmission starts a new one.
-    fields: dict[str, object] = {"status": decision, "decision_due_at": None}
+    fields: dict[str, object] = {
+        "status": decision,
+        "decided_on": decided_on,
+        "decision_due_at": None,
+    }
     if decision == "approved":
         if not authorization_number.strip():
             errors["authorization_number"] = ValidationError(
@@ -294,4 +312,16 @@ def auth_request_record_decision(
     if errors:
         raise ValidationError(errors)
     _claim(request=request, fields=fields)
+    if decision == "denied":
+        from priorauth.services.appeals import denial_from_decision
+
+        denial_from_decision(
+            request=request,
+            user=user,
+            decided_on=decided_on,
+            reason_text=denial_reason,
+            reason_code=denial_reason_code,
+            channel=denial_channel,
+            cited_text=denial_cited_text,
+        )
     return request

@@ -78,6 +78,18 @@ class DecisionForm(forms.Form):
         min_value=1,
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 1}),
     )
+    decided_on = forms.DateField(
+        label="Date of the decision",
+        required=False,
+        widget=DATE,
+        help_text="Today if left empty.",
+    )
+    denial_reason_code = forms.CharField(
+        label="Payer's reason code",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
     denial_reason = forms.CharField(
         label="Denial reason",
         required=False,

@@ -511,3 +511,19 @@ def test_the_appeal_adds_injections_recorded_since_the_submission(
     assert len(facts.new_evidence) == 3 and "11/25/2026" in facts.new_evidence[2]
     # The 09/15/2026 block the request was submitted with is not "new".
     assert "09/15/2026" not in " ".join(facts.new_evidence)
+
+
+@pytest.mark.django_db
+def test_a_correction_starts_from_the_criteria_already_cited(client_billing, denied):
+    key = _criterion(denied, "FAC-001")
+    services.denial_record(
+        request=denied,
+        user=denied.created_by or m.User.objects.get(username="billie"),
+        decided_on=date(2026, 12, 1),
+        channel="fax",
+        reason_text="x",
+        cited=[key],
+    )
+    html = client_billing.get(denied.get_absolute_url()).content.decode()
+    checked = re.findall(r'name="cited" value="([^"]+)"[^>]*checked', html)
+    assert checked == [key]

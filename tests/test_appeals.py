@@ -439,6 +439,12 @@ def test_render_appeal_writes_the_letter_and_sheet(tmp_path):
     text = _pdf_text(out.read_bytes())
     assert "Request for Reconsideration" in text
     assert "Initial RFA: two medically necessary diagnostic medial branch" in text
+    # The peer-to-peer sheet is one page, the last, questions included.
+    pages = text.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert "PEER-TO-PEER SUMMARY" in pages[-1].upper()
+    assert "likely to ask" in pages[-1]
+    assert not any("PEER-TO-PEER SUMMARY" in p.upper() for p in pages[:-1])
     assert "Physical therapy discharge summary" in text
     assert not RULE_ID.search(text), RULE_ID.findall(text)
 

@@ -439,6 +439,12 @@ def test_render_appeal_writes_the_letter_and_sheet(tmp_path):
     text = _pdf_text(out.read_bytes())
     assert "Request for Reconsideration" in text
     assert "Initial RFA: two medically necessary diagnostic medial branch" in text
+    # The peer-to-peer sheet is one page, the last, questions included.
+    pages = text.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert "PEER-TO-PEER SUMMARY" in pages[-1].upper()
+    assert "likely to ask" in pages[-1]
+    assert not any("PEER-TO-PEER SUMMARY" in p.upper() for p in pages[:-1])
     assert "Physical therapy discharge summary" in text
     assert not RULE_ID.search(text), RULE_ID.findall(text)
 
@@ -511,3 +517,19 @@ def test_the_appeal_adds_injections_recorded_since_the_submission(
     assert len(facts.new_evidence) == 3 and "11/25/2026" in facts.new_evidence[2]
     # The 09/15/2026 block the request was submitted with is not "new".
     assert "09/15/2026" not in " ".join(facts.new_evidence)
+
+
+@pytest.mark.django_db
+def test_a_correction_starts_from_the_criteria_already_cited(client_billing, denied):
+    key = _criterion(denied, "FAC-001")
+    services.denial_record(
+        request=denied,
+        user=denied.created_by or m.User.objects.get(username="billie"),
+        decided_on=date(2026, 12, 1),
+        channel="fax",
+        reason_text="x",
+        cited=[key],
+    )
+    html = client_billing.get(denied.get_absolute_url()).content.decode()
+    checked = re.findall(r'name="cited" value="([^"]+)"[^>]*checked', html)
+    assert checked == [key]

@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-
-
 def install(apps, schema_editor):  # type: ignore[no-untyped-def]
     from priorauth.security import db_triggers
 
@@ -20,80 +18,248 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
+<<<<<<< HEAD
         ('priorauth', '0016_attachments'),
+=======
+        ("priorauth", "0014_revoked_certificate"),
+>>>>>>> issue15-after-decision
     ]
 
     operations = [
         migrations.AddField(
-            model_name='authrequest',
-            name='decided_on',
+            model_name="authrequest",
+            name="decided_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='signeddocument',
-            name='kind',
-            field=models.CharField(choices=[('packet', 'Prior authorization packet'), ('appeal', 'Appeal (reconsideration letter and peer-to-peer sheet)')], db_default='packet', default='packet', max_length=10),
+            model_name="signeddocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("packet", "Prior authorization packet"),
+                    (
+                        "appeal",
+                        "Appeal (reconsideration letter and peer-to-peer sheet)",
+                    ),
+                ],
+                db_default="packet",
+                default="packet",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='Denial',
+            name="Denial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decided_on', models.DateField(verbose_name='date on the denial notice')),
-                ('channel', models.CharField(choices=[('portal', 'Payer portal'), ('fax', 'Fax'), ('mail', 'Letter (mail)'), ('phone', 'Phone'), ('edi', 'EDI 278 / PAS ClaimResponse')], max_length=20)),
-                ('reason_code', models.CharField(blank=True, max_length=40, verbose_name="payer's reason code")),
-                ('reason_text', models.TextField(max_length=4000, verbose_name="payer's reason")),
-                ('payer_reference', models.CharField(blank=True, max_length=100)),
-                ('letter_deadline', models.DateField(blank=True, null=True, verbose_name='appeal deadline printed on the letter')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='denials', to='priorauth.authrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "decided_on",
+                    models.DateField(verbose_name="date on the denial notice"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Payer portal"),
+                            ("fax", "Fax"),
+                            ("mail", "Letter (mail)"),
+                            ("phone", "Phone"),
+                            ("edi", "EDI 278 / PAS ClaimResponse"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reason_code",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="payer's reason code"
+                    ),
+                ),
+                (
+                    "reason_text",
+                    models.TextField(max_length=4000, verbose_name="payer's reason"),
+                ),
+                ("payer_reference", models.CharField(blank=True, max_length=100)),
+                (
+                    "letter_deadline",
+                    models.DateField(
+                        blank=True,
+                        null=True,
+                        verbose_name="appeal deadline printed on the letter",
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="denials",
+                        to="priorauth.authrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-id'],
+                "ordering": ["-recorded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('preparing', 'Appeal in preparation'), ('signed', 'Signed, ready to file'), ('filed', 'Appeal filed'), ('won', 'Overturned (approved)'), ('partial', 'Partly overturned'), ('upheld', 'Denial upheld'), ('withdrawn', 'Withdrawn')], default='preparing', max_length=20)),
-                ('physician_statement', models.TextField(blank=True, max_length=5000, verbose_name="physician's statement for the letter")),
-                ('new_evidence', models.TextField(blank=True, max_length=5000, verbose_name='documentation added since the submission (one item a line)')),
-                ('filed_on', models.DateField(blank=True, null=True)),
-                ('filed_channel', models.CharField(blank=True, max_length=20)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('outcome_note', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='priorauth.authrequest')),
-                ('signed_document', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='priorauth.signeddocument')),
-                ('denial', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='priorauth.denial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("preparing", "Appeal in preparation"),
+                            ("signed", "Signed, ready to file"),
+                            ("filed", "Appeal filed"),
+                            ("won", "Overturned (approved)"),
+                            ("partial", "Partly overturned"),
+                            ("upheld", "Denial upheld"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="preparing",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "physician_statement",
+                    models.TextField(
+                        blank=True,
+                        max_length=5000,
+                        verbose_name="physician's statement for the letter",
+                    ),
+                ),
+                (
+                    "new_evidence",
+                    models.TextField(
+                        blank=True,
+                        max_length=5000,
+                        verbose_name="documentation added since the submission (one item a line)",
+                    ),
+                ),
+                ("filed_on", models.DateField(blank=True, null=True)),
+                ("filed_channel", models.CharField(blank=True, max_length=20)),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("outcome_note", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="priorauth.authrequest",
+                    ),
+                ),
+                (
+                    "signed_document",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="priorauth.signeddocument",
+                    ),
+                ),
+                (
+                    "denial",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="priorauth.denial",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DenialReason',
+            name="DenialReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('code', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('level', models.CharField(blank=True, max_length=10)),
-                ('criterion', models.CharField(blank=True, max_length=500, verbose_name='criterion wording')),
-                ('text', models.TextField(blank=True, max_length=2000, verbose_name="payer's words")),
-                ('denial', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='reasons', to='priorauth.denial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("code", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("level", models.CharField(blank=True, max_length=10)),
+                (
+                    "criterion",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="criterion wording"
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="payer's words"
+                    ),
+                ),
+                (
+                    "denial",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reasons",
+                        to="priorauth.denial",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='denial',
-            index=models.Index(fields=['request', '-recorded_at'], name='priorauth_d_request_28552c_idx'),
+            model_name="denial",
+            index=models.Index(
+                fields=["request", "-recorded_at"],
+                name="priorauth_d_request_28552c_idx",
+            ),
         ),
         # Dropping the tables (the reverse) drops their triggers with them.
         migrations.RunPython(install, migrations.RunPython.noop),

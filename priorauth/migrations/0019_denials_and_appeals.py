@@ -19,11 +19,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-<<<<<<< HEAD
-        ('priorauth', '0016_attachments'),
-=======
-        ("priorauth", "0014_revoked_certificate"),
->>>>>>> issue15-after-decision
+        ("priorauth", "0016_attachments"),
     ]
 
     operations = [

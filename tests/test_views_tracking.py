@@ -391,3 +391,24 @@ def test_the_worklist_highlights_and_filters_overdue_decisions(
         reverse("pa-worklist") + "?status=all"
     ).content.decode()
     assert everything.count("badge expiry-7 overdue") == 1
+
+
+def test_the_worklist_counts_down_to_the_appeal_deadline(
+    client_billing, signed, billing_user
+):
+    _submit(client_billing, signed)
+    signed.refresh_from_db()
+    services.auth_request_record_decision(
+        request=signed,
+        user=billing_user,
+        decision="denied",
+        denial_reason="Diagnostic blocks not documented.",
+        decided_on=timezone.localdate() - timedelta(days=55),
+    )
+    html = client_billing.get(
+        reverse("pa-worklist") + "?status=denied"
+    ).content.decode()
+    # Medicare Advantage: 65 days from the notice (profile data) -> 10 days left.
+    assert "10 days left to appeal" in html and "expiry-14" in html
+    deadline = services.appeal_deadlines_for([signed])[signed.pk].deadline
+    assert f"Appeal by {deadline:%b} {deadline.day}, {deadline.year}" in html

@@ -130,7 +130,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
     is_physician = bool(getattr(request.user, "is_physician", False))
+    # Appeal deadlines of the page's denied requests, in one query.
+    deadlines = services.appeal_deadlines_for(
+        [r for r in page.object_list if r.status == m.AuthRequest.Status.DENIED]
+    )
     for row in page.object_list:
+        deadline = deadlines.get(row.pk)
+        row.appeal = (
+            (
+                deadline.deadline,
+                services.authorization_expiry(valid_to=deadline.deadline, today=today),
+            )
+            if deadline
+            else None
+        )
         row.expiry = services.authorization_expiry(valid_to=row.valid_to, today=today)
         row.overdue = (
             row.status == m.AuthRequest.Status.SUBMITTED

@@ -231,7 +231,14 @@ def event(billing_user):  # type: ignore[no-untyped-def]
 THIRD_TRIGGER = {"sqlite": "no_replace", "postgresql": "no_truncate"}
 ALL_TRIGGERS = {
     f"priorauth_{table}_{kind}"
-    for table in ("auditevent", "signeddocument", "revokedcertificate")
+    for table in (
+        "auditevent",
+        "signeddocument",
+        "revokedcertificate",
+        "signedattachment",
+        "denial",
+        "denialreason",
+    )
     for kind in ("no_update", "no_delete", THIRD_TRIGGER[connection.vendor])
 }
 

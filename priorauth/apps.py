@@ -10,3 +10,6 @@ class PriorauthConfig(AppConfig):
         # Signal receivers: audit rows for logins, trigger re-install, session
         # revocation, the app role's grants after migrate.
         from priorauth.security import audit, db_roles, sessions  # noqa: F401
+
+        # System checks (priorauth.W001: HarfBuzz font subsetting for the PDFs).
+        from priorauth.ops import checks  # noqa: F401

@@ -30,6 +30,18 @@ def _fast_hasher(settings, monkeypatch):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(autouse=True)
+def _renditions_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Draft PDFs rendered by a test go to its temporary folder, never to var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "renditions": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "renditions")},
+        },
+    }
+
+
 @pytest.fixture
 def payer_profiles(db):  # type: ignore[no-untyped-def]
     """The payer profiles from fixtures/payer_profiles.json, keyed by profile key."""

@@ -20,6 +20,7 @@ from priorauth.models.patients import Patient, PriorProcedure
 from priorauth.models.payers import PayerProfile, PayerProfileManager
 from priorauth.models.practices import Facility, Practice, Provider, User
 from priorauth.models.records import AuditEvent, RevokedCertificate, SignedDocument
+from priorauth.models.renditions import DraftRendition
 from priorauth.models.requests import (
     AuthRequest,
     ConservativeCare,
@@ -44,6 +45,7 @@ __all__ = [
     "AuthRequest",
     "ConservativeCare",
     "Diagnosis",
+    "DraftRendition",
     "Facility",
     "ImagingStudy",
     "Patient",

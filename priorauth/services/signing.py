@@ -35,6 +35,11 @@ from priorauth.rules.facts import CaseFacts
 from priorauth.rules.io import dump_request
 from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
+from priorauth.services.renditions import (
+    rendition_get_or_render,
+    rendition_render_ahead,
+    renditions_prune,
+)
 from priorauth.services.requests import (
     auth_request_evaluate,
     auth_request_queryset_for_detail,
@@ -44,13 +49,16 @@ from priorauth.services.signing_keys import (
     reauthenticate,
     signer_identity,
 )
+from priorauth.services.tasks import draft_render_soon
 from priorauth.services.workflow import WorkflowError
 
 __all__ = [
     "Review",
     "StaleReview",
     "auth_request_new_revision",
+    "auth_request_draft_html",
     "auth_request_packet_context",
+    "auth_request_render_ahead",
     "auth_request_render_pdf",
     "auth_request_review",
     "auth_request_sign",
@@ -155,13 +163,44 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
 
     Deterministic: the same request state (request, rows, the patient's history,
     the answers) renders the same bytes, so its SHA-256 identifies what was reviewed.
+    Served from the rendition cache when this state was rendered before (by the
+    background task or an earlier download); see services.renditions.
     """
     _check_practice(request=request, user=user)
     if not _is_loaded_for_packet(
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
-    return pdf.render_pdf(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+    html, digest = auth_request_draft_html(request=request)
+    return rendition_get_or_render(
+        request=request, inputs_digest=digest, render=lambda: pdf.html_to_pdf(html)
+    )
+
+
+def auth_request_draft_html(*, request: m.AuthRequest) -> tuple[str, str]:
+    """The draft packet's HTML and its rendition key (``packet_inputs_digest``).
+
+    ``request`` must be loaded for the packet (``_fresh``). Files merged into the
+    packet besides the HTML go into the digest's ``extra_inputs`` here.
+    """
+    html = pdf.render_html(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+    return html, pdf.packet_inputs_digest(html=html, template=PACKET_TEMPLATE)
+
+
+def auth_request_render_ahead(*, request_id: int) -> str:
+    """Render the current draft of ``request_id`` into the rendition cache (the
+    background task's body); says what happened. Locked requests are skipped: their
+    packet is the signed PDF."""
+    try:
+        request = _fresh(m.AuthRequest(pk=request_id))
+    except m.AuthRequest.DoesNotExist:
+        return "gone"
+    if request.is_locked:
+        return "locked"
+    html, digest = auth_request_draft_html(request=request)
+    return rendition_render_ahead(
+        request=request, inputs_digest=digest, render=lambda: pdf.html_to_pdf(html)
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +336,8 @@ def auth_request_sign(
     for obj in (request, caller_copy):
         obj.status = m.AuthRequest.Status.SIGNED
         obj.lock_version = expected_version + 1
+    # A signed request's packet is the signed PDF: its cached drafts go.
+    renditions_prune(request_id=request.pk)
     document.key_enrollment = enrollment  # type: ignore[attr-defined]
     return document
 
@@ -368,6 +409,7 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
             model.objects.bulk_create(rows)
         # The injections it builds on are the patient's history rows: linked, not copied.
         copy.builds_on.set(source.builds_on.all())
+        draft_render_soon(request_id=copy.pk)
     return copy
 
 

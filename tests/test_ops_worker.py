@@ -40,7 +40,8 @@ def test_the_worker_is_stopped_when_the_server_ends(tmp_path):
     server = _script(
         tmp_path,
         "server",
-        f"while not os.path.exists({str(tmp_path / 'worker.pid')!r}): time.sleep(0.05)\n"
+        f"while not os.path.exists({str(tmp_path / 'worker.pid')!r}):\n"
+        "    time.sleep(0.05)\n"
         "sys.exit(3)\n",
     )
     task_worker = _script(tmp_path, "worker", "time.sleep(600)\n")

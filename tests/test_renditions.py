@@ -159,6 +159,64 @@ def test_signing_removes_the_drafts_and_the_task_skips_a_locked_request(
     assert renderer.calls == 1
 
 
+# --------------------------------------------------------------------------- fast path
+
+
+@pytest.fixture
+def html_builds(monkeypatch):  # type: ignore[no-untyped-def]
+    """Counts how often the packet's HTML is built."""
+    from priorauth.services import signing
+
+    calls = []
+    real = signing.auth_request_draft_html
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["request"].pk)
+        return real(**kwargs)
+
+    monkeypatch.setattr(signing, "auth_request_draft_html", counting)
+    return calls
+
+
+def test_a_stored_state_is_served_without_building_the_html(
+    client_billing, draft, renderer, html_builds
+):
+    first = _download(client_billing, draft)
+    assert _download(client_billing, draft) == first
+    assert len(html_builds) == 1 and renderer.calls == 1
+
+
+def test_the_fingerprint_follows_the_history_the_day_and_the_code(draft, monkeypatch):
+    def fingerprint() -> str:
+        return services.auth_request_state_fingerprint(request=_loaded(draft))
+
+    before = fingerprint()
+    assert fingerprint() == before
+    m.PriorProcedure.objects.filter(patient=draft.patient).update(post_score=5)
+    after_history = fingerprint()
+    m.Patient.objects.filter(pk=draft.patient_id).update(member_id="ZZT900000002")
+    after_patient = fingerprint()
+    monkeypatch.setattr(
+        timezone, "localdate", lambda: timezone.now().date() + timedelta(days=1)
+    )
+    tomorrow = fingerprint()
+    monkeypatch.setattr(renditions, "code_version", lambda: "another deploy")
+    new_code = fingerprint()
+    assert len({before, after_history, after_patient, tomorrow, new_code}) == 5
+
+
+def test_a_new_fingerprint_with_the_same_html_reuses_the_file(
+    client_billing, draft, renderer, html_builds, monkeypatch
+):
+    """A state change that does not change the packet (here: the code version)
+    builds the HTML once more, finds the same digest, and renders nothing."""
+    _download(client_billing, draft)
+    monkeypatch.setattr(renditions, "code_version", lambda: "another deploy")
+    _download(client_billing, draft)
+    _download(client_billing, draft)
+    assert renderer.calls == 1 and len(html_builds) == 2
+
+
 # --------------------------------------------------------------------------- the key
 
 
@@ -218,16 +276,18 @@ def test_a_save_renders_ahead_and_the_click_only_reads_the_file(
     settings,
     billing_user,
     django_capture_on_commit_callbacks,
+    html_builds,
 ):
     settings.TASKS = IMMEDIATE
     with django_capture_on_commit_callbacks(execute=True):
         services.auth_request_send_for_signature(request=draft)
-    assert renderer.calls == 1
+    assert renderer.calls == 1 and len(html_builds) == 1
     row = m.DraftRendition.objects.get(request=draft)
     assert row.rendered_by == "task" and row.state == m.DraftRendition.State.READY
     data = _download(client_billing, draft)
     assert renderer.calls == 1
     assert hashlib.sha256(data).hexdigest() == row.sha256
+    assert len(html_builds) == 1  # the click found it by the request's state
 
 
 def test_an_import_enqueues_the_render_after_commit(

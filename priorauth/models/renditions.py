@@ -27,6 +27,10 @@ class DraftRendition(models.Model):
     revision = models.PositiveIntegerField()
     lock_version = models.PositiveIntegerField()
     inputs_digest = models.CharField(max_length=64)
+    # SHA-256 of the stored rows the packet is built from, today's date and the code
+    # (services.renditions.state_fingerprint): finds a stored PDF without building
+    # its HTML. Several fingerprints can name one digest; this is the last seen.
+    state_fingerprint = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=10, choices=State.choices)
     claimed_at = models.DateTimeField()
     # Who rendered it: "task" (rendered ahead) or "click" (on the download).
@@ -42,6 +46,11 @@ class DraftRendition(models.Model):
             models.UniqueConstraint(
                 fields=["request", "revision", "lock_version", "inputs_digest"],
                 name="draft_rendition_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["request", "state_fingerprint"], name="draft_rendition_state"
             )
         ]
 

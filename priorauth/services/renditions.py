@@ -17,6 +17,16 @@ polls that row until it is ready. A claim older than
 caller takes it over with a conditional UPDATE (one winner) and renders itself. A
 renderer that fails deletes its claim, so waiting clicks take over at once.
 
+Building the HTML costs more than reading a file (loading the request with its
+rows, the rules, the template). So a row also carries a ``state_fingerprint``: the
+SHA-256 of every stored row the packet reads (the request, its rows, the patient and
+their injection history, the payer profile, providers, facility, practice, read as
+as loaded for the packet, no query of its own), today's date and ``code_version`` (the
+source, templates and renderer). The draft view looks the fingerprint up first and
+serves the file without building anything; only when it is unknown is the HTML built
+and the digest decides. A fingerprint names at most one digest: the same rows, date
+and code always build the same HTML.
+
 Files live in the ``renditions`` storage (settings.STORAGES; a folder outside the
 web root, one sub-folder per practice). After a render, the request's other
 renditions are pruned: one file per request is kept. Signed PDFs are
@@ -25,11 +35,14 @@ renditions are pruned: one file per request is kept. Signed PDFs are
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -38,14 +51,99 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from priorauth import models as m
+from priorauth.packet import pdf
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["rendition_get_or_render", "rendition_render_ahead", "renditions_prune"]
+__all__ = [
+    "code_version",
+    "instance_values",
+    "rendition_for_fingerprint",
+    "rendition_get_or_render",
+    "rendition_render_ahead",
+    "renditions_prune",
+    "state_fingerprint",
+]
 
 POLL_SECONDS = 0.05
 # Indirection for tests: the poll's sleep (they replace it to order two threads).
 _sleep = time.sleep
+
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATE_DIR = PACKAGE_DIR.parent / "templates"
+# Packages whose data shapes the packet's words (the ICD-10-CM descriptions).
+DATA_PACKAGES = ("simple-icd-10-cm", "Django")
+
+
+@functools.cache
+def code_version() -> str:
+    """SHA-256 over this process's code that shapes a packet: every Python file of
+    priorauth, every template, the renderer (``pdf.renderer_version``) and the data
+    packages. Computed once per process; a deploy changes it, so no PDF rendered by
+    older code is served by a state fingerprint."""
+    digest = hashlib.sha256(pdf.renderer_version().encode())
+    files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(TEMPLATE_DIR.rglob("*"))
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(PACKAGE_DIR.parent)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    for name in DATA_PACKAGES:
+        digest.update(f"{name}={importlib.metadata.version(name)}".encode())
+    return digest.hexdigest()
+
+
+def instance_values(obj: object | None) -> tuple[object, ...]:
+    if obj is None:
+        return ()
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)  # type: ignore[attr-defined]
+
+
+def state_fingerprint(
+    *, request: m.AuthRequest, today: object, rows: Iterable[Iterable[object]]
+) -> str:
+    """SHA-256 of ``request`` and its loaded related rows (patient, payer profiles,
+    providers, facility, practice), the ``rows`` lists (each a table's values) and
+    ``today``, under ``code_version``."""
+    patient = request.patient
+    parts: list[object] = [
+        code_version(),
+        str(today),
+        instance_values(request),
+        instance_values(patient),
+        instance_values(patient.payer_profile),
+        instance_values(request.payer_profile),
+        instance_values(request.ordering_provider),
+        instance_values(request.rendering_provider),
+        instance_values(request.facility),
+        instance_values(request.practice),
+        *(tuple(table) for table in rows),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def rendition_for_fingerprint(
+    *, request: m.AuthRequest, fingerprint: str
+) -> bytes | None:
+    """The stored draft of this request state, found without building its HTML."""
+    row = (
+        m.DraftRendition.objects.filter(
+            request_id=request.pk,
+            revision=request.revision,
+            lock_version=request.lock_version,
+            state_fingerprint=fingerprint,
+            state=m.DraftRendition.State.READY,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return None if row is None else _read(row)
+
+
+def _note_fingerprint(row: m.DraftRendition, fingerprint: str) -> None:
+    if fingerprint and row.state_fingerprint != fingerprint:
+        m.DraftRendition.objects.filter(pk=row.pk).update(state_fingerprint=fingerprint)
+        row.state_fingerprint = fingerprint
 
 
 def _storage() -> Storage:
@@ -62,7 +160,7 @@ def _key(request: m.AuthRequest, inputs_digest: str) -> dict[str, object]:
 
 
 def _claim(
-    request: m.AuthRequest, inputs_digest: str, rendered_by: str
+    request: m.AuthRequest, inputs_digest: str, rendered_by: str, fingerprint: str = ""
 ) -> m.DraftRendition | None:
     """Insert the key's row as "rendering"; None when another renderer has it."""
     try:
@@ -72,6 +170,7 @@ def _claim(
                 state=m.DraftRendition.State.RENDERING,
                 claimed_at=timezone.now(),
                 rendered_by=rendered_by,
+                state_fingerprint=fingerprint,
                 **_key(request, inputs_digest),
             )
     except IntegrityError:
@@ -159,21 +258,24 @@ def rendition_get_or_render(
     inputs_digest: str,
     render: Callable[[], bytes],
     rendered_by: str = "click",
+    fingerprint: str = "",
 ) -> bytes:
     """The draft PDF for this key: stored, or being rendered (wait for it), or
     rendered now by ``render`` (which is called at most once, and only by the one
-    caller holding the key's claim)."""
+    caller holding the key's claim). ``fingerprint``, when given, is recorded on
+    the key's row (``state_fingerprint``)."""
     key = _key(request, inputs_digest)
     while True:
         row = m.DraftRendition.objects.filter(**key).first()
         if row is None:
-            mine = _claim(request, inputs_digest, rendered_by)
+            mine = _claim(request, inputs_digest, rendered_by, fingerprint)
             if mine is not None:
                 return _render_and_store(mine, render)
             continue
         if row.state == m.DraftRendition.State.READY:
             data = _read(row)
             if data is not None:
+                _note_fingerprint(row, fingerprint)
                 return data
             continue
         if _is_stale(row) and _take_over(row, rendered_by):
@@ -182,7 +284,11 @@ def rendition_get_or_render(
 
 
 def rendition_render_ahead(
-    *, request: m.AuthRequest, inputs_digest: str, render: Callable[[], bytes]
+    *,
+    request: m.AuthRequest,
+    inputs_digest: str,
+    render: Callable[[], bytes],
+    fingerprint: str = "",
 ) -> str:
     """Render and store the key's PDF unless it is stored or being rendered; says
     which ("rendered", "cached", "rendering elsewhere"). Never waits."""
@@ -190,10 +296,11 @@ def rendition_render_ahead(
     row = m.DraftRendition.objects.filter(**key).first()
     if row is not None and row.state == m.DraftRendition.State.READY:
         if _read(row) is not None:
+            _note_fingerprint(row, fingerprint)
             return "cached"
         row = None
     if row is None:
-        mine = _claim(request, inputs_digest, "task")
+        mine = _claim(request, inputs_digest, "task", fingerprint)
         if mine is None:
             return "rendering elsewhere"
         _render_and_store(mine, render)

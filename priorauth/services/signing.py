@@ -36,9 +36,12 @@ from priorauth.rules.io import dump_request
 from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
 from priorauth.services.renditions import (
+    instance_values,
+    rendition_for_fingerprint,
     rendition_get_or_render,
     rendition_render_ahead,
     renditions_prune,
+    state_fingerprint,
 )
 from priorauth.services.requests import (
     auth_request_evaluate,
@@ -57,6 +60,7 @@ __all__ = [
     "StaleReview",
     "auth_request_new_revision",
     "auth_request_draft_html",
+    "auth_request_state_fingerprint",
     "auth_request_packet_context",
     "auth_request_render_ahead",
     "auth_request_render_pdf",
@@ -164,17 +168,42 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
     Deterministic: the same request state (request, rows, the patient's history,
     the answers) renders the same bytes, so its SHA-256 identifies what was reviewed.
     Served from the rendition cache when this state was rendered before (by the
-    background task or an earlier download); see services.renditions.
+    background task or an earlier download): found by the state fingerprint
+    without building the HTML, else by the HTML's digest; see services.renditions.
     """
     _check_practice(request=request, user=user)
     if not _is_loaded_for_packet(
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
+    fingerprint = auth_request_state_fingerprint(request=request)
+    data = rendition_for_fingerprint(request=request, fingerprint=fingerprint)
+    if data is not None:
+        return data
     html, digest = auth_request_draft_html(request=request)
     return rendition_get_or_render(
-        request=request, inputs_digest=digest, render=lambda: pdf.html_to_pdf(html)
+        request=request,
+        inputs_digest=digest,
+        render=lambda: pdf.html_to_pdf(html),
+        fingerprint=fingerprint,
     )
+
+
+def auth_request_state_fingerprint(*, request: m.AuthRequest) -> str:
+    """``renditions.state_fingerprint`` of ``request`` as loaded for the packet
+    (``_fresh``: its rows and the patient's history prefetched): no query."""
+    rows = [
+        [
+            instance_values(row)
+            for row in getattr(request, relation).all()
+        ]
+        for relation in CHILD_RELATIONS
+    ]
+    rows.append([row.pk for row in request.builds_on.all()])
+    rows.append(
+        [instance_values(row) for row in request.patient.history.all()]
+    )
+    return state_fingerprint(request=request, today=timezone.localdate(), rows=rows)
 
 
 def auth_request_draft_html(*, request: m.AuthRequest) -> tuple[str, str]:
@@ -183,7 +212,8 @@ def auth_request_draft_html(*, request: m.AuthRequest) -> tuple[str, str]:
     ``request`` must be loaded for the packet (``_fresh``). Files merged into the
     packet besides the HTML go into the digest's ``extra_inputs`` here.
     """
-    html = pdf.render_html(PACKET_TEMPLATE, auth_request_packet_context(request=request))
+    context = auth_request_packet_context(request=request)
+    html = pdf.render_html(PACKET_TEMPLATE, context)
     return html, pdf.packet_inputs_digest(html=html, template=PACKET_TEMPLATE)
 
 
@@ -199,7 +229,10 @@ def auth_request_render_ahead(*, request_id: int) -> str:
         return "locked"
     html, digest = auth_request_draft_html(request=request)
     return rendition_render_ahead(
-        request=request, inputs_digest=digest, render=lambda: pdf.html_to_pdf(html)
+        request=request,
+        inputs_digest=digest,
+        render=lambda: pdf.html_to_pdf(html),
+        fingerprint=auth_request_state_fingerprint(request=request),
     )
 
 

@@ -9,10 +9,12 @@ the checkout's db.sqlite3):
            single-call CLI renders in fresh processes; a cold first render; RSS over 500 renders;
            the median against this machine's stored baseline (--save/--check-pdf-baseline, P2)
 * queries  queries per page (worklist, detail, edit, save, PDF) at each scale
-* http     gunicorn (production settings) + the task worker (db_worker) + locust, 25 users,
-           bounded time, at each scale; P17 (PDF p95 <= 300 ms) with --pdf-in-load
-* click    the draft PDF on the click vs Chromium's print-to-PDF of the same HTML and print.css
-           (Playwright, /usr/bin/chromium, warm): first render, cached download; P15, P16
+* http     gunicorn (production settings) + the task worker (db_worker) + locust,
+           25 users, bounded time, at each scale; P17 (PDF p95 <= 300 ms)
+           with --pdf-in-load
+* click    the draft PDF on the click vs Chromium's print-to-PDF of the same
+           HTML and print.css (Playwright, /usr/bin/chromium, warm): first
+           render, cached download; P15, P16
 
 The small scale (--small, default 1,000 requests) and the large scale
 (--requests, default 100,000) run the query and HTTP steps, so flatness shows.

@@ -48,10 +48,20 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
     from priorauth.security.auth import PracticeModelBackend
 
-    # The session names the backend that loads the user, as a real login would.
-    BACKEND_PATH = f"{PracticeModelBackend.__module__}.{PracticeModelBackend.__name__}"
-    if BACKEND_PATH not in settings.AUTHENTICATION_BACKENDS:
-        raise SystemExit(f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS")
+    from django.utils.module_loading import import_string
+
+    # The session names the backend that loads the user, as a real login would: the
+    # settings' own dotted path (priorauth.security re-exports the class).
+    BACKEND_PATH = next(
+        (
+            path
+            for path in settings.AUTHENTICATION_BACKENDS
+            if import_string(path) is PracticeModelBackend
+        ),
+        "",
+    )
+    if not BACKEND_PATH:
+        raise SystemExit("PracticeModelBackend is not in AUTHENTICATION_BACKENDS")
 
     practices = list(
         m.Practice.objects.filter(name__startswith=BENCH_PRACTICE_PREFIX).order_by("pk")

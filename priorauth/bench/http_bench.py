@@ -43,12 +43,11 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.urls import NoReverseMatch, reverse
+    from django.utils.module_loading import import_string
 
     from priorauth import models as m
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
     from priorauth.security.auth import PracticeModelBackend
-
-    from django.utils.module_loading import import_string
 
     # The session names the backend that loads the user, as a real login would: the
     # settings' own dotted path (priorauth.security re-exports the class).

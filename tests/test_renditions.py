@@ -468,3 +468,37 @@ def test_the_check_runs_with_the_apps_checks(monkeypatch):
 
     monkeypatch.setattr(pdf, "harfbuzz_subsetting_available", lambda: False)
     assert "priorauth.W001" in {msg.id for msg in run_checks(tags=["priorauth"])}
+
+
+# --------------------------------------------------------------------------- db worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
+    practice, patient, provider, facility, payer_profiles, renderer, settings
+):
+    """The real path: a save commits, a DBTaskResult row waits, `manage.py db_worker`
+    renders the draft into the cache (on PostgreSQL, as the app role)."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    obj = make_request(
+        practice=practice,
+        patient=patient,
+        provider=provider,
+        facility=facility,
+        payer_profile=payer_profiles["medicare"],
+        status="draft",
+    )
+    services.auth_request_send_for_signature(request=obj)  # autocommit: enqueued now
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "priorauth.services.tasks.draft_render_ahead"
+    assert queued.args_kwargs == {"args": [obj.pk], "kwargs": {}}
+    assert renderer.calls == 0
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL" and queued.return_value == "rendered"
+    assert renderer.calls == 1
+    row = m.DraftRendition.objects.get(request=obj)
+    assert row.rendered_by == "task" and row.state == m.DraftRendition.State.READY

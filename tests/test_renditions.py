@@ -479,8 +479,9 @@ def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
 ):
     """The real path: a save commits, a DBTaskResult row waits, `manage.py db_worker`
     renders the draft into the cache (on PostgreSQL, as the app role)."""
-    from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
+
+    from django.core.management import call_command
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     obj = make_request(

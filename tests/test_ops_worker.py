@@ -69,3 +69,23 @@ def test_the_default_worker_is_django_tasks_db_worker():
     command = worker.worker_command("python")
     assert command[-2:] == ["db_worker", "--no-reload"]
     assert command[1].endswith("manage.py")
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority(tmp_path):
+    server = _script(
+        tmp_path,
+        "server",
+        f"while not os.path.exists({str(tmp_path / 'worker.nice')!r}):\n"
+        "    time.sleep(0.05)\n",
+    )
+    tmp, done = str(tmp_path / "worker.tmp"), str(tmp_path / "worker.nice")
+    task_worker = _script(
+        tmp_path,
+        "worker",
+        f"open({tmp!r}, 'w').write(str(os.nice(0)))\n"
+        f"os.rename({tmp!r}, {done!r})\n"
+        "time.sleep(600)\n",
+    )
+    env = dict(os.environ, PRIORAUTH_TASK_WORKER_NICE="7")
+    assert worker.run_beside_worker(server, worker=task_worker, env=env) == 0
+    assert int((tmp_path / "worker.nice").read_text()) == os.nice(0) + 7

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from priorauth.bench.common import ROOT, VAR, django_setup, write_json
 from priorauth.ops.serve import COLLECTSTATIC
-from priorauth.ops.worker import worker_command
+from priorauth.ops.worker import start_worker, worker_command
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -244,10 +244,9 @@ def run(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        task_worker = subprocess.Popen(
+        task_worker = start_worker(
             worker_command(),
-            env=env,
-            cwd=ROOT,
+            env,
             stdout=worker_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

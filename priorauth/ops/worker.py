@@ -6,7 +6,9 @@ starts ``manage.py db_worker`` (django-tasks' database backend: renders draft PD
 ahead, services.tasks), then COMMAND (runserver for ``make run``; ``make serve``
 calls ``run_beside_worker`` with gunicorn). SIGINT and SIGTERM go to both; when the
 server ends, the worker is stopped (SIGTERM, then SIGKILL after
-``WORKER_STOP_SECONDS``) and the server's exit status is returned. A worker that
+``WORKER_STOP_SECONDS``) and the server's exit status is returned. The worker runs
+at a lower CPU priority (``nice`` +``WORKER_NICE``, ``PRIORAUTH_TASK_WORKER_NICE``):
+a render ahead yields the CPU to the server's page views. A worker that
 dies is started again (at most ``MAX_RESTARTS`` times); without it the server still
 works, clicks render what is missing themselves.
 
@@ -25,6 +27,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_STOP_SECONDS = 25
 MAX_RESTARTS = 5
+WORKER_NICE = 10
+
+
+def worker_nice(environ: Mapping[str, str]) -> int:
+    raw = environ.get("PRIORAUTH_TASK_WORKER_NICE", "").strip()
+    try:
+        return int(raw) if raw else WORKER_NICE
+    except ValueError:
+        raise SystemExit(
+            f"PRIORAUTH_TASK_WORKER_NICE={raw!r}: expected a whole number"
+        ) from None
+
+
+def start_worker(
+    command: Sequence[str], environ: Mapping[str, str], **popen: object
+) -> subprocess.Popen[bytes]:
+    """Start the task worker at the lower priority (``worker_nice``)."""
+    increment = worker_nice(environ)
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        list(command),
+        cwd=ROOT,
+        env=dict(environ),
+        preexec_fn=(lambda: os.nice(increment)) if increment else None,
+        **popen,
+    )
 
 
 def worker_command(python: str = sys.executable) -> list[str]:
@@ -55,7 +82,7 @@ def run_beside_worker(
     environ = dict(os.environ if env is None else env)
     worker = list(worker or worker_command())
     print(f"worker: {' '.join(worker[1:])} beside the server", flush=True)
-    task_worker = subprocess.Popen(worker, cwd=ROOT, env=environ)
+    task_worker = start_worker(worker, environ)
     server_process = subprocess.Popen(list(server), cwd=ROOT, env=environ)
     restarts = 0
 
@@ -81,7 +108,7 @@ def run_beside_worker(
                     f"starting it again ({restarts}/{MAX_RESTARTS})",
                     flush=True,
                 )
-                task_worker = subprocess.Popen(worker, cwd=ROOT, env=environ)
+                task_worker = start_worker(worker, environ)
     finally:
         _stop(server_process, stop_seconds)
         _stop(task_worker, stop_seconds)

@@ -235,6 +235,7 @@ def run(
         "gthread" if threads > 1 else "sync",
     ]
     env = dict(env, PRIORAUTH_RENDITION_DIR=str(VAR / f"renditions-{label}"))
+    _django(env, "from priorauth.models import DraftRendition as D\nD.objects.all().delete()")
     worker_log_path = VAR / f"worker-{label}.log"
     with open(log_path, "w") as log, open(worker_log_path, "w") as worker_log:
         server = subprocess.Popen(
@@ -337,23 +338,28 @@ def run(
     }
 
 
-def _renditions_summary(env: dict[str, str]) -> dict[str, object]:
-    """Who rendered the drafts left in the rendition cache (one per request):
-    "task" (ahead of the click) or "click" (a download found nothing)."""
-    code = (
-        "import json, django; django.setup()\n"
-        "from django.db.models import Count\n"
-        "from priorauth.models import DraftRendition as D\n"
-        "rows = D.objects.values('rendered_by', 'state').annotate(n=Count('id'))\n"
-        "print(json.dumps(list(rows)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
+def _django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a Django process on the benchmark database."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def _renditions_summary(env: dict[str, str]) -> dict[str, object]:
+    """Who rendered the drafts left in the rendition cache after the run (one per
+    request; emptied before it): "task" (ahead of the click) or "click"."""
+    done = _django(
+        env,
+        "import json\n"
+        "from django.db.models import Count\n"
+        "from priorauth.models import DraftRendition as D\n"
+        "rows = D.objects.values('rendered_by', 'state').annotate(n=Count('id'))\n"
+        "print(json.dumps(list(rows)))\n",
     )
     if done.returncode:
         return {"error": done.stderr[-500:]}

@@ -235,7 +235,11 @@ def run(
         "gthread" if threads > 1 else "sync",
     ]
     env = dict(env, PRIORAUTH_RENDITION_DIR=str(VAR / f"renditions-{label}"))
-    _django(env, "from priorauth.models import DraftRendition as D\nD.objects.all().delete()")
+    _django(
+        env,
+        "from priorauth.models import DraftRendition\n"
+        "DraftRendition.objects.all().delete()",
+    )
     worker_log_path = VAR / f"worker-{label}.log"
     with open(log_path, "w") as log, open(worker_log_path, "w") as worker_log:
         server = subprocess.Popen(

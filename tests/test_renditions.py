@@ -196,6 +196,11 @@ def test_the_fingerprint_follows_the_history_the_day_and_the_code(draft, monkeyp
     after_history = fingerprint()
     m.Patient.objects.filter(pk=draft.patient_id).update(member_id="ZZT900000002")
     after_patient = fingerprint()
+    # The worklist's cached counts are no packet input.
+    m.AuthRequest.objects.filter(pk=draft.pk).update(
+        blocker_count=7, evaluated_at=timezone.now()
+    )
+    assert fingerprint() == after_patient
     monkeypatch.setattr(
         timezone, "localdate", lambda: timezone.now().date() + timedelta(days=1)
     )

@@ -93,10 +93,19 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+# The worklist's cached finding counts: written when a page evaluates the request,
+# derived from the same rows, never read by the packet.
+NOT_PACKET_INPUTS = frozenset({"blocker_count", "warning_count", "evaluated_at"})
+
+
 def instance_values(obj: object | None) -> tuple[object, ...]:
     if obj is None:
         return ()
-    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)  # type: ignore[attr-defined]
+    return tuple(
+        getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields  # type: ignore[attr-defined]
+        if f.attname not in NOT_PACKET_INPUTS
+    )
 
 
 def state_fingerprint(

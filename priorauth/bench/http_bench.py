@@ -235,10 +235,14 @@ def run(
         "gthread" if threads > 1 else "sync",
     ]
     env = dict(env, PRIORAUTH_RENDITION_DIR=str(VAR / f"renditions-{label}"))
+    # Each run starts with an empty rendition cache and task queue (the database is
+    # reused: tasks a stopped worker left queued would otherwise run first).
     _django(
         env,
+        "from django_tasks_db.models import DBTaskResult\n"
         "from priorauth.models import DraftRendition\n"
-        "DraftRendition.objects.all().delete()",
+        "DraftRendition.objects.all().delete()\n"
+        "DBTaskResult.objects.all().delete()\n",
     )
     worker_log_path = VAR / f"worker-{label}.log"
     with open(log_path, "w") as log, open(worker_log_path, "w") as worker_log:

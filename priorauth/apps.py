@@ -9,4 +9,6 @@ class PriorauthConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers: audit rows for logins, trigger re-install, session
         # revocation, the app role's grants after migrate.
+        # System checks (priorauth.W001: HarfBuzz font subsetting for the PDFs).
+        from priorauth.ops import checks  # noqa: F401
         from priorauth.security import audit, db_roles, sessions  # noqa: F401

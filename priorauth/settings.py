@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "priorauth",
 ]
 
@@ -285,6 +287,36 @@ else:
             "directory_permissions_mode": 0o700,
         },
     }
+
+# Draft PDFs rendered ahead (services.renditions), one folder per practice: outside
+# the web root and never served as files (the draft view reads them back).
+PRIORAUTH_RENDITION_DIR = Path(
+    os.environ.get("PRIORAUTH_RENDITION_DIR", str(BASE_DIR / "var" / "renditions"))
+)
+STORAGES["renditions"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": str(PRIORAUTH_RENDITION_DIR),
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+# A click waits at most this long for a render someone else is doing before it
+# renders itself; a claim older than PRIORAUTH_RENDER_STALE_SECONDS is a dead worker's.
+PRIORAUTH_RENDER_WAIT_SECONDS = envint("PRIORAUTH_RENDER_WAIT_SECONDS", 8)
+PRIORAUTH_RENDER_STALE_SECONDS = envint("PRIORAUTH_RENDER_STALE_SECONDS", 8)
+
+# Background tasks (django-tasks): the database backend, run by `manage.py db_worker`
+# beside the server (`make run`, `make serve`: priorauth/ops/worker.py). Another
+# backend (Celery, RQ) runs the same task code: docs/performance.md.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "PRIORAUTH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -32,13 +32,17 @@ def _fast_hasher(settings, monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _attachment_storage(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """Supporting documents go to a fresh folder per test, never into var/."""
-    folder = tmp_path_factory.mktemp("attachments")
+    """Supporting documents and rendered drafts go to fresh folders per test, never
+    into var/."""
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder)},
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("attachments"))},
+        },
+        "renditions": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("renditions"))},
         },
     }
 

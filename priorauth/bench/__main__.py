@@ -9,7 +9,12 @@ the checkout's db.sqlite3):
            single-call CLI renders in fresh processes; a cold first render; RSS over 500 renders;
            the median against this machine's stored baseline (--save/--check-pdf-baseline, P2)
 * queries  queries per page (worklist, detail, edit, save, PDF) at each scale
-* http     gunicorn (production settings) + locust, 25 users, bounded time, at each scale
+* http     gunicorn (production settings) + the task worker (db_worker) + locust,
+           25 users, bounded time, at each scale; P17 (PDF p95 <= 300 ms)
+           with --pdf-in-load
+* click    the draft PDF on the click vs Chromium's print-to-PDF of the same
+           HTML and print.css (Playwright, /usr/bin/chromium, warm): first
+           render, cached download; P15, P16
 
 The small scale (--small, default 1,000 requests) and the large scale
 (--requests, default 100,000) run the query and HTTP steps, so flatness shows.
@@ -35,7 +40,7 @@ from priorauth.bench.common import (
     write_json,
 )
 
-STEPS = ("rules", "pdf", "queries", "http")
+STEPS = ("rules", "pdf", "queries", "http", "click")
 PDF_BASELINE = VAR / "pdf-baseline.json"
 PDF_REGRESSION_LIMIT = 1.25  # quality.md P2: at most +25 % against the stored median
 
@@ -132,6 +137,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="leave the edit form and save out of the load mix (isolates worklist and detail)",
     )
     p.add_argument("--rules-sample", type=int, default=2000)
+    p.add_argument(
+        "--click-rounds",
+        type=int,
+        default=20,
+        help="click step: rounds of Chromium print / first render / cached download",
+    )
     p.add_argument("--pdf-renders", type=int, default=40)
     p.add_argument(
         "--pdf-single-calls",
@@ -205,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         if not ({"queries", "http"} & set(steps)) and n_requests != args.requests:
             continue
         if not ({"rules", "queries", "http"} & set(steps)):
-            continue  # the pdf step uses the demo database only
+            continue  # the pdf and click steps use the demo database only
         label = db_label(
             database_url=args.database_url,
             requests=n_requests,
@@ -313,6 +324,17 @@ def main(argv: list[str] | None = None) -> None:
             f"  pdf: {json.dumps({k: v for k, v in results['pdf'].items() if k != 'notes'})}",
             flush=True,
         )
+
+    if "click" in steps:
+        print("\n== The PDF on the click vs Chromium's print (demo packet)", flush=True)
+        env = django_env(database_url="", label="demo")
+        results["click"] = run_step(
+            "priorauth.bench.click_bench",
+            ["--rounds", str(args.click_rounds)],
+            env,
+            timeout=3600,
+        )
+        print(f"  click: {json.dumps(results['click'])}", flush=True)
 
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["big_label"] = big_label

@@ -7,9 +7,11 @@ Two halves:
   creates one database session per simulated user (no password round trip, so
   the Secure session cookie problem on plain-HTTP loopback does not arise) and
   picks each user's request ids. Writes the plan that locustfile.py reads.
-* ``run(...)``, called by the orchestrator: starts gunicorn, waits for
-  /health/, runs locust for a bounded time, stops gunicorn, and reads
-  locust's CSV and gunicorn's log (5xx, tracebacks, "database is locked").
+* ``run(...)``, called by the orchestrator: starts gunicorn and, beside it, the
+  background-task worker (``manage.py db_worker``: drafts rendered ahead after each
+  save, as ``make serve`` runs it), waits for /health/, runs locust for a bounded
+  time, stops both, and reads locust's CSV and the logs (5xx, tracebacks,
+  "database is locked"). Rendered drafts go to var/bench/renditions-<label>/.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from priorauth.bench.common import ROOT, VAR, django_setup, write_json
 from priorauth.ops.serve import COLLECTSTATIC
+from priorauth.ops.worker import start_worker, worker_command
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -40,18 +43,19 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.urls import NoReverseMatch, reverse
+    from django.utils.module_loading import import_string
 
     from priorauth import models as m
     from priorauth.bench.seed import BENCH_PASSWORD, BENCH_PRACTICE_PREFIX
     from priorauth.security.auth import PracticeModelBackend
 
-    # The session names the backend that loads the user, as a real login would.
-    # (settings name it by its package, priorauth.security.PracticeModelBackend)
+    # The session names the backend that loads the user, as a real login would: the
+    # settings' own dotted path (priorauth.security re-exports the class).
     BACKEND_PATH = next(
         (
-            b
-            for b in settings.AUTHENTICATION_BACKENDS
-            if b.rsplit(".", 1)[-1] == PracticeModelBackend.__name__
+            path
+            for path in settings.AUTHENTICATION_BACKENDS
+            if import_string(path) is PracticeModelBackend
         ),
         "",
     )
@@ -98,10 +102,12 @@ def make_plan(*, users: int, ids_per_user: int) -> dict:
         ids = list(
             m.AuthRequest.objects.filter(practice=practice).values_list("pk", flat=True)
         )
+        # Only drafts: a request waiting for signature is read-only (its edit page
+        # redirects to the detail page, which locust would count as a failure).
         editable = list(
-            m.AuthRequest.objects.filter(
-                practice=practice, status__in=("draft", "ready")
-            ).values_list("pk", flat=True)
+            m.AuthRequest.objects.filter(practice=practice, status="draft").values_list(
+                "pk", flat=True
+            )
         )
         plan_users.append(
             {
@@ -239,13 +245,31 @@ def run(
         "--worker-class",
         "gthread" if threads > 1 else "sync",
     ]
-    with open(log_path, "w") as log:
+    env = dict(env, PRIORAUTH_RENDITION_DIR=str(VAR / f"renditions-{label}"))
+    # Each run starts with an empty rendition cache and task queue (the database is
+    # reused: tasks a stopped worker left queued would otherwise run first).
+    _django(
+        env,
+        "from django_tasks_db.models import DBTaskResult\n"
+        "from priorauth.models import DraftRendition\n"
+        "DraftRendition.objects.all().delete()\n"
+        "DBTaskResult.objects.all().delete()\n",
+    )
+    worker_log_path = VAR / f"worker-{label}.log"
+    with open(log_path, "w") as log, open(worker_log_path, "w") as worker_log:
         server = subprocess.Popen(
             gunicorn,
             # Every save transaction's duration goes to the log (P11).
             env=dict(env, PRIORAUTH_SLOW_TRANSACTION_MS="0"),
             cwd=ROOT,
             stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        task_worker = start_worker(
+            worker_command(),
+            env,
+            stdout=worker_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -295,14 +319,17 @@ def run(
             )
             elapsed = time.monotonic() - started
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            for process in (server, task_worker):
+                os.killpg(process.pid, signal.SIGTERM)
+            for process in (server, task_worker):
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
     (VAR / f"locust-{label}.out").write_text(locust.stdout + locust.stderr)
     log_text = log_path.read_text(errors="replace")
+    worker_text = worker_log_path.read_text(errors="replace")
     status_5xx = sum(
         1
         for ln in log_text.splitlines()
@@ -324,7 +351,40 @@ def run(
         "tracebacks": log_text.count("Traceback (most recent call last)"),
         "save_transactions": _transaction_summary(log_text),
         "gunicorn_log": str(log_path.relative_to(ROOT)),
+        "worker_log": str(worker_log_path.relative_to(ROOT)),
+        "worker_tracebacks": worker_text.count("Traceback (most recent call last)"),
+        "renditions": _renditions_summary(env),
     }
+
+
+def _django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a Django process on the benchmark database."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _renditions_summary(env: dict[str, str]) -> dict[str, object]:
+    """Who rendered the drafts left in the rendition cache after the run (one per
+    request; emptied before it): "task" (ahead of the click) or "click"."""
+    done = _django(
+        env,
+        "import json\n"
+        "from django.db.models import Count\n"
+        "from priorauth.models import DraftRendition as D\n"
+        "rows = D.objects.values('rendered_by', 'state').annotate(n=Count('id'))\n"
+        "print(json.dumps(list(rows)))\n",
+    )
+    if done.returncode:
+        return {"error": done.stderr[-500:]}
+    import json
+
+    return {"rows": json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 _TX = re.compile(r"transaction request save took ([0-9.]+) ms")

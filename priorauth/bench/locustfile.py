@@ -11,7 +11,9 @@ the client's cookie jar is emptied after each response.
 Mix (weights): worklist 4, request detail 4, edit form + save 2, analytics 1 (as
 the practice admin). With --pdf-in-load the P9 mix instead: worklist 2, detail 2,
 edit form + save 2, PDF 1, analytics 1, i.e. 70 % page views (an edit is a page
-view and a save), 20 % saves, 10 % PDFs. Think time
+view and a save), 20 % saves, 10 % PDFs. A PDF is the draft of one of the last five
+requests the user saved (edit, then print; the save enqueued its render ahead), or
+any request before the user's first save. Think time
 between tasks: PRIORAUTH_BENCH_THINK ("1-4" s).
 
 Exit code (the quitting hook): 1 when any request failed, 2 when a latency target
@@ -68,6 +70,7 @@ class BillingStaff(FastHttpUser):
             self.slot = PLAN["users"][next(_slots) % len(PLAN["users"])]
         self.rng = random.Random(self.slot["session_key"])
         self.saves = 0
+        self.saved_ids: list[int] = []
         self.csrf = "".join(
             self.rng.choice(
                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -131,6 +134,7 @@ class BillingStaff(FastHttpUser):
         if not any(n == "csrfmiddlewaretoken" for n, _ in fields):
             return
         self.saves += 1
+        self.saved_ids = [pk, *[i for i in self.saved_ids if i != pk]][:5]
         note = f"bench save {self.saves}"
         fields = [(n, note if n == "clinical_notes" else v) for n, v in fields]
         with self.client.post(
@@ -160,7 +164,9 @@ class BillingStaff(FastHttpUser):
     def pdf(self) -> None:
         if not PLAN.get("pdf_url") or not PLAN.get("pdf_in_load"):
             return
-        pk = self.rng.choice(self.slot["detail_ids"])
+        # Edit, then print: the draft of a request this user saved (one of the last
+        # five); before the user's first save, any request of the practice.
+        pk = self.rng.choice(self.saved_ids or self.slot["detail_ids"])
         with self.client.get(
             PLAN["pdf_url"].format(pk=pk),
             name="pdf",

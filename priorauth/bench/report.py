@@ -142,7 +142,52 @@ def markdown(r: dict) -> str:
                     f"the gunicorn log): n {tx['n']}, median {tx['p50_ms']} ms, p95 **{tx['p95_ms']} ms**, "
                     f"max {tx['max_ms']} ms; {tx['over_5s_busy_timeout']} reached the 5 s busy timeout."
                 )
+            pdf_entry = h["endpoints"].get("pdf")
+            if pdf_entry and pdf_entry.get("p95_ms") is not None:
+                met = "met" if pdf_entry["p95_ms"] <= 300 else "**missed**"
+                out.append(
+                    f"P17 (PDF p95 <= 300 ms under this mix): {_fmt(pdf_entry['p95_ms'])}"
+                    f" ms, {met}. Drafts left in the rendition cache by who rendered"
+                    f" them: {h.get('renditions')}; worker tracebacks:"
+                    f" {h.get('worker_tracebacks')}."
+                )
             for f in h["failures"][:10]:
                 out.append(f"- {f['endpoint']}: {f['count']} x {f['error']}")
             out += [""]
+    if "click" in r:
+        out += _click(r["click"])
     return "\n".join(out) + "\n"
+
+
+def _click(c: dict) -> list[str]:
+    rows = (
+        ("Chromium print-to-PDF (Playwright, warm browser)", c["chromium"]),
+        ("first render of a changed packet (draft view)", c["first_render"]),
+        ("cached download, unchanged (draft view)", c["cached_download"]),
+        ("cached, service only (no HTTP stack)", c["cached_service_only"]),
+    )
+    out = [
+        "### The PDF on the click vs a browser's print (same HTML and print.css)",
+        "",
+        f"{c['rounds']} interleaved rounds; WeasyPrint {c['renderer']}, HarfBuzz "
+        f"subsetting {'on' if c['harfbuzz_subsetting'] else 'OFF'}; pages WeasyPrint "
+        f"{c['weasyprint_pages']} ({c['weasyprint_bytes']} B), Chromium "
+        f"{c['chromium_pages']} ({c['chromium_bytes']} B).",
+        "",
+        "| path | n | median ms | p95 ms | min | max |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {name} | {s['n']} | **{s['median_ms']}** | {s['p95_ms']} | "
+        f"{s['min_ms']} | {s['max_ms']} |"
+        for name, s in rows
+    ]
+    out += [
+        "",
+        f"P15 cached median / Chromium median: {c['p15_cached_vs_chromium']:.0%} "
+        f"(target <= 10 %: {'met' if c['p15_met'] else 'missed'}). "
+        f"P16 first render / Chromium: {c['p16_first_vs_chromium']}x "
+        f"(target <= 2x: {'met' if c['p16_met'] else 'missed'}).",
+        "",
+    ]
+    return out

@@ -19,7 +19,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("priorauth", "0016_attachments"),
+        ("priorauth", "0017_draft_rendition"),
     ]
 
     operations = [

@@ -27,6 +27,7 @@ from priorauth.models.records import (
     SignedAttachment,
     SignedDocument,
 )
+from priorauth.models.renditions import DraftRendition
 from priorauth.models.requests import (
     AuthRequest,
     ConservativeCare,
@@ -58,6 +59,7 @@ __all__ = [
     "Denial",
     "DenialReason",
     "Diagnosis",
+    "DraftRendition",
     "Facility",
     "ImagingStudy",
     "Patient",

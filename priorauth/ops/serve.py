@@ -6,8 +6,11 @@ Production settings (PRIORAUTH_DEBUG=0) under gunicorn (``ops/gunicorn_conf.py``
    otherwise ``var/secret_key``, generated on the first run (mode 600);
 2. ``manage.py migrate`` (SQLite, or PostgreSQL when DATABASE_URL is set);
 3. ``manage.py collectstatic``: hashed, compressed files that WhiteNoise serves;
-4. this process becomes gunicorn (exec), so Ctrl-C or a service manager's SIGTERM
-   reaches gunicorn itself.
+4. gunicorn, with the background-task worker (``manage.py db_worker``: draft PDFs
+   rendered ahead) beside it (``ops/worker.py``): Ctrl-C or a service manager's
+   SIGTERM reaches both, and the worker stops with gunicorn. With
+   PRIORAUTH_TASK_WORKER=0 (the worker runs elsewhere, e.g. a Celery or RQ backend
+   on other machines) this process becomes gunicorn (exec), as before.
 
 Options other than ``--bind`` go to gunicorn unchanged, e.g. ``--workers 4``.
 Nothing here imports Django: the settings can only load once the key exists.
@@ -23,6 +26,8 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from priorauth.ops.worker import run_beside_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY_FILE = ROOT / "var" / "secret_key"
@@ -96,7 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     os.chdir(ROOT)
     config = "python:priorauth.ops.gunicorn_conf"
     command = [sys.executable, "-m", "gunicorn", "-c", config]
-    os.execve(sys.executable, [*command, "--bind", args.bind, *gunicorn_args], env)
+    command += ["--bind", args.bind, *gunicorn_args]
+    if env.get("PRIORAUTH_TASK_WORKER", "1").strip().lower() in FALSE_WORDS:
+        os.execve(sys.executable, command, env)
+    raise SystemExit(run_beside_worker(command, env=env))
 
 
 if __name__ == "__main__":

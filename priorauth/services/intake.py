@@ -18,6 +18,7 @@ from priorauth.services.facts import (
     patient_history_facts,
 )
 from priorauth.services.requests import history_prior_counts
+from priorauth.services.tasks import draft_render_soon
 from priorauth.services.workflow import WorkflowError
 
 __all__ = [
@@ -183,6 +184,7 @@ def auth_request_save(
     # History first: prior counts left empty are filled from it, new rows included.
     for formset in sorted(formsets, key=lambda fs: fs.prefix != "history"):
         _formset_save_rows(formset, request=request)
+    draft_render_soon(request_id=request.pk)
     return request
 
 

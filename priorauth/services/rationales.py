@@ -16,6 +16,7 @@ from priorauth import models as m
 from priorauth.rules.criteria import SIGNATURE_STEP
 from priorauth.rules.findings import Evaluation, Severity
 from priorauth.rules.outcomes import Kind, Outcome, kind_of
+from priorauth.services.tasks import draft_render_soon
 from priorauth.services.workflow import WorkflowError
 
 __all__ = [
@@ -107,4 +108,5 @@ def rationale_save(
         locked.rationales = [rows[k] for k in sorted(rows)]
         locked.save(update_fields=("rationales", "updated_at"))
         request.rationales = locked.rationales
+        draft_render_soon(request_id=request.pk)
     return changed

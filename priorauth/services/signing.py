@@ -42,11 +42,20 @@ from priorauth.rules.facts import CaseFacts
 from priorauth.rules.findings import Evaluation
 from priorauth.rules.io import dump_request
 from priorauth.services.attachments import (
+    attachment_digests,
     attachments_copy,
     auth_request_attachment_parts,
 )
 from priorauth.services.facts import auth_request_facts, payer_policy_build
 from priorauth.services.rationales import unanswered_criteria
+from priorauth.services.renditions import (
+    instance_values,
+    rendition_for_fingerprint,
+    rendition_get_or_render,
+    rendition_render_ahead,
+    renditions_prune,
+    state_fingerprint,
+)
 from priorauth.services.requests import (
     auth_request_evaluate,
     auth_request_queryset_for_detail,
@@ -56,14 +65,18 @@ from priorauth.services.signing_keys import (
     reauthenticate,
     signer_identity,
 )
+from priorauth.services.tasks import draft_render_soon
 from priorauth.services.workflow import WorkflowError
 
 __all__ = [
     "Review",
     "StaleReview",
     "auth_request_new_revision",
+    "auth_request_draft_html",
+    "auth_request_state_fingerprint",
     "auth_request_packet_context",
     "auth_request_packet_pdf",
+    "auth_request_render_ahead",
     "auth_request_render_pdf",
     "auth_request_review",
     "auth_request_review_facts",
@@ -199,13 +212,79 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
 
     Deterministic: the same request state (request, rows, the patient's history,
     the answers) renders the same bytes, so its SHA-256 identifies what was reviewed.
+    Served from the rendition cache when this state was rendered before (by the
+    background task or an earlier download): found by the state fingerprint
+    without building the HTML, else by the HTML's digest; see services.renditions.
     """
     _check_practice(request=request, user=user)
     if not _is_loaded_for_packet(
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
-    return auth_request_packet_pdf(request=request)
+    fingerprint = auth_request_state_fingerprint(request=request)
+    data = rendition_for_fingerprint(request=request, fingerprint=fingerprint)
+    if data is not None:
+        return data
+    html, digest, attachments = auth_request_draft_html(request=request)
+    return rendition_get_or_render(
+        request=request,
+        inputs_digest=digest,
+        render=lambda: compose_packet(pdf.html_to_pdf(html), attachments),
+        fingerprint=fingerprint,
+    )
+
+
+def auth_request_state_fingerprint(*, request: m.AuthRequest) -> str:
+    """``renditions.state_fingerprint`` of ``request`` as loaded for the packet
+    (``_fresh``: its rows and the patient's history prefetched): no query."""
+    rows = [
+        [instance_values(row) for row in getattr(request, relation).all()]
+        for relation in CHILD_RELATIONS
+    ]
+    rows.append([row.pk for row in request.builds_on.all()])
+    rows.append([instance_values(row) for row in request.patient.history.all()])
+    rows.append(attachment_digests(request=request))
+    return state_fingerprint(request=request, today=timezone.localdate(), rows=rows)
+
+
+def auth_request_draft_html(
+    *, request: m.AuthRequest
+) -> tuple[str, str, list[AttachmentPart]]:
+    """The draft packet's HTML, its rendition key (``packet_inputs_digest``) and the
+    supporting documents appended after it (``compose_packet``), as
+    ``auth_request_packet_pdf`` composes them.
+
+    ``request`` must be loaded for the packet (``_fresh``). The attachments' SHA-256s
+    are the digest's ``extra_inputs``: the files merged besides the HTML.
+    """
+    attachments = auth_request_attachment_parts(request=request)
+    context = auth_request_packet_context(request=request, attachments=attachments)
+    html = pdf.render_html(PACKET_TEMPLATE, context)
+    digest = pdf.packet_inputs_digest(
+        html=html,
+        template=PACKET_TEMPLATE,
+        extra_inputs=[(f"attachment:{a.number}", a.sha256) for a in attachments],
+    )
+    return html, digest, attachments
+
+
+def auth_request_render_ahead(*, request_id: int) -> str:
+    """Render the current draft of ``request_id`` into the rendition cache (the
+    background task's body); says what happened. Locked requests are skipped: their
+    packet is the signed PDF."""
+    try:
+        request = _fresh(m.AuthRequest(pk=request_id))
+    except m.AuthRequest.DoesNotExist:
+        return "gone"
+    if request.is_locked:
+        return "locked"
+    html, digest, attachments = auth_request_draft_html(request=request)
+    return rendition_render_ahead(
+        request=request,
+        inputs_digest=digest,
+        render=lambda: compose_packet(pdf.html_to_pdf(html), attachments),
+        fingerprint=auth_request_state_fingerprint(request=request),
+    )
 
 
 @dataclass(frozen=True)
@@ -354,6 +433,8 @@ def auth_request_sign(
     for obj in (request, caller_copy):
         obj.status = m.AuthRequest.Status.SIGNED
         obj.lock_version = expected_version + 1
+    # A signed request's packet is the signed PDF: its cached drafts go.
+    renditions_prune(request_id=request.pk)
     document.key_enrollment = enrollment  # type: ignore[attr-defined]
     return document
 
@@ -426,6 +507,7 @@ def auth_request_new_revision(*, request: m.AuthRequest, user: m.User) -> m.Auth
         # The injections it builds on are the patient's history rows: linked, not copied.
         copy.builds_on.set(source.builds_on.all())
         attachments_copy(source=source, target=copy)
+        draft_render_soon(request_id=copy.pk)
     return copy
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth.services import tracking
 from priorauth.services.requests import auth_request_evaluate
+from priorauth.services.tasks import draft_render_soon
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -77,6 +78,7 @@ def auth_request_send_for_signature(
             "updated_at",
         )
     )
+    draft_render_soon(request_id=request.pk)
 
 
 RETURN_COMMENT_MAX = 2000
@@ -115,6 +117,7 @@ def auth_request_send_back(
             "Only a request that is ready for signature can be sent back."
         )
     request.refresh_from_db()
+    draft_render_soon(request_id=request.pk)
 
 
 SUBMISSION_CHANNELS = [

@@ -61,6 +61,7 @@ from priorauth.services.importing.rows import (
 )
 from priorauth.services.intake import auth_request_fill_prior_counts
 from priorauth.services.requests import auth_request_evaluate
+from priorauth.services.tasks import draft_render_soon
 
 __all__ = ["IMPORT_ROLES", "ImportProblem", "ImportSummary", "auth_request_import"]
 
@@ -183,6 +184,7 @@ def auth_request_import(
     with transaction.atomic():
         plan = _plan(facts, user, today)
         req = _write(plan, user)
+        draft_render_soon(request_id=req.pk)
         audit_log(
             action="request-import",
             request=http_request,

@@ -56,7 +56,8 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 @require_GET
 def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft packet (DRAFT on every page); ``?inline=1`` shows it in the page
-    that frames it (the sign page), from this site only."""
+    that frames it (the sign page), from this site only. Served from the rendition
+    cache when this state was rendered (ahead, or by an earlier click)."""
     obj = _get_request(request, pk)
     try:
         data = services.auth_request_render_pdf(request=obj, user=request.user)  # type: ignore[arg-type]

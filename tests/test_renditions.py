@@ -313,7 +313,7 @@ def test_the_task_does_nothing_for_a_stored_or_running_render(
     assert draft_render_ahead.call(draft.pk) == "rendered"
     assert draft_render_ahead.call(draft.pk) == "cached"
     m.DraftRendition.objects.all().delete()
-    html, digest = services.auth_request_draft_html(request=_loaded(draft))
+    html, digest, _ = services.auth_request_draft_html(request=_loaded(draft))
     m.DraftRendition.objects.create(
         practice=draft.practice,
         request=draft,
@@ -357,7 +357,7 @@ def test_a_dead_workers_claim_is_taken_over_by_the_click(
 ):
     """A worker killed mid-render leaves its "rendering" row; once the claim is
     older than PRIORAUTH_RENDER_STALE_SECONDS the click renders itself."""
-    html, digest = services.auth_request_draft_html(request=_loaded(draft))
+    html, digest, _ = services.auth_request_draft_html(request=_loaded(draft))
     m.DraftRendition.objects.create(
         practice=draft.practice,
         request=draft,

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -135,6 +136,8 @@ def _fresh(request: m.AuthRequest) -> m.AuthRequest:
     return (
         auth_request_queryset_for_detail(signed_documents=False)
         .select_related("practice")
+        # The supporting documents, read once for the fingerprint and the packet.
+        .prefetch_related("attachments")
         .get(pk=request.pk)
     )
 
@@ -221,6 +224,8 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
         request
     ):  # the PDF view already loaded it so: no second load
         request = _fresh(request)
+    # The supporting documents, read once for the fingerprint and the packet.
+    prefetch_related_objects([request], "attachments")
     fingerprint = auth_request_state_fingerprint(request=request)
     data = rendition_for_fingerprint(request=request, fingerprint=fingerprint)
     if data is not None:

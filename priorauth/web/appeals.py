@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from priorauth.services.appeals import APPEAL_MEANING
 from priorauth.services.workflow import WorkflowError
 from priorauth.web.reauth import SIGN_ATTEMPTS, SIGN_WINDOW_MINUTES
 from priorauth.web.review_sign.forms import SignForm
-from priorauth.web.workflow import DATE
+from priorauth.web.workflow import DATE, run_service
 
 CONTROL = {"class": "form-control"}
 
@@ -140,25 +140,6 @@ def _get_request(request: HttpRequest, pk: int) -> m.AuthRequest:
         raise Http404("No such request") from None
 
 
-def _apply(form: forms.Form, call: Any) -> bool:
-    """Run the service; its coded field errors go on the form. True when it went."""
-    try:
-        call()
-    except ValidationError as exc:
-        for field, errors in (
-            exc.error_dict.items()
-            if hasattr(exc, "error_dict")
-            else [(None, exc.error_list)]
-        ):
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-        return False
-    except WorkflowError as exc:
-        form.add_error(None, ValidationError(str(exc), code="workflow"))
-        return False
-    return True
-
-
 @require_http_methods(["GET", "POST"])
 def request_denial(request: HttpRequest, pk: int) -> HttpResponse:
     """Record (or correct) the structure of the denial: the request page's form
@@ -180,7 +161,7 @@ def request_denial(request: HttpRequest, pk: int) -> HttpResponse:
     form = DenialForm(request.POST or None, criteria=criteria, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _apply(
+        if run_service(
             form,
             lambda: services.denial_record(
                 request=obj,
@@ -299,7 +280,7 @@ def request_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _appeal_page(request, obj, appeal)
     form = AppealForm(request.POST)
-    if form.is_valid() and _apply(
+    if form.is_valid() and run_service(
         form,
         lambda: services.appeal_update(
             appeal=appeal,
@@ -417,7 +398,7 @@ def request_appeal_file(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request(request, pk)
     appeal = _appeal_or_404(obj)
     form = FilingForm(request.POST)
-    if form.is_valid() and _apply(
+    if form.is_valid() and run_service(
         form,
         lambda: services.appeal_record_filing(
             appeal=appeal,
@@ -435,7 +416,7 @@ def request_appeal_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     obj = _get_request(request, pk)
     appeal = _appeal_or_404(obj)
     form = OutcomeForm(request.POST)
-    if form.is_valid() and _apply(
+    if form.is_valid() and run_service(
         form,
         lambda: services.appeal_record_outcome(
             appeal=appeal,

@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from priorauth import services
-from priorauth.web.workflow import DATE, _get_request_for_user, _run, lines_text
+from priorauth.web.workflow import (
+    DATE,
+    _get_request_for_user,
+    lines_text,
+    run_service,
+)
 
 
 class RescheduleForm(forms.Form):
@@ -54,7 +59,7 @@ def request_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["scheduled_on"]
-        if _run(
+        if run_service(
             form,
             lambda: services.auth_request_reschedule(
                 request=obj, user=request.user, scheduled_on=day
@@ -87,7 +92,7 @@ def request_record_performed(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             lambda: services.auth_request_record_performed(
                 request=obj,

@@ -150,7 +150,7 @@ def _get_request_for_user(request: HttpRequest, pk: int) -> m.AuthRequest:
         raise Http404("No such request") from None
 
 
-def _run(form: forms.Form, call: Any) -> bool:
+def run_service(form: forms.Form, call: Any) -> bool:
     """Call the service; put its field errors on the form. True when it went through."""
     try:
         call()
@@ -184,7 +184,7 @@ def request_record_submission(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             lambda: services.auth_request_record_submission(
                 request=obj,
@@ -227,7 +227,7 @@ def request_record_decision(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if run_service(
             form,
             lambda: services.auth_request_record_decision(
                 request=obj, user=request.user, **data

@@ -42,7 +42,7 @@ from priorauth.rules.wording import (
 )
 
 from .compose import AttachmentPart
-from .crosswalk import crosswalk_rows, rule_key
+from .crosswalk import crosswalk_rows
 from .letter import letter_paragraphs
 from .spine_svg import spine_svg, spine_table
 from .words import ATTESTATION, date_words, time_words
@@ -278,7 +278,6 @@ def build_packet_context(
         "level_histories": level_histories(facts, evaluation),
         "blocks": block_rows(facts, evaluation),
         "crosswalk": crosswalk,
-        "rule_key": rule_key(crosswalk),
         "attachments": [
             {
                 "number": a.number,

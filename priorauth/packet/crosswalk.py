@@ -79,7 +79,3 @@ def crosswalk_rows(evaluation: Evaluation, policy_id: str = "") -> list[Crosswal
         )
     return rows
 
-
-def rule_key(rows: list[CrosswalkRow]) -> list[tuple[int, str]]:
-    """(row number, rule ID): the practice's reference for each row."""
-    return [(r.number, r.code) for r in rows]

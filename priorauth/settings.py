@@ -305,6 +305,16 @@ STORAGES["renditions"] = {
 # renders itself; a claim older than PRIORAUTH_RENDER_STALE_SECONDS is a dead worker's.
 PRIORAUTH_RENDER_WAIT_SECONDS = envint("PRIORAUTH_RENDER_WAIT_SECONDS", 8)
 PRIORAUTH_RENDER_STALE_SECONDS = envint("PRIORAUTH_RENDER_STALE_SECONDS", 8)
+# Renders off the request path: with a task worker beside the server (ops/worker.py
+# sets PRIORAUTH_RENDER_ON_WORKER for the server it starts), a click that finds no
+# stored draft hands the render to the worker at click priority and waits; when no
+# worker has taken it after PRIORAUTH_RENDER_HANDOFF_MS, the click renders itself.
+PRIORAUTH_RENDER_ON_WORKER = envbool("PRIORAUTH_RENDER_ON_WORKER", False)
+PRIORAUTH_RENDER_HANDOFF_MS = envint("PRIORAUTH_RENDER_HANDOFF_MS", 2000)
+# A render ahead older than this when the worker reaches it is dropped (services.tasks).
+PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS = envint(
+    "PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS", 120
+)
 
 # Background tasks (django-tasks): the database backend, run by `manage.py db_worker`
 # beside the server (`make run`, `make serve`: priorauth/ops/worker.py). Another

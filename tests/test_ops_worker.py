@@ -67,7 +67,12 @@ def test_a_worker_that_dies_is_started_again(tmp_path):
 
 def test_the_default_worker_is_django_tasks_db_worker():
     command = worker.worker_command("python")
-    assert command[-2:] == ["db_worker", "--no-reload"]
+    assert command[2:] == [
+        "db_worker",
+        "--no-reload",
+        "--interval",
+        str(worker.WORKER_POLL_SECONDS),
+    ]
     assert command[1].endswith("manage.py")
 
 

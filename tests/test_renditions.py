@@ -22,7 +22,7 @@ from priorauth import models as m
 from priorauth import services
 from priorauth.ops import checks
 from priorauth.packet import pdf
-from priorauth.services import renditions
+from priorauth.services import renditions, tasks
 from priorauth.services.tasks import draft_render_ahead
 from tests.packet_factory import make_request
 
@@ -500,7 +500,9 @@ def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
     services.auth_request_send_for_signature(request=obj)  # autocommit: enqueued now
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "priorauth.services.tasks.draft_render_ahead"
-    assert queued.args_kwargs == {"args": [obj.pk], "kwargs": {}}
+    assert queued.args_kwargs["args"] == [obj.pk]
+    assert set(queued.args_kwargs["kwargs"]) == {"enqueued_at"}
+    assert queued.priority == tasks.RENDER_AHEAD_PRIORITY
     assert renderer.calls == 0
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     queued.refresh_from_db()
@@ -508,3 +510,152 @@ def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
     assert renderer.calls == 1
     row = m.DraftRendition.objects.get(request=obj)
     assert row.rendered_by == "task" and row.state == m.DraftRendition.State.READY
+
+
+# --------------------------------------------------------------------------- off the web process
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_worker_the_click_hands_its_render_to_it_and_waits(
+    practice,
+    patient,
+    provider,
+    facility,
+    payer_profiles,
+    billing_user,
+    renderer,
+    settings,
+    monkeypatch,
+):
+    """P17: with a worker beside the server, a click that finds no stored draft
+    queues the render at click priority, ahead of the renders ahead, and waits for
+    the worker's file instead of rendering in the web process."""
+    from django_tasks_db.models import DBTaskResult
+
+    from django.core.management import call_command
+
+    settings.TASKS = DB_TASKS
+    settings.PRIORAUTH_RENDER_ON_WORKER = True
+    older = make_request(
+        practice=practice,
+        patient=patient,
+        provider=provider,
+        facility=facility,
+        payer_profile=payer_profiles["medicare"],
+        status="draft",
+    )
+    obj = make_request(
+        practice=practice,
+        patient=patient,
+        provider=provider,
+        facility=facility,
+        payer_profile=payer_profiles["medicare"],
+        status="draft",
+    )
+    tasks.draft_render_soon(request_id=older.pk)  # autocommit: queued at once
+    polls: list[int] = []
+
+    def worker_runs_while_the_click_waits(seconds: float) -> None:
+        polls.append(1)
+        if len(polls) == 1:
+            first = DBTaskResult.objects.ready().first()
+            assert first.args_kwargs["args"] == [obj.pk]  # the click's, first
+            assert first.priority == tasks.CLICK_PRIORITY > tasks.RENDER_AHEAD_PRIORITY
+            assert renderer.calls == 0  # the click did not render
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+
+    monkeypatch.setattr(renditions, "_sleep", worker_runs_while_the_click_waits)
+    data = services.auth_request_render_pdf(
+        request=m.AuthRequest.objects.get(pk=obj.pk), user=billing_user
+    )
+    row = m.DraftRendition.objects.get(request=obj)
+    assert row.rendered_by == "task" and hashlib.sha256(data).hexdigest() == row.sha256
+    assert renderer.calls == 2  # the click's request, then the older render ahead
+    assert sorted(DBTaskResult.objects.values_list("return_value", flat=True)) == [
+        "rendered",
+        "rendered",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_no_worker_takes_the_render_the_click_renders_itself(
+    practice,
+    patient,
+    provider,
+    facility,
+    payer_profiles,
+    billing_user,
+    renderer,
+    settings,
+    monkeypatch,
+):
+    """A worker that is down (or stuck) costs the handoff wait, never the PDF."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    settings.PRIORAUTH_RENDER_ON_WORKER = True
+    settings.PRIORAUTH_RENDER_HANDOFF_MS = 50
+    obj = make_request(
+        practice=practice,
+        patient=patient,
+        provider=provider,
+        facility=facility,
+        payer_profile=payer_profiles["medicare"],
+        status="draft",
+    )
+    data = services.auth_request_render_pdf(
+        request=m.AuthRequest.objects.get(pk=obj.pk), user=billing_user
+    )
+    assert data.startswith(b"%PDF") and renderer.calls == 1
+    assert m.DraftRendition.objects.get(request=obj).rendered_by == "click"
+    assert DBTaskResult.objects.get().status == "READY"  # nobody took it
+    # The worker that comes back later finds the file and does not render again.
+    assert draft_render_ahead.call(obj.pk, for_click=True) == "cached"
+    assert renderer.calls == 1
+
+
+def test_a_queue_that_is_down_sends_the_click_straight_to_rendering(
+    client_billing, draft, renderer, settings, monkeypatch
+):
+    settings.PRIORAUTH_RENDER_ON_WORKER = True
+
+    class QueueDown:
+        def using(self, **kwargs: object) -> QueueDown:
+            return self
+
+        def enqueue(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("queue unavailable")
+
+    monkeypatch.setattr(tasks, "draft_render_ahead", QueueDown())
+    monkeypatch.setattr(
+        renditions, "_sleep", lambda s: pytest.fail("waited for a queue that is down")
+    )
+    assert _download(client_billing, draft).startswith(b"%PDF")
+    assert renderer.calls == 1
+
+
+def test_a_render_ahead_that_waited_too_long_is_dropped_but_never_a_clicks(
+    draft, renderer, settings
+):
+    settings.PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS = 120
+    late = (timezone.now() - timedelta(seconds=121)).isoformat()
+    fresh = (timezone.now() - timedelta(seconds=119)).isoformat()
+    assert draft_render_ahead.call(draft.pk, enqueued_at=late) == "expired"
+    assert renderer.calls == 0
+    assert draft_render_ahead.call(draft.pk, enqueued_at=fresh) == "rendered"
+    m.DraftRendition.objects.all().delete()
+    assert (
+        draft_render_ahead.call(draft.pk, for_click=True, enqueued_at=late)
+        == "rendered"
+    )
+    assert renderer.calls == 2
+
+
+def test_a_render_ahead_of_a_stored_state_does_not_build_the_html(
+    draft, renderer, html_builds
+):
+    assert draft_render_ahead.call(draft.pk) == "rendered"
+    assert draft_render_ahead.call(draft.pk) == "cached"
+    assert renderer.calls == 1 and len(html_builds) == 1

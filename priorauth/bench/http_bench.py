@@ -31,7 +31,7 @@ from pathlib import Path
 
 from priorauth.bench.common import ROOT, VAR, django_setup, write_json
 from priorauth.ops.serve import COLLECTSTATIC
-from priorauth.ops.worker import start_worker, worker_command
+from priorauth.ops.worker import server_environ, start_worker, worker_command
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
@@ -260,7 +260,8 @@ def run(
         server = subprocess.Popen(
             gunicorn,
             # Every save transaction's duration goes to the log (P11).
-            env=dict(env, PRIORAUTH_SLOW_TRANSACTION_MS="0"),
+            # A worker runs beside it (below): clicks hand their renders to it.
+            env=server_environ(dict(env, PRIORAUTH_SLOW_TRANSACTION_MS="0")),
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -378,13 +379,27 @@ def _renditions_summary(env: dict[str, str]) -> dict[str, object]:
         "from django.db.models import Count\n"
         "from priorauth.models import DraftRendition as D\n"
         "rows = D.objects.values('rendered_by', 'state').annotate(n=Count('id'))\n"
-        "print(json.dumps(list(rows)))\n",
+        "from django_tasks_db.models import DBTaskResult as T\n"
+        "tasks = {}\n"
+        "for t in T.objects.all():\n"
+        "    kind = 'click' if t.priority > 0 else 'ahead'\n"
+        "    out = t.return_value if t.status == 'SUCCESSFUL' else t.status.lower()\n"
+        "    d = tasks.setdefault(kind, {'outcomes': {}, 'waits': []})\n"
+        "    d['outcomes'][str(out)] = d['outcomes'].get(str(out), 0) + 1\n"
+        "    if t.started_at:\n"
+        "        d['waits'].append((t.started_at - t.enqueued_at).total_seconds())\n"
+        "for d in tasks.values():\n"
+        "    w = sorted(d.pop('waits'))\n"
+        "    d['queue_wait_s'] = {'n': len(w), 'median': round(w[len(w) // 2], 2) if w else None,\n"
+        "        'p95': round(w[min(len(w) - 1, int(0.95 * len(w)))], 2) if w else None,\n"
+        "        'max': round(w[-1], 2) if w else None}\n"
+        "print(json.dumps({'rows': list(rows), 'tasks': tasks}))\n",
     )
     if done.returncode:
         return {"error": done.stderr[-500:]}
     import json
 
-    return {"rows": json.loads(done.stdout.strip().splitlines()[-1])}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 _TX = re.compile(r"transaction request save took ([0-9.]+) ms")

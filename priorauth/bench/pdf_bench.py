@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
         help="consecutive optimized renders for the memory check (P5); 0 skips it",
     )
     parser.add_argument("--cold", action="store_true")
-    parser.add_argument("--no-warm", action="store_true", help="(with --cold) skip the worker warm-up")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="(with --cold) skip the worker warm-up"
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.cold:

@@ -148,8 +148,15 @@ def markdown(r: dict) -> str:
                 out.append(
                     f"P17 (PDF p95 <= 300 ms under this mix): {_fmt(pdf_entry['p95_ms'])}"
                     f" ms, {met}. Drafts left in the rendition cache by who rendered"
-                    f" them: {h.get('renditions')}; worker tracebacks:"
-                    f" {h.get('worker_tracebacks')}."
+                    f" them, and the tasks' outcomes and queue waits: {h.get('renditions')};"
+                    f" worker tracebacks: {h.get('worker_tracebacks')}."
+                )
+            cold = h["endpoints"].get("pdf (cold)")
+            if cold and cold.get("p95_ms") is not None:
+                out.append(
+                    f"PDFs of requests nothing rendered ahead (before the user's first"
+                    f' save, "pdf (cold)"; P8: p95 <= 2 s): n {cold.get("requests")},'
+                    f" p50 {_fmt(cold.get('p50_ms'))} ms, p95 {_fmt(cold['p95_ms'])} ms."
                 )
             for f in h["failures"][:10]:
                 out.append(f"- {f['endpoint']}: {f['count']} x {f['error']}")

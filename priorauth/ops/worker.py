@@ -8,9 +8,12 @@ calls ``run_beside_worker`` with gunicorn). SIGINT and SIGTERM go to both; when 
 server ends, the worker is stopped (SIGTERM, then SIGKILL after
 ``WORKER_STOP_SECONDS``) and the server's exit status is returned. The worker runs
 at a lower CPU priority (``nice`` +``WORKER_NICE``, ``PRIORAUTH_TASK_WORKER_NICE``):
-a render ahead yields the CPU to the server's page views. A worker that
-dies is started again (at most ``MAX_RESTARTS`` times); without it the server still
-works, clicks render what is missing themselves.
+a render ahead yields the CPU to the server's page views. The server is told a
+worker runs (``PRIORAUTH_RENDER_ON_WORKER=1``): a click that finds no stored draft
+hands its render to the worker at click priority instead of rendering in the web
+process. A worker that dies is started again (at most ``MAX_RESTARTS`` times);
+without it the server still works: a click whose render no worker takes within
+``PRIORAUTH_RENDER_HANDOFF_MS`` renders itself.
 
 No Django import: this runs before the settings load (like serve.py).
 """
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_STOP_SECONDS = 25
 MAX_RESTARTS = 5
 WORKER_NICE = 10
+WORKER_POLL_SECONDS = 0.2
 
 
 def worker_nice(environ: Mapping[str, str]) -> int:
@@ -56,7 +60,22 @@ def start_worker(
 
 def worker_command(python: str = sys.executable) -> list[str]:
     # --no-reload: the autoreloader's child would outlive a SIGTERM to its parent.
-    return [python, str(ROOT / "manage.py"), "db_worker", "--no-reload"]
+    # --interval: how long an idle worker sleeps before it looks at the queue again;
+    # a click handed to the worker (services.tasks.draft_render_now) waits for it.
+    return [
+        python,
+        str(ROOT / "manage.py"),
+        "db_worker",
+        "--no-reload",
+        "--interval",
+        str(WORKER_POLL_SECONDS),
+    ]
+
+
+def server_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The server's environment beside a worker: clicks hand renders to the worker
+    (``PRIORAUTH_RENDER_ON_WORKER``, unless set already)."""
+    return {"PRIORAUTH_RENDER_ON_WORKER": "1", **environ}
 
 
 def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -83,7 +102,9 @@ def run_beside_worker(
     worker = list(worker or worker_command())
     print(f"worker: {' '.join(worker[1:])} beside the server", flush=True)
     task_worker = start_worker(worker, environ)
-    server_process = subprocess.Popen(list(server), cwd=ROOT, env=environ)
+    server_process = subprocess.Popen(
+        list(server), cwd=ROOT, env=server_environ(environ)
+    )
     restarts = 0
 
     def forward(signum: int, frame: object) -> None:

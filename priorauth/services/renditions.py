@@ -268,15 +268,31 @@ def rendition_get_or_render(
     render: Callable[[], bytes],
     rendered_by: str = "click",
     fingerprint: str = "",
+    handoff: Callable[[], bool] | None = None,
 ) -> bytes:
     """The draft PDF for this key: stored, or being rendered (wait for it), or
     rendered now by ``render`` (which is called at most once, and only by the one
     caller holding the key's claim). ``fingerprint``, when given, is recorded on
-    the key's row (``state_fingerprint``)."""
+    the key's row (``state_fingerprint``).
+
+    ``handoff``, when given, is called once when nobody renders the key yet: it asks
+    a worker to render it (services.tasks.draft_render_now) and says whether it
+    could. The caller then waits for the worker's claim, and renders itself only
+    when none has appeared after ``PRIORAUTH_RENDER_HANDOFF_MS`` (no worker, or one
+    busy past that); so renders stay off the web process while a worker runs."""
     key = _key(request, inputs_digest)
+    handoff_until: float | None = None
     while True:
         row = m.DraftRendition.objects.filter(**key).first()
         if row is None:
+            if handoff is not None and handoff_until is None:
+                handed = handoff()
+                wait = settings.PRIORAUTH_RENDER_HANDOFF_MS / 1000 if handed else 0
+                handoff_until = time.monotonic() + wait
+                continue
+            if handoff_until is not None and time.monotonic() < handoff_until:
+                _sleep(POLL_SECONDS)
+                continue
             mine = _claim(request, inputs_digest, rendered_by, fingerprint)
             if mine is not None:
                 return _render_and_store(mine, render)

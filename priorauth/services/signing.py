@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -66,7 +67,7 @@ from priorauth.services.signing_keys import (
     reauthenticate,
     signer_identity,
 )
-from priorauth.services.tasks import draft_render_soon
+from priorauth.services.tasks import draft_render_now, draft_render_soon
 from priorauth.services.workflow import WorkflowError
 
 __all__ = [
@@ -236,6 +237,13 @@ def auth_request_render_pdf(*, request: m.AuthRequest, user: m.User) -> bytes:
         inputs_digest=digest,
         render=lambda: compose_packet(pdf.html_to_pdf(html), attachments),
         fingerprint=fingerprint,
+        # With a worker beside the server, it renders and the click waits: no
+        # render in the web process (quality.md P17).
+        handoff=(
+            (lambda: draft_render_now(request_id=request.pk))
+            if settings.PRIORAUTH_RENDER_ON_WORKER
+            else None
+        ),
     )
 
 
@@ -283,12 +291,15 @@ def auth_request_render_ahead(*, request_id: int) -> str:
         return "gone"
     if request.is_locked:
         return "locked"
+    fingerprint = auth_request_state_fingerprint(request=request)
+    if rendition_for_fingerprint(request=request, fingerprint=fingerprint) is not None:
+        return "cached"  # a click or an earlier task rendered this state
     html, digest, attachments = auth_request_draft_html(request=request)
     return rendition_render_ahead(
         request=request,
         inputs_digest=digest,
         render=lambda: compose_packet(pdf.html_to_pdf(html), attachments),
-        fingerprint=auth_request_state_fingerprint(request=request),
+        fingerprint=fingerprint,
     )
 
 

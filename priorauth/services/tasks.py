@@ -1,4 +1,4 @@
-"""Background tasks (django-tasks): the draft PDF rendered ahead of the click.
+"""Background tasks (django-tasks): the draft PDF rendered off the request path.
 
 Every service that changes what a request's packet shows (a save, an import, a
 workflow step, the physician's answers) calls ``draft_render_soon``: once its
@@ -6,38 +6,103 @@ transaction commits, ``draft_render_ahead`` is enqueued on the configured backen
 (settings.TASKS: the database backend, run by ``manage.py db_worker``). The task
 renders into the rendition cache (services.renditions), so the click finds the
 file. A lost or failed task costs only speed: the click renders what is missing.
+
+A click that finds no file while a worker runs beside the server
+(``PRIORAUTH_RENDER_ON_WORKER``) hands its render to the worker too, through
+``draft_render_now``: the same task at ``CLICK_PRIORITY``, ahead of every render
+ahead in the queue. The web process then only waits (no CPU, no GIL) and renders
+itself only when no worker takes the task (services.renditions).
+
+A render ahead that waited in the queue longer than
+``PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS`` is dropped: on a machine that saves
+faster than it renders, the queue stays bounded and a fresh save is not rendered
+behind minutes of older ones (a click on a dropped one is rendered at click
+priority).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django_tasks import task
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["draft_render_ahead", "draft_render_soon"]
+__all__ = [
+    "CLICK_PRIORITY",
+    "RENDER_AHEAD_PRIORITY",
+    "draft_render_ahead",
+    "draft_render_now",
+    "draft_render_soon",
+]
+
+# django-tasks priorities run from -100 to 100, higher first (the database
+# backend orders its queue by priority, then by age).
+RENDER_AHEAD_PRIORITY = 0
+CLICK_PRIORITY = 50
 
 
 @task()
-def draft_render_ahead(request_id: int) -> str:
-    """Render the request's current draft into the rendition cache."""
+def draft_render_ahead(
+    request_id: int, for_click: bool = False, enqueued_at: str | None = None
+) -> str:
+    """Render the request's current draft into the rendition cache; says what
+    happened ("rendered", "cached", "locked", "expired", ...). ``enqueued_at``
+    (ISO 8601, set by ``draft_render_soon``) lets a render ahead that waited too
+    long in the queue be dropped; a click's render never is."""
     # Imported here: services.signing imports services.workflow, which calls
     # draft_render_soon (a module-level import would be circular).
     from priorauth.services.signing import auth_request_render_ahead
 
-    outcome = auth_request_render_ahead(request_id=request_id)
-    logger.info("pdf: render ahead of request %s: %s", request_id, outcome)
+    if not for_click and _expired(enqueued_at):
+        outcome = "expired"
+    else:
+        outcome = auth_request_render_ahead(request_id=request_id)
+    logger.info(
+        "pdf: %s of request %s: %s",
+        "render for a click" if for_click else "render ahead",
+        request_id,
+        outcome,
+    )
     return outcome
 
 
+def _expired(enqueued_at: str | None) -> bool:
+    if not enqueued_at:
+        return False
+    try:
+        when = datetime.fromisoformat(enqueued_at)
+    except ValueError:
+        return False
+    max_age = timedelta(seconds=settings.PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS)
+    return timezone.now() - when > max_age
+
+
 def _enqueue(request_id: int) -> None:
-    draft_render_ahead.enqueue(request_id)
+    draft_render_ahead.using(priority=RENDER_AHEAD_PRIORITY).enqueue(
+        request_id, enqueued_at=timezone.now().isoformat()
+    )
 
 
 def draft_render_soon(*, request_id: int) -> None:
     """Enqueue ``draft_render_ahead`` once the current transaction commits (at once
     outside one). A failing enqueue is logged and never fails the caller's save."""
     transaction.on_commit(lambda: _enqueue(request_id), robust=True)
+
+
+def draft_render_now(*, request_id: int) -> bool:
+    """Hand a click's render to the worker (at ``CLICK_PRIORITY``); False when
+    the task could not be enqueued (the click then renders itself)."""
+    try:
+        draft_render_ahead.using(priority=CLICK_PRIORITY).enqueue(
+            request_id, for_click=True
+        )
+    except Exception:  # a queue that is down must not fail the download
+        logger.exception("pdf: could not hand request %s to the worker", request_id)
+        return False
+    return True

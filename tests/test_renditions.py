@@ -157,6 +157,9 @@ def test_signing_removes_the_drafts_and_the_task_skips_a_locked_request(
     renditions.renditions_prune(request_id=draft.pk)
     assert not m.DraftRendition.objects.filter(request=draft).exists()
     assert renderer.calls == 1
+    # A click on the signed request's draft still gets it from the worker.
+    assert draft_render_ahead.call(draft.pk, for_click=True) == "rendered"
+    assert renderer.calls == 2
 
 
 # --------------------------------------------------------------------------- fast path

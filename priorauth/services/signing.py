@@ -281,15 +281,16 @@ def auth_request_draft_html(
     return html, digest, attachments
 
 
-def auth_request_render_ahead(*, request_id: int) -> str:
+def auth_request_render_ahead(*, request_id: int, for_click: bool = False) -> str:
     """Render the current draft of ``request_id`` into the rendition cache (the
-    background task's body); says what happened. Locked requests are skipped: their
-    packet is the signed PDF."""
+    background task's body); says what happened. Locked requests are skipped when
+    rendering ahead (their packet is the signed PDF), not when a click asked for
+    the draft (``for_click``)."""
     try:
         request = _fresh(m.AuthRequest(pk=request_id))
     except m.AuthRequest.DoesNotExist:
         return "gone"
-    if request.is_locked:
+    if request.is_locked and not for_click:
         return "locked"
     fingerprint = auth_request_state_fingerprint(request=request)
     if rendition_for_fingerprint(request=request, fingerprint=fingerprint) is not None:

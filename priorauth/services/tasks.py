@@ -62,7 +62,7 @@ def draft_render_ahead(
     if not for_click and _expired(enqueued_at):
         outcome = "expired"
     else:
-        outcome = auth_request_render_ahead(request_id=request_id)
+        outcome = auth_request_render_ahead(request_id=request_id, for_click=for_click)
     logger.info(
         "pdf: %s of request %s: %s",
         "render for a click" if for_click else "render ahead",

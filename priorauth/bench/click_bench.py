@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         assert response.status_code == 200, response.status_code
         return response.content
 
-    html, _ = services.auth_request_draft_html(request=loaded())
+    html, _digest, _attachments = services.auth_request_draft_html(request=loaded())
     chromium, first, cached, service = [], [], [], []
     with (
         tempfile.TemporaryDirectory(prefix="click-bench-") as tmp,

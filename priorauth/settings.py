@@ -330,6 +330,12 @@ TASKS = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Widgets (the inputs, selects and their options) rendered by Django's own Jinja2
+# widget templates: the same HTML as the default renderer's, ~20 % off the request
+# form page (~140 widgets; docs/performance.md). The pages and crispy's field
+# templates stay Django templates.
+FORM_RENDERER = "priorauth.web.form_renderer.WidgetsFirstRenderer"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

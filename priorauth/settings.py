@@ -311,6 +311,9 @@ PRIORAUTH_RENDER_STALE_SECONDS = envint("PRIORAUTH_RENDER_STALE_SECONDS", 8)
 # worker has taken it after PRIORAUTH_RENDER_HANDOFF_MS, the click renders itself.
 PRIORAUTH_RENDER_ON_WORKER = envbool("PRIORAUTH_RENDER_ON_WORKER", False)
 PRIORAUTH_RENDER_HANDOFF_MS = envint("PRIORAUTH_RENDER_HANDOFF_MS", 2000)
+# At most this many renders ahead wait in the queue: when more do, the oldest are
+# dropped (the queue is oldest first; services.tasks._keep_newest_renders_ahead).
+PRIORAUTH_RENDER_AHEAD_QUEUE = envint("PRIORAUTH_RENDER_AHEAD_QUEUE", 6)
 # A render ahead older than this when the worker reaches it is dropped (services.tasks).
 PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS = envint(
     "PRIORAUTH_RENDER_AHEAD_MAX_AGE_SECONDS", 120

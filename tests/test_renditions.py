@@ -662,3 +662,23 @@ def test_a_render_ahead_of_a_stored_state_does_not_build_the_html(
     assert draft_render_ahead.call(draft.pk) == "rendered"
     assert draft_render_ahead.call(draft.pk) == "cached"
     assert renderer.calls == 1 and len(html_builds) == 1
+
+
+def test_the_queue_keeps_the_newest_renders_ahead_and_every_clicks(
+    draft, settings, django_capture_on_commit_callbacks
+):
+    """Oldest-first with a backlog would finish every render ahead after its user
+    clicked: only the newest PRIORAUTH_RENDER_AHEAD_QUEUE wait; clicks' stay."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    settings.PRIORAUTH_RENDER_AHEAD_QUEUE = 3
+    assert tasks.draft_render_now(request_id=10_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        for request_id in range(1, 6):
+            tasks.draft_render_soon(request_id=request_id)
+    waiting = DBTaskResult.objects.filter(status="READY")
+    ahead = waiting.filter(priority=tasks.RENDER_AHEAD_PRIORITY)
+    assert sorted(t.args_kwargs["args"][0] for t in ahead) == [3, 4, 5]
+    clicks = waiting.filter(priority=tasks.CLICK_PRIORITY)
+    assert [t.args_kwargs["args"][0] for t in clicks] == [10_000]

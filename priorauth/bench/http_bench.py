@@ -355,6 +355,9 @@ def run(
         "worker_log": str(worker_log_path.relative_to(ROOT)),
         "worker_tracebacks": worker_text.count("Traceback (most recent call last)"),
         "renditions": _renditions_summary(env),
+        "renders_ahead_dropped": sum(
+            int(n) for n in re.findall(r"worker is behind: dropped (\d+)", log_text)
+        ),
     }
 
 

@@ -149,6 +149,8 @@ def markdown(r: dict) -> str:
                     f"P17 (PDF p95 <= 300 ms under this mix): {_fmt(pdf_entry['p95_ms'])}"
                     f" ms, {met}. Drafts left in the rendition cache by who rendered"
                     f" them, and the tasks' outcomes and queue waits: {h.get('renditions')};"
+                    f" renders ahead dropped from a full queue:"
+                    f" {h.get('renders_ahead_dropped')};"
                     f" worker tracebacks: {h.get('worker_tracebacks')}."
                 )
             cold = h["endpoints"].get("pdf (cold)")

@@ -87,6 +87,45 @@ def _enqueue(request_id: int) -> None:
     draft_render_ahead.using(priority=RENDER_AHEAD_PRIORITY).enqueue(
         request_id, enqueued_at=timezone.now().isoformat()
     )
+    _keep_newest_renders_ahead(settings.PRIORAUTH_RENDER_AHEAD_QUEUE)
+
+
+def _keep_newest_renders_ahead(keep: int) -> int:
+    """On the database backend, drop the waiting renders ahead but the ``keep``
+    newest; returns how many went.
+
+    The backend runs its queue oldest first. When saves come faster than the
+    worker renders, every render ahead would wait behind all the older ones and
+    finish after its user has clicked (who then waits for a click render as
+    well). Keeping only the newest few makes the queue newest-first where it
+    matters: a fresh save is rendered within ``keep`` renders, and a click on a
+    dropped one is rendered at click priority. Clicks' renders are never dropped.
+    """
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend != "django_tasks_db.DatabaseBackend" or keep < 1:
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        status="READY",
+        task_path=draft_render_ahead.module_path,
+        priority=RENDER_AHEAD_PRIORITY,
+    )
+    older = list(
+        waiting.order_by("-enqueued_at").values_list("pk", flat=True)[keep : keep + 500]
+    )
+    if not older:
+        return 0
+    dropped, _ = waiting.filter(pk__in=older).delete()
+    if dropped:
+        # An operator's signal that renders come faster than the worker(s) render.
+        logger.warning(
+            "pdf: the render worker is behind: dropped %d older render(s) ahead "
+            "(more than PRIORAUTH_RENDER_AHEAD_QUEUE=%d waiting)",
+            dropped,
+            keep,
+        )
+    return dropped
 
 
 def draft_render_soon(*, request_id: int) -> None:

@@ -33,6 +33,24 @@ holds the findings of every request, so a change shows):
 
 Every request is a draft; "clean" means informational findings only (the packet
 still needs its signature).
+
+After the decision (13-19, all clean: ``manage.py load_demo`` sends each for
+signature, has drlee sign it, records its submission and the payer's answer, dated
+from the real today; ``priorauth/management/demo_progress.py``):
+
+13. Original Medicare, Arizona: a first RFA at L5-S1 after two positive MBBs;
+    approved, the authorization ends within 14 days (expiring, Re-authorize).
+14. Aetna: a repeat transforaminal ESI at L4-L5; approved, then rescheduled after
+    its last valid day (flagged before billing).
+15. eviCore: a diagnostic MBB at L4-L5; approved for L4-L5 (64493), the procedure
+    recorded treated L5-S1 too (flagged before billing).
+16. Medicare Advantage: a first RFA at L4-L5 after two MBBs (85 % relief each);
+    denied citing the diagnostic-block criterion, an appeal in draft.
+17. Carelon: a cervical interlaminar ESI at C6-C7 after eight weeks of physical
+    therapy; denied citing conservative care, the appeal signed, filed and won.
+18. Medicare Advantage: a diagnostic MBB at L3-L4; submitted, the plan's 7-day
+    decision clock ran out (decision overdue).
+19. BCBS-style: a diagnostic facet injection at L4-L5; pended for office notes.
 """
 
 from __future__ import annotations

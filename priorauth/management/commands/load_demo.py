@@ -34,6 +34,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth import services
 from priorauth.management import demo_progress
+from priorauth.security.timezones import practice_zone
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # A request's own rows in the fixture (each with a "request" field).
@@ -96,6 +97,13 @@ class Command(BaseCommand):
             )
             return
         billing, physician = users
+        # Dated in the practice's zone, as its staff would enter them.
+        with timezone.override(practice_zone(billing)):
+            self._advance_all(billing, physician, verbosity=verbosity)
+
+    def _advance_all(
+        self, billing: m.User, physician: m.User, *, verbosity: int
+    ) -> None:
         ctx = demo_progress.Ctx(
             today=timezone.localdate(),
             billing=billing,

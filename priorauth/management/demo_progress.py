@@ -37,7 +37,7 @@ from typing import Any
 from priorauth import models as m
 from priorauth import services
 
-__all__ = ["PLANS", "Plan", "advance", "demo_users"]
+__all__ = ["PLANS", "Ctx", "Plan", "advance", "demo_users"]
 
 DEMO_BILLING = "billing"
 DEMO_PHYSICIAN = "drlee"
@@ -62,6 +62,8 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Plan:
+    """Where one demo request goes after the fixture, in days before today."""
+
     pk: int
     mrn: str  # the patient's, as a check that pk is still the demo's request
     what: str
@@ -338,7 +340,9 @@ def advance(plan: Plan, ctx: Ctx) -> str:
         .first()
     )
     if request is None or request.patient.mrn != plan.mrn:
-        return "not the demo's request: left alone"
+        raise LookupError(
+            f"request {plan.pk} is not the demo's ({plan.mrn}): left alone"
+        )
     if request.status == Status.DRAFT:
         services.auth_request_send_for_signature(request=request)
     if request.status == Status.READY:

@@ -31,8 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from priorauth import models as m
 from priorauth import services
@@ -45,6 +47,7 @@ DEMO_PHYSICIAN = "drlee"
 DEMO_PHYSICIAN_PASSWORD = "demo-physician-pass"
 
 Status = m.AuthRequest.Status
+SENT_AT = time(9, 40)  # in the practice's zone (load_demo activates it)
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,10 @@ def advance(plan: Plan, ctx: Ctx) -> str:
             request=request,
             user=ctx.billing,
             submitted_on=ctx.ago(plan.submitted),
+            # The time staff type beside the date (else the start of the day).
+            submitted_at=timezone.make_aware(
+                datetime.combine(ctx.ago(plan.submitted), SENT_AT)
+            ),
             channel=plan.channel,
             payer_reference=plan.payer_reference,
         )

@@ -1,4 +1,4 @@
-"""load_demo takes demo requests 13-19 past the payer's decision, through the services,
+"""load_demo takes demo requests 13-22 past the payer's decision, through the services,
 once: run twice, every state is there once, and the pages a user opens show them
 (the worklist's tabs, the expiring authorizations, the denial and appeal pages, the
 practice admin's analytics)."""
@@ -17,7 +17,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth.management.commands.load_demo import fixture_rows_to_load
 
-# Request pk -> its state after load_demo (priorauth/demo/cases.py, cases 13-19).
+# Request pk -> its state after load_demo (priorauth/demo/cases.py, cases 13-22).
 STATES = {
     13: "approved",  # the authorization ends in 9 days
     14: "approved",  # rescheduled after the authorization ends
@@ -26,6 +26,9 @@ STATES = {
     17: "denied",  # appeal signed, filed and won
     18: "submitted",  # decision overdue
     19: "pended",
+    20: "approved",  # for the analytics
+    21: "approved",
+    22: "denied",  # no appeal yet
 }
 
 
@@ -60,8 +63,8 @@ def _client(username: str) -> Client:
 
 
 def _load_demo_is_idempotent_and_evaluates_every_request() -> None:
-    assert m.AuthRequest.objects.count() == 19
-    assert m.Patient.objects.count() == 19
+    assert m.AuthRequest.objects.count() == 22
+    assert m.Patient.objects.count() == 22
     assert not m.AuthRequest.objects.filter(evaluated_at__isnull=True).exists()
     # Requests 1-12 are drafts, as the fixture has them.
     assert set(
@@ -93,6 +96,7 @@ def _each_request_reaches_its_state_once() -> None:
     assert denial.decided_on == requests[16].decided_on
     assert denial.reason_text
     assert [r.code for r in denial.reasons.all()] == ["FAC-009", ""]
+    assert not requests[22].appeals.exists()
     assert list(requests[16].appeals.values_list("status", flat=True)) == ["preparing"]
     assert list(requests[17].appeals.values_list("status", flat=True)) == ["won"]
     assert requests[17].signed_documents.filter(kind="appeal").count() == 1
@@ -109,8 +113,8 @@ def _the_worklist_tabs_count_them() -> None:
         "ready": 0,
         "signed": 0,
         "submitted": 1,
-        "approved": 3,
-        "denied": 2,
+        "approved": 5,
+        "denied": 3,
         "pended": 1,
     }
     assert response.context["expiring_count"] == 2  # 13 and 14 (30-day view)
@@ -120,7 +124,7 @@ def _the_worklist_tabs_count_them() -> None:
     assert "call the payer" in overdue.content.decode()
     denied = _client("billing").get(reverse("pa-worklist") + "?status=denied")
     html = denied.content.decode()
-    assert html.count("left to appeal") == 2
+    assert html.count("left to appeal") == 3
     # The other practice sees none of it.
     other = _client("otherbilling").get(reverse("pa-worklist"))
     assert other.context["expiring_count"] == other.context["overdue_count"] == 0
@@ -151,7 +155,7 @@ def _the_request_pages_show_the_drift_and_the_appeal() -> None:
 
 def _the_analytics_show_the_decided_requests() -> None:
     html = _client("practiceadmin").get(reverse("pa-analytics")).content.decode()
-    assert '<div class="fs-4" data-total="decided">6</div>' in html
+    assert '<div class="fs-4" data-total="decided">9</div>' in html
     assert '<div class="fs-4" data-total="appeals">1 / 1</div>' in html
     assert len(re.findall(r'src="data:image/svg\+xml;base64,', html)) == 5
     for payer in ("Aetna", "Original Medicare", "Medicare Advantage", "Carelon"):

@@ -59,7 +59,7 @@ def test_the_readme_demo_logins_work(demo, settings, username, password, role):
     assert user.check_password(password) is True
 
 
-# load_demo itself (idempotent, every request evaluated, requests 13-19 past the
+# load_demo itself (idempotent, every request evaluated, requests 13-22 past the
 # decision): tests/test_demo_after_decision.py.
 
 

@@ -34,12 +34,13 @@ holds the findings of every request, so a change shows):
 Every request is a draft; "clean" means informational findings only (the packet
 still needs its signature).
 
-After the decision (13-19, all clean: ``manage.py load_demo`` sends each for
+After the decision (13-22, no blocker: ``manage.py load_demo`` sends each for
 signature, has drlee sign it, records its submission and the payer's answer, dated
 from the real today; ``priorauth/management/demo_progress.py``):
 
-13. Original Medicare, Arizona: a first RFA at L5-S1 after two positive MBBs;
-    approved, the authorization ends within 14 days (expiring, Re-authorize).
+13. Original Medicare, Arizona, at the hospital outpatient department (OPD prior
+    authorization): a first RFA at L5-S1 after two positive MBBs; provisionally
+    affirmed, the authorization ends within 14 days (expiring, Re-authorize).
 14. Aetna: a repeat transforaminal ESI at L4-L5; approved, then rescheduled after
     its last valid day (flagged before billing).
 15. eviCore: a diagnostic MBB at L4-L5; approved for L4-L5 (64493), the procedure
@@ -51,6 +52,11 @@ from the real today; ``priorauth/management/demo_progress.py``):
 18. Medicare Advantage: a diagnostic MBB at L3-L4; submitted, the plan's 7-day
     decision clock ran out (decision overdue).
 19. BCBS-style: a diagnostic facet injection at L4-L5; pended for office notes.
+20. Original Medicare at the hospital outpatient department: a diagnostic MBB at
+    L4-L5; affirmed.
+21. Aetna: a diagnostic facet injection at L5-S1; approved.
+22. Original Medicare at the hospital outpatient department: a diagnostic facet
+    injection at L3-L4; non-affirmed citing conservative care, no appeal yet.
 """
 
 from __future__ import annotations
@@ -591,7 +597,7 @@ def case_12_medicare_advantage_first_rfa(practices: DemoPractices) -> None:
 
 
 # ----------------------------------------------------------- after the decision
-# Cases 13-19 are drafts in the fixture like the rest; ``manage.py load_demo`` then
+# Cases 13-22 are drafts in the fixture like the rest; ``manage.py load_demo`` then
 # takes each through the services (sign, submit, decide, ...) to the state below,
 # dated from the real today (priorauth/management/demo_progress.py holds the steps).
 
@@ -634,6 +640,7 @@ def case_13_approved_rfa_expiring(practices: DemoPractices) -> None:
         where,
         person,
         "AZ",
+        facility=where.hopd,
         procedure_type="rfa",
         intent="first",
         date_of_service=day(18),
@@ -854,7 +861,74 @@ def case_19_pended_facet(practices: DemoPractices) -> None:
     )
 
 
-# Built in this order: patient and request pks 1-19 (cases 13-19 are taken past the
+def case_20_approved_medicare_mbb(practices: DemoPractices) -> None:
+    """Approved (Original Medicare, no drift): for the analytics."""
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    request(
+        where,
+        person,
+        "AZ",
+        facility=where.hopd,
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(40),
+        onset_date=day(-340),
+        levels=[("L4-L5", "right", 0)],
+        care=[
+            care("physical_therapy", day(-310), day(-240), "failed"),
+            care("nsaids", day(-330), day(-150), "failed"),
+        ],
+        imaging=[imaging("mri", day(-290), "L4-L5", "Right L4-L5 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_21_approved_aetna_facet(practices: DemoPractices) -> None:
+    """Approved (Aetna, no drift): for the analytics."""
+    where = practices.cascade
+    person = patient(where, "aetna", "Aetna Choice POS II")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="facet_ia",
+        intent="diagnostic",
+        date_of_service=day(35),
+        onset_date=day(-280),
+        levels=[("L5-S1", "bilateral", 0)],
+        care=[care("physical_therapy", day(-250), day(-180), "failed")],
+        imaging=[
+            imaging("mri", day(-230), "L5-S1", "Bilateral L5-S1 facet arthropathy.")
+        ],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_22_denied_medicare_facet(practices: DemoPractices) -> None:
+    """Denied (Original Medicare), no appeal yet: its deadline counts down."""
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    request(
+        where,
+        person,
+        "AZ",
+        facility=where.hopd,
+        procedure_type="facet_ia",
+        intent="diagnostic",
+        date_of_service=day(30),
+        onset_date=day(-240),
+        levels=[("L3-L4", "right", 0)],
+        care=[
+            care("physical_therapy", day(-220), day(-160), "failed"),
+            care("nsaids", day(-230), None, "partial", weeks=20),
+        ],
+        imaging=[imaging("ct", day(-200), "L3-L4", "Right L3-L4 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+# Built in this order: patient and request pks 1-22 (cases 13-22 are taken past the
 # decision by load_demo, which finds them by pk and MRN).
 CASES = (
     case_1_first_rfa,
@@ -876,4 +950,7 @@ CASES = (
     case_17_denied_esi_appeal_won,
     case_18_submitted_decision_overdue,
     case_19_pended_facet,
+    case_20_approved_medicare_mbb,
+    case_21_approved_aetna_facet,
+    case_22_denied_medicare_facet,
 )

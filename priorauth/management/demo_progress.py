@@ -1,5 +1,5 @@
 """The demo after the payer's decision: ``manage.py load_demo`` takes demo requests
-13-19 (priorauth/demo/cases.py) from draft to where the worklist's later tabs, the
+13-22 (priorauth/demo/cases.py) from draft to where the worklist's later tabs, the
 authorization checks, the denial and appeal pages and the analytics have something
 to show, through the services a user's clicks call, dated from the real today.
 
@@ -210,6 +210,20 @@ def _denied_esi_appeal_won(request: m.AuthRequest, ctx: Ctx) -> None:
         )
 
 
+def _denied_facet_criterion(request: m.AuthRequest, ctx: Ctx) -> None:
+    """Case 22: the non-affirmation cites conservative care; no appeal yet."""
+    _structure_denial(
+        request,
+        ctx,
+        channel="fax",
+        reason_code="5F024",
+        reason_text="Non-affirmed: the record does not document failure of "
+        "conservative management.",
+        payer_reference="OPD-AZ-2611-0107",
+        cited=["FAC-002|"],
+    )
+
+
 # --------------------------------------------------------------------------- plans
 
 
@@ -234,10 +248,10 @@ PLANS: tuple[Plan, ...] = (
         "approved, the authorization ends in 9 days",
         submitted=14,
         channel="portal",
-        payer_reference="AZ-PA-2611-0413",
+        payer_reference="OPD-AZ-2611-0413",
         decision="approved",
         decided=10,
-        decision_fields=_approval("A26-5521904", (10, -9), "64635", "L5-S1"),
+        decision_fields=_approval("UTN 26AZ41290337", (10, -9), "64635", "L5-S1"),
         after=_schedule_inside,
     ),
     Plan(
@@ -317,6 +331,45 @@ PLANS: tuple[Plan, ...] = (
             "pend_reason": "Send the office notes of the last two visits and the "
             "physical therapy discharge summary.",
         },
+    ),
+    # 20-22: more decisions for the analytics (rates, turnaround by payer).
+    Plan(
+        20,
+        "DEMO-0020",
+        "approved (provisional affirmation)",
+        submitted=40,
+        channel="portal",
+        payer_reference="OPD-AZ-2610-0288",
+        decision="approved",
+        decided=35,
+        decision_fields=_approval("UTN 26AZ40881250", (35, -85), "64493", "L4-L5"),
+    ),
+    Plan(
+        21,
+        "DEMO-0021",
+        "approved",
+        submitted=24,
+        channel="portal",
+        payer_reference="AET-8841906",
+        decision="approved",
+        decided=21,
+        decision_fields=_approval("AET-PA-779315", (21, -69), "64493", "L5-S1"),
+    ),
+    Plan(
+        22,
+        "DEMO-0022",
+        "denied (non-affirmed), no appeal yet",
+        submitted=20,
+        channel="fax",
+        payer_reference="OPD-AZ-2611-0107",
+        decision="denied",
+        decided=14,
+        decision_fields=lambda ctx: {
+            "denial_reason": "Non-affirmed: conservative care not documented.",
+            "denial_reason_code": "5F024",
+            "denial_channel": "fax",
+        },
+        after=_denied_facet_criterion,
     ),
 )
 

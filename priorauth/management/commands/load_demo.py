@@ -1,4 +1,4 @@
-"""Load payer profiles and the synthetic demo practice, then take demo requests 13-19
+"""Load payer profiles and the synthetic demo practice, then take demo requests 13-22
 past the payer's decision; idempotent.
 
 Every run:
@@ -13,7 +13,7 @@ Every run:
    send on) is reset to the fixture, as before. This also keeps any request a
    demo user took past draft by hand.
 2. creates each practice's CA and evaluates every request;
-3. takes requests 13-19 through the services to their states
+3. takes requests 13-22 through the services to their states
    (``priorauth.management.demo_progress``): each step runs only from the state
    it starts from, so the first run does them (about a second per signature: the
    packet is rendered and signed as on the sign page) and the next runs find
@@ -66,7 +66,7 @@ def fixture_rows_to_load(rows: list[dict]) -> list[dict]:
 class Command(BaseCommand):
     help = (
         "Load payer profiles and synthetic demo data (no real patient data), "
-        "and take demo requests 13-19 past the payer's decision."
+        "and take demo requests 13-22 past the payer's decision."
     )
 
     def handle(self, *args: object, **options: object) -> None:

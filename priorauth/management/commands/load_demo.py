@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management import call_command
@@ -34,7 +35,6 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth import services
 from priorauth.management import demo_progress
-from priorauth.security.timezones import practice_zone
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # A request's own rows in the fixture (each with a "request" field).
@@ -98,7 +98,7 @@ class Command(BaseCommand):
             return
         billing, physician = users
         # Dated in the practice's zone, as its staff would enter them.
-        with timezone.override(practice_zone(billing)):
+        with timezone.override(ZoneInfo(billing.practice.time_zone or "UTC")):
             self._advance_all(billing, physician, verbosity=verbosity)
 
     def _advance_all(

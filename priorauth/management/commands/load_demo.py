@@ -17,7 +17,12 @@ Every run:
    (``priorauth.management.demo_progress``): each step runs only from the state
    it starts from, so the first run does them (about a second per signature: the
    packet is rendered and signed as on the sign page) and the next runs find
-   nothing to do. A run that stopped half-way resumes where it stopped.
+   nothing to do. A run that stopped half-way resumes where it stopped. A step
+   that fails (e.g. drlee's key no longer opens with the demo password) is reported
+   on stderr and the other requests go on: ``make run`` still starts.
+
+So a change to the fixture reaches a request past draft only in a fresh database
+(delete ``db.sqlite3``); the append-only records leave no other way back.
 """
 
 from __future__ import annotations

@@ -188,10 +188,24 @@ def test_the_page_draws_each_chart_as_svg_with_a_table(admin_client, dataset):
     )
 
 
-def test_csv_export_and_its_audit_row(admin_client, dataset):
-    response = admin_client.get(
-        reverse("pa-analytics-csv") + "?chart=payer&period=all"
+def test_a_long_label_is_shortened_in_the_chart():
+    """A criterion's wording can run to 100 characters: whole, pygal's horizontal
+    chart gave it the plot's width (the bars shrank to a sliver)."""
+    from priorauth.web import analytics as views
+
+    long = (
+        "Initial RFA: two medically necessary diagnostic medial branch blocks, "
+        "each with consistent relief of at least 80%"
     )
+    svg = base64.b64decode(
+        views._bars_chart("Criteria", ((long, 1), ("Short", 2)), "Denied").split(",")[1]
+    ).decode()
+    assert long not in svg and views._label(long) in svg and "Short" in svg
+    assert len(views._label(long)) == views.LABEL_MAX and views._label(long)[-1] == "…"
+
+
+def test_csv_export_and_its_audit_row(admin_client, dataset):
+    response = admin_client.get(reverse("pa-analytics-csv") + "?chart=payer&period=all")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))

@@ -59,6 +59,31 @@ DEMO_FINDINGS = {
     ],
     11: [("PKT-004", "info", None), ("PKT-009", "info", None)],
     12: [("PKT-004", "info", None), ("RTE-003", "info", None)],
+    # 13-22: drafts here; load_demo takes them past the decision (no blocker and no
+    # unmet criterion, so they are sent for signature and signed as they are; 13, 20
+    # and 22 are at the hospital outpatient department: OPD prior authorization).
+    13: [
+        ("PKT-004", "info", None),
+        ("PKT-010", "warning", None),
+        ("RTE-002", "info", None),
+    ],
+    14: [("PKT-004", "info", None)],
+    15: [("PKT-004", "info", None)],
+    16: [("PKT-004", "info", None), ("RTE-003", "info", None)],
+    17: [("PKT-004", "info", None)],
+    18: [("PKT-004", "info", None), ("RTE-003", "info", None)],
+    19: [("PKT-004", "info", None), ("RTE-004", "info", None)],
+    20: [
+        ("PKT-004", "info", None),
+        ("PKT-010", "warning", None),
+        ("RTE-002", "info", None),
+    ],
+    21: [("PKT-004", "info", None)],
+    22: [
+        ("PKT-004", "info", None),
+        ("PKT-010", "warning", None),
+        ("RTE-002", "info", None),
+    ],
 }
 
 
@@ -100,7 +125,7 @@ def test_it_regenerates_the_committed_fixture_byte_for_byte(tmp_path):
 
 def test_every_demo_patient_name_is_visibly_synthetic():
     patients = _rows("patient")
-    assert len(patients) == 12
+    assert len(patients) == 22
     assert {p["last_name"] for p in patients} <= set(SYNTHETIC_SURNAMES)
     assert all(p["mrn"].startswith("DEMO-") for p in patients)
 

@@ -1,4 +1,5 @@
-"""The fixtures still load after migrations, and the demo data is what the README says."""
+"""The fixtures still load after migrations, and the demo data is what the README
+says."""
 
 import pytest
 
@@ -58,11 +59,8 @@ def test_the_readme_demo_logins_work(demo, settings, username, password, role):
     assert user.check_password(password) is True
 
 
-def test_load_demo_is_idempotent_and_evaluates_every_request(db):
-    call_command("load_demo", verbosity=0)
-    call_command("load_demo", verbosity=0)
-    assert m.AuthRequest.objects.count() == 12
-    assert not m.AuthRequest.objects.filter(evaluated_at__isnull=True).exists()
+# load_demo itself (idempotent, every request evaluated, requests 13-22 past the
+# decision): tests/test_demo_after_decision.py.
 
 
 def test_demo_headline_case_has_two_prior_blocks_at_the_level(demo):

@@ -33,6 +33,30 @@ holds the findings of every request, so a change shows):
 
 Every request is a draft; "clean" means informational findings only (the packet
 still needs its signature).
+
+After the decision (13-22, no blocker: ``manage.py load_demo`` sends each for
+signature, has drlee sign it, records its submission and the payer's answer, dated
+from the real today; ``priorauth/management/demo_progress.py``):
+
+13. Original Medicare, Arizona, at the hospital outpatient department (OPD prior
+    authorization): a first RFA at L5-S1 after two positive MBBs; provisionally
+    affirmed, the authorization ends within 14 days (expiring, Re-authorize).
+14. Aetna: a repeat transforaminal ESI at L4-L5; approved, then rescheduled after
+    its last valid day (flagged before billing).
+15. eviCore: a diagnostic MBB at L4-L5; approved for L4-L5 (64493), the procedure
+    recorded treated L5-S1 too (flagged before billing).
+16. Medicare Advantage: a first RFA at L4-L5 after two MBBs (85 % relief each);
+    denied citing the diagnostic-block criterion, an appeal in draft.
+17. Carelon: a cervical interlaminar ESI at C6-C7 after eight weeks of physical
+    therapy; denied citing conservative care, the appeal signed, filed and won.
+18. Medicare Advantage: a diagnostic MBB at L3-L4; submitted, the plan's 7-day
+    decision clock ran out (decision overdue).
+19. BCBS-style: a diagnostic facet injection at L4-L5; pended for office notes.
+20. Original Medicare at the hospital outpatient department: a diagnostic MBB at
+    L4-L5; affirmed.
+21. Aetna: a diagnostic facet injection at L5-S1; approved.
+22. Original Medicare at the hospital outpatient department: a diagnostic facet
+    injection at L3-L4; non-affirmed citing conservative care, no appeal yet.
 """
 
 from __future__ import annotations
@@ -572,7 +596,340 @@ def case_12_medicare_advantage_first_rfa(practices: DemoPractices) -> None:
     )
 
 
-# Built in this order: patient and request pks 1-12.
+# ----------------------------------------------------------- after the decision
+# Cases 13-22 are drafts in the fixture like the rest; ``manage.py load_demo`` then
+# takes each through the services (sign, submit, decide, ...) to the state below,
+# dated from the real today (priorauth/management/demo_progress.py holds the steps).
+
+
+def case_13_approved_rfa_expiring(practices: DemoPractices) -> None:
+    """Approved; the authorization ends within 14 days (Expiring soon, Re-authorize)."""
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    blocks = [
+        injection(
+            person,
+            day(-75),
+            "mbb",
+            "diagnostic",
+            levels="L5-S1",
+            side="right",
+            relief=85,
+            hours=6,
+            agent="lidocaine 2%",
+            kx=True,
+            pre=7,
+            post=1,
+        ),
+        injection(
+            person,
+            day(-54),
+            "mbb",
+            "diagnostic",
+            levels="L5-S1",
+            side="right",
+            relief=90,
+            hours=8,
+            agent="bupivacaine 0.5%",
+            kx=True,
+            pre=7,
+            post=1,
+        ),
+    ]
+    request(
+        where,
+        person,
+        "AZ",
+        facility=where.hopd,
+        procedure_type="rfa",
+        intent="first",
+        date_of_service=day(18),
+        onset_date=day(-420),
+        rfa_technique="thermal",
+        levels=[("L5-S1", "right", 2)],
+        builds_on=blocks,
+        care=[care("physical_therapy", day(-390), day(-320), "failed")],
+        imaging=[imaging("mri", day(-360), "L5-S1", "Right L5-S1 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_14_approved_esi_rescheduled_late(practices: DemoPractices) -> None:
+    """Approved, then rescheduled past the authorization's last day (drift)."""
+    where = practices.cascade
+    person = patient(where, "aetna", "Aetna Open Access Managed Choice")
+    injection(
+        person,
+        day(-200),
+        "esi_transforaminal",
+        "therapeutic",
+        levels="L4-L5",
+        side="right",
+        relief=65,
+        days=100,
+        agent="dexamethasone 10 mg",
+    )
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="esi_transforaminal",
+        intent="",
+        date_of_service=day(10),
+        onset_date=day(-310),
+        pain_pattern="radicular",
+        radiculopathy=True,
+        injectate="dexamethasone 10 mg",
+        rfa_planned=False,
+        baseline_pain_score=8,
+        levels=[("L4-L5", "right", 1)],
+        care=[
+            care("physical_therapy", day(-300), day(-240), "failed"),
+            care("nsaids", day(-310), None, "partial", weeks=12),
+        ],
+        imaging=[
+            imaging(
+                "mri",
+                day(-280),
+                "L4-L5",
+                "Right foraminal L4-L5 disc protrusion contacting the exiting right "
+                "L4 nerve root.",
+                concordant=True,
+                hnp=True,
+            )
+        ],
+        diagnoses=["M51.16", "M54.16"],
+    )
+
+
+def case_15_approved_mbb_extra_level_done(practices: DemoPractices) -> None:
+    """Approved for one level; the procedure recorded treated two (drift)."""
+    where = practices.cascade
+    person = patient(where, "evicore", "Cigna Open Access Plus")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(-20),
+        onset_date=day(-380),
+        levels=[("L4-L5", "bilateral", 0)],
+        care=[
+            care("physical_therapy", day(-350), day(-280), "failed"),
+            care("nsaids", day(-370), day(-200), "failed"),
+        ],
+        imaging=[
+            imaging(
+                "mri",
+                day(-330),
+                "L4-L5",
+                "Bilateral L4-L5 facet arthropathy with small effusions.",
+            )
+        ],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_16_denied_rfa_appeal_draft(practices: DemoPractices) -> None:
+    """Denied, the denial citing one of the request's criteria; an appeal in draft."""
+    where = practices.cascade
+    person = patient(where, "medicare_advantage", "Medicare Advantage HMO")
+    blocks = [
+        injection(
+            person,
+            day(-120),
+            "mbb",
+            "diagnostic",
+            levels="L4-L5",
+            side="bilateral",
+            relief=85,
+            hours=5,
+            agent="lidocaine 2%",
+            kx=True,
+            pre=8,
+            post=1,
+        ),
+        injection(
+            person,
+            day(-98),
+            "mbb",
+            "diagnostic",
+            levels="L4-L5",
+            side="bilateral",
+            relief=85,
+            hours=7,
+            agent="bupivacaine 0.5%",
+            kx=True,
+            pre=8,
+            post=1,
+        ),
+    ]
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="rfa",
+        intent="first",
+        date_of_service=day(20),
+        onset_date=day(-500),
+        rfa_technique="thermal",
+        levels=[("L4-L5", "bilateral", 2)],
+        builds_on=blocks,
+        care=[
+            care("physical_therapy", day(-460), day(-390), "failed"),
+            care("home_exercise", day(-390), None, "failed", weeks=30),
+        ],
+        imaging=[
+            imaging("mri", day(-430), "L4-L5", "Bilateral L4-L5 facet arthropathy.")
+        ],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_17_denied_esi_appeal_won(practices: DemoPractices) -> None:
+    """Denied; the appeal was signed, filed and won."""
+    where = practices.cascade
+    person = patient(where, "carelon", "Anthem Blue Cross PPO")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="esi_interlaminar",
+        intent="",
+        date_of_service=day(-30),
+        onset_date=day(-200),
+        pain_pattern="radicular",
+        radiculopathy=True,
+        injectate="dexamethasone 10 mg",
+        rfa_planned=False,
+        levels=[("C6-C7", "right", 0)],
+        care=[
+            care("physical_therapy", day(-180), day(-120), "failed"),
+            care("nsaids", day(-190), None, "partial", weeks=16),
+        ],
+        imaging=[
+            imaging(
+                "mri",
+                day(-150),
+                "C6-C7",
+                "Right foraminal C6-C7 disc protrusion narrowing the right neural "
+                "foramen.",
+                concordant=True,
+                hnp=True,
+            )
+        ],
+        diagnoses=["M54.12"],
+    )
+
+
+def case_18_submitted_decision_overdue(practices: DemoPractices) -> None:
+    """Submitted to a Medicare Advantage plan; its 7-day decision clock ran out."""
+    where = practices.cascade
+    person = patient(where, "medicare_advantage", "Medicare Advantage PPO")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(30),
+        onset_date=day(-300),
+        levels=[("L3-L4", "left", 0)],
+        care=[care("physical_therapy", day(-270), day(-200), "failed")],
+        imaging=[imaging("mri", day(-250), "L3-L4", "Left L3-L4 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_19_pended_facet(practices: DemoPractices) -> None:
+    """Pended: the payer asked for the office notes."""
+    where = practices.cascade
+    person = patient(where, "bcbs", "BCBS PPO")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="facet_ia",
+        intent="diagnostic",
+        date_of_service=day(28),
+        onset_date=day(-260),
+        levels=[("L4-L5", "left", 0)],
+        care=[care("physical_therapy", day(-230), day(-160), "failed")],
+        imaging=[imaging("mri", day(-210), "L4-L5", "Left L4-L5 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_20_approved_medicare_mbb(practices: DemoPractices) -> None:
+    """Approved (Original Medicare, no drift): for the analytics."""
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    request(
+        where,
+        person,
+        "AZ",
+        facility=where.hopd,
+        procedure_type="mbb",
+        intent="diagnostic",
+        date_of_service=day(40),
+        onset_date=day(-340),
+        levels=[("L4-L5", "right", 0)],
+        care=[
+            care("physical_therapy", day(-310), day(-240), "failed"),
+            care("nsaids", day(-330), day(-150), "failed"),
+        ],
+        imaging=[imaging("mri", day(-290), "L4-L5", "Right L4-L5 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_21_approved_aetna_facet(practices: DemoPractices) -> None:
+    """Approved (Aetna, no drift): for the analytics."""
+    where = practices.cascade
+    person = patient(where, "aetna", "Aetna Choice POS II")
+    request(
+        where,
+        person,
+        "AZ",
+        procedure_type="facet_ia",
+        intent="diagnostic",
+        date_of_service=day(35),
+        onset_date=day(-280),
+        levels=[("L5-S1", "bilateral", 0)],
+        care=[care("physical_therapy", day(-250), day(-180), "failed")],
+        imaging=[
+            imaging("mri", day(-230), "L5-S1", "Bilateral L5-S1 facet arthropathy.")
+        ],
+        diagnoses=["M47.816"],
+    )
+
+
+def case_22_denied_medicare_facet(practices: DemoPractices) -> None:
+    """Denied (Original Medicare), no appeal yet: its deadline counts down."""
+    where = practices.cascade
+    person = patient(where, "medicare", "Medicare Part B")
+    request(
+        where,
+        person,
+        "AZ",
+        facility=where.hopd,
+        procedure_type="facet_ia",
+        intent="diagnostic",
+        date_of_service=day(30),
+        onset_date=day(-240),
+        levels=[("L3-L4", "right", 0)],
+        care=[
+            care("physical_therapy", day(-220), day(-160), "failed"),
+            care("nsaids", day(-230), None, "partial", weeks=20),
+        ],
+        imaging=[imaging("ct", day(-200), "L3-L4", "Right L3-L4 facet arthropathy.")],
+        diagnoses=["M47.816"],
+    )
+
+
+# Built in this order: patient and request pks 1-22 (cases 13-22 are taken past the
+# decision by load_demo, which finds them by pk and MRN).
 CASES = (
     case_1_first_rfa,
     case_2_third_diagnostic_mbb,
@@ -586,4 +943,14 @@ CASES = (
     case_10_another_mbb_after_two_positive,
     case_11_virginia_county,
     case_12_medicare_advantage_first_rfa,
+    case_13_approved_rfa_expiring,
+    case_14_approved_esi_rescheduled_late,
+    case_15_approved_mbb_extra_level_done,
+    case_16_denied_rfa_appeal_draft,
+    case_17_denied_esi_appeal_won,
+    case_18_submitted_decision_overdue,
+    case_19_pended_facet,
+    case_20_approved_medicare_mbb,
+    case_21_approved_aetna_facet,
+    case_22_denied_medicare_facet,
 )

@@ -65,6 +65,9 @@ class DemoPractice:
     staff: m.User
     provider: m.Provider
     facility: m.Facility
+    # The practice's hospital outpatient department (POS 22), where Original Medicare
+    # needs prior authorization for facet procedures (OPD PA); None if it has none.
+    hopd: m.Facility | None = None
 
 
 def _user(
@@ -163,7 +166,7 @@ def practices() -> DemoPractices:
         npi="1245319599",
         place_of_service="24",
     )
-    f.FacilityFactory(
+    hopd = f.FacilityFactory(
         practice=cascade,
         name="Cascade Hospital Outpatient Pain Unit",
         npi="1047293844",
@@ -176,7 +179,7 @@ def practices() -> DemoPractices:
         place_of_service="11",
     )
     return DemoPractices(
-        DemoPractice(cascade, billing, lee, asc),
+        DemoPractice(cascade, billing, lee, asc, hopd),
         DemoPractice(red_rock, otherbilling, holt, clinic),
     )
 
@@ -265,8 +268,14 @@ def imaging(
 
 
 def request(
-    where: DemoPractice, patient: m.Patient, state: str, **fields: Any
+    where: DemoPractice,
+    patient: m.Patient,
+    state: str,
+    *,
+    facility: m.Facility | None = None,
+    **fields: Any,
 ) -> m.AuthRequest:
+    """A draft request of ``patient`` at ``facility`` (default: the practice's ASC)."""
     return f.AuthRequestFactory(
         patient=patient,
         practice=where.practice,
@@ -274,7 +283,7 @@ def request(
         state_of_service=state,
         ordering_provider=where.provider,
         rendering_provider=where.provider,
-        facility=where.facility,
+        facility=facility or where.facility,
         created_by=where.staff,
         created_at=DEMO_NOW,
         updated_at=DEMO_NOW,

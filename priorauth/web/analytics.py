@@ -129,6 +129,16 @@ def chart_table(report: AnalyticsReport, name: str) -> tuple[list[str], list[lis
 # --------------------------------------------------------------------------- charts
 
 
+# pygal leaves the labels of a horizontal chart whole (``truncate_label`` does not
+# reach them): a long criterion's wording would take the plot's width. The table
+# under the chart keeps the whole text.
+LABEL_MAX = 48
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1].rstrip() + "…"
+
+
 def _svg(chart: pygal.graph.graph.Graph) -> str:
     svg = chart.render(is_unicode=True)
     return "data:image/svg+xml;base64," + base64.b64encode(
@@ -155,7 +165,7 @@ def _config(title: str, rows: int) -> dict:
 @functools.lru_cache(maxsize=512)
 def _rates_chart(title: str, rows: tuple) -> str:
     chart = pygal.HorizontalStackedBar(**_config(title, len(rows)), range=(0, 100))
-    chart.x_labels = [r[0] for r in rows]
+    chart.x_labels = [_label(r[0]) for r in rows]
     for i, series in enumerate(("Approved %", "Denied %", "Pended %"), start=5):
         chart.add(series, [r[i] or 0 for r in rows])
     return _svg(chart)
@@ -164,7 +174,7 @@ def _rates_chart(title: str, rows: tuple) -> str:
 @functools.lru_cache(maxsize=512)
 def _bars_chart(title: str, rows: tuple, series: str) -> str:
     chart = pygal.HorizontalBar(**_config(title, len(rows)), show_legend=False)
-    chart.x_labels = [r[0] for r in rows]
+    chart.x_labels = [_label(r[0]) for r in rows]
     chart.add(series, [r[1] or 0 for r in rows])
     return _svg(chart)
 
@@ -172,7 +182,7 @@ def _bars_chart(title: str, rows: tuple, series: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _appeals_chart(title: str, rows: tuple) -> str:
     chart = pygal.HorizontalStackedBar(**_config(title, len(rows)))
-    chart.x_labels = [r[0] for r in rows]
+    chart.x_labels = [_label(r[0]) for r in rows]
     for series, i in (("Won", 3), ("Partly won", 4), ("Upheld", 5), ("Awaiting", 6)):
         chart.add(series, [r[i] for r in rows])
     return _svg(chart)

@@ -533,3 +533,26 @@ def test_a_correction_starts_from_the_criteria_already_cited(client_billing, den
     html = client_billing.get(denied.get_absolute_url()).content.decode()
     checked = re.findall(r'name="cited" value="([^"]+)"[^>]*checked', html)
     assert checked == [key]
+
+
+@pytest.mark.django_db
+def test_the_worklist_counts_down_until_the_appeal_is_filed_then_shows_it(
+    client_billing, denied
+):
+    url = reverse("pa-worklist") + "?status=denied"
+    assert "left to appeal" in client_billing.get(url).content.decode()
+    appeal = m.Appeal.objects.create(
+        request=denied, denial=denied.denials.first(), status="preparing"
+    )
+    assert "left to appeal" in client_billing.get(url).content.decode()
+    m.Appeal.objects.filter(pk=appeal.pk).update(
+        status="filed", filed_on=date(2026, 12, 2)
+    )
+    html = client_billing.get(url).content.decode()
+    assert "left to appeal" not in html  # filed: the deadline was met
+    assert 'data-appeal-status="filed"' in html and "Appeal filed Dec 2, 2026" in html
+    m.Appeal.objects.filter(pk=appeal.pk).update(
+        status="won", decided_on=date(2026, 12, 20)
+    )
+    html = client_billing.get(url).content.decode()
+    assert "Overturned (approved) Dec 20, 2026" in html

@@ -56,6 +56,7 @@ from priorauth.services.workflow import WorkflowError
 __all__ = [
     "APPEAL_TEMPLATE",
     "appeal_deadlines_for",
+    "appeals_latest_for",
     "appeal_record_filing",
     "appeal_record_outcome",
     "appeal_render_pdf",
@@ -286,6 +287,24 @@ def appeal_deadlines_for(
     for denial in rows:
         if denial.request_id not in out:
             out[denial.request_id] = denial.deadline()
+    return out
+
+
+def appeals_latest_for(requests: Iterable[m.AuthRequest | int]) -> dict[int, m.Appeal]:
+    """Request id -> its most recent appeal, in one query (requests without one are
+    absent). The worklist shows a filed or decided appeal instead of the deadline
+    countdown: once filed, the deadline was met; once decided, it is over."""
+    ids = [r if isinstance(r, int) else r.pk for r in requests]
+    if not ids:
+        return {}
+    out: dict[int, m.Appeal] = {}
+    rows = (
+        m.Appeal.objects.filter(request_id__in=ids)
+        .only("id", "request_id", "status", "filed_on", "decided_on", "created_at")
+        .order_by("request_id", "-created_at", "-id")
+    )
+    for appeal in rows:
+        out.setdefault(appeal.request_id, appeal)
     return out
 
 

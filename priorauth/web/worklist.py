@@ -131,11 +131,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(source.get("page"))
     is_physician = bool(getattr(request.user, "is_physician", False))
     # Appeal deadlines of the page's denied requests, in one query.
-    deadlines = services.appeal_deadlines_for(
-        [r for r in page.object_list if r.status == m.AuthRequest.Status.DENIED]
-    )
+    denied = [r for r in page.object_list if r.status == m.AuthRequest.Status.DENIED]
+    deadlines = services.appeal_deadlines_for(denied)
+    appeals = services.appeals_latest_for(denied)
+    settled = (m.Appeal.Status.FILED, *m.Appeal.DECIDED, m.Appeal.Status.WITHDRAWN)
     for row in page.object_list:
         deadline = deadlines.get(row.pk)
+        latest = appeals.get(row.pk)
+        # Filed (the deadline was met) or settled: its status, not a countdown.
+        row.appeal_settled = latest if latest and latest.status in settled else None
+        if row.appeal_settled:
+            deadline = None
         row.appeal = (
             (
                 deadline.deadline,

@@ -60,7 +60,7 @@ class HistoryRowForm(MarkInvalidMixin, forms.ModelForm):
 
     class Meta:
         model = m.PriorProcedure
-        fields = [
+        fields = (
             "date",
             "procedure",
             "intent",
@@ -73,7 +73,7 @@ class HistoryRowForm(MarkInvalidMixin, forms.ModelForm):
             "relief_percent",
             "relief_duration_hours",
             "relief_duration_days",
-        ]
+        )
         labels = {
             "procedure": "Procedure",
             "agent": "Medicine injected",

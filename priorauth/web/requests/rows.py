@@ -24,7 +24,7 @@ from priorauth.web.fields import (
 class RequestLevelForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.RequestLevel
-        fields = ["level", "side", "prior_count"]
+        fields = ("level", "side", "prior_count")
         labels = {"prior_count": "Prior injections"}
         widgets = {
             "level": forms.TextInput(
@@ -76,6 +76,16 @@ class _RowIdField(forms.ModelChoiceField):
 
 
 class BaseRowFormSet(BaseInlineFormSet):
+    """The request page's row formsets.
+
+    Their forms' ``Meta.fields`` are tuples, never lists: Django's
+    ``BaseInlineFormSet.add_fields`` appends the foreign key's name to
+    ``form._meta.fields`` in place when it is a list, and a factory's form class
+    shares that list with the row form it was made from. Two threads building the
+    page at once then raced (one thread's class creation read the list while another
+    appended to it: "Unknown field(s) (request) specified for ImagingStudy", a 500
+    seen under load); a tuple is copied into a list of the factory's own first."""
+
     def get_queryset(self) -> Any:
         """The request's rows, read once: reuses rows the caller prefetched
         (``services.auth_request_queryset_for_detail``) instead of querying again."""
@@ -168,7 +178,7 @@ class ConservativeCareForm(MarkInvalidMixin, forms.ModelForm):
 
     class Meta:
         model = m.ConservativeCare
-        fields = ["kind", "start", "end", "duration_weeks", "outcome", "note"]
+        fields = ("kind", "start", "end", "duration_weeks", "outcome", "note")
         labels = {
             "duration_weeks": "Weeks",
             "end": "End",
@@ -250,7 +260,7 @@ class ImagingForm(MarkInvalidMixin, forms.ModelForm):
 
     class Meta:
         model = m.ImagingStudy
-        fields = ["modality", "date", "levels", "findings", "concordant", "shows_hnp"]
+        fields = ("modality", "date", "levels", "findings", "concordant", "shows_hnp")
         labels = {"shows_hnp": "Shows HNP", "concordant": "Concordant"}
         widgets = {"findings": forms.Textarea(attrs={"rows": 1})}
 
@@ -262,7 +272,7 @@ class ImagingForm(MarkInvalidMixin, forms.ModelForm):
 class DiagnosisForm(MarkInvalidMixin, forms.ModelForm):
     class Meta:
         model = m.Diagnosis
-        fields = ["code"]
+        fields = ("code",)
         widgets = {
             "code": forms.TextInput(
                 attrs={"placeholder": "e.g. M47.816", "autocomplete": "off", "size": 10}

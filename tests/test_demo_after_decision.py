@@ -170,10 +170,15 @@ def test_load_demo_twice_leaves_each_state_once(db, settings, tmp_path):  # type
     # The demo users' passwords are stored as Argon2 hashes; drlee signs with theirs.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     settings.PRIORAUTH_KEY_DIR = tmp_path / "keys"  # never the repository's var/keys
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     _load_demo()
     first = _records()
     _load_demo()
     assert _records() == first  # the second run changed nothing
+    # Its saves render nothing ahead: the drafts render on their first click.
+    from django_tasks_db.models import DBTaskResult
+
+    assert not DBTaskResult.objects.exists()
     _load_demo_is_idempotent_and_evaluates_every_request()
     _each_request_reaches_its_state_once()
     _the_worklist_tabs_count_them()

@@ -23,6 +23,9 @@ priority).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django_tasks import task
@@ -39,6 +42,7 @@ __all__ = [
     "draft_render_ahead",
     "draft_render_now",
     "draft_render_soon",
+    "renders_ahead_paused",
 ]
 
 # django-tasks priorities run from -100 to 100, higher first (the database
@@ -128,9 +132,26 @@ def _keep_newest_renders_ahead(keep: int) -> int:
     return dropped
 
 
+_paused: ContextVar[bool] = ContextVar("renders_ahead_paused", default=False)
+
+
+@contextmanager
+def renders_ahead_paused() -> Iterator[None]:
+    """No render ahead for the saves inside (a bulk job such as ``load_demo``: its
+    drafts render on their first click, and a burst of renders ahead would only
+    fill the queue before any worker runs)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 def draft_render_soon(*, request_id: int) -> None:
     """Enqueue ``draft_render_ahead`` once the current transaction commits (at once
     outside one). A failing enqueue is logged and never fails the caller's save."""
+    if _paused.get():
+        return
     transaction.on_commit(lambda: _enqueue(request_id), robust=True)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import csv
 import functools
+import math
 import re
 from datetime import timedelta
 
@@ -171,19 +172,36 @@ def _rates_chart(title: str, rows: tuple) -> str:
     return _svg(chart)
 
 
+def _whole_number_ticks(top: float) -> list[int]:
+    """Axis labels for counts and days: whole numbers, about five of them (pygal
+    would label a count axis 0.1, 0.2, ... when the counts are small)."""
+    top = max(1, math.ceil(top))
+    step = max(1, math.ceil(top / 5))
+    return list(range(0, top + step, step))
+
+
 @functools.lru_cache(maxsize=512)
 def _bars_chart(title: str, rows: tuple, series: str) -> str:
-    chart = pygal.HorizontalBar(**_config(title, len(rows)), show_legend=False)
+    values = [r[1] or 0 for r in rows]
+    chart = pygal.HorizontalBar(
+        **_config(title, len(rows)),
+        show_legend=False,
+        y_labels=_whole_number_ticks(max(values, default=0)),
+    )
     chart.x_labels = [_label(r[0]) for r in rows]
-    chart.add(series, [r[1] or 0 for r in rows])
+    chart.add(series, values)
     return _svg(chart)
 
 
 @functools.lru_cache(maxsize=512)
 def _appeals_chart(title: str, rows: tuple) -> str:
-    chart = pygal.HorizontalStackedBar(**_config(title, len(rows)))
+    outcomes = (("Won", 3), ("Partly won", 4), ("Upheld", 5), ("Awaiting", 6))
+    top = max((sum(r[i] or 0 for _s, i in outcomes) for r in rows), default=0)
+    chart = pygal.HorizontalStackedBar(
+        **_config(title, len(rows)), y_labels=_whole_number_ticks(top)
+    )
     chart.x_labels = [_label(r[0]) for r in rows]
-    for series, i in (("Won", 3), ("Partly won", 4), ("Upheld", 5), ("Awaiting", 6)):
+    for series, i in outcomes:
         chart.add(series, [r[i] for r in rows])
     return _svg(chart)
 

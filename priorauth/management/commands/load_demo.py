@@ -40,6 +40,7 @@ from django.utils import timezone
 from priorauth import models as m
 from priorauth import services
 from priorauth.management import demo_progress
+from priorauth.services.tasks import renders_ahead_paused
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # A request's own rows in the fixture (each with a "request" field).
@@ -117,7 +118,8 @@ class Command(BaseCommand):
         )
         for plan in demo_progress.PLANS:
             try:
-                where = demo_progress.advance(plan, ctx)
+                with renders_ahead_paused():
+                    where = demo_progress.advance(plan, ctx)
             except Exception as exc:  # one request's trouble must not stop make run
                 self.stderr.write(
                     f"Demo request {plan.pk} ({plan.what}) not progressed: "

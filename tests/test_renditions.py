@@ -56,8 +56,9 @@ def renderer(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def draft(practice, patient, provider, facility, payer_profiles):  # type: ignore[no-untyped-def]
-    return make_request(
+def new_draft(practice, patient, provider, facility, payer_profiles):  # type: ignore[no-untyped-def]
+    """Makes a draft request of the practice (a Medicare MBB) on each call."""
+    return lambda: make_request(
         practice=practice,
         patient=patient,
         provider=provider,
@@ -65,6 +66,11 @@ def draft(practice, patient, provider, facility, payer_profiles):  # type: ignor
         payer_profile=payer_profiles["medicare"],
         status="draft",
     )
+
+
+@pytest.fixture
+def draft(new_draft):  # type: ignore[no-untyped-def]
+    return new_draft()
 
 
 def _download(client, obj) -> bytes:  # type: ignore[no-untyped-def]
@@ -382,24 +388,13 @@ def test_a_dead_workers_claim_is_taken_over_by_the_click(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_clicks_at_once_render_once(
-    practice,
-    patient,
-    provider,
-    facility,
-    payer_profiles,
+    new_draft,
     billing_user,
     renderer,
     monkeypatch,
 ):
     """The second click finds the first one's claim and waits for its file."""
-    obj = make_request(
-        practice=practice,
-        patient=patient,
-        provider=provider,
-        facility=facility,
-        payer_profile=payer_profiles["medicare"],
-        status="draft",
-    )
+    obj = new_draft()
     renderer.release = threading.Event()
     second_waits, first_done = threading.Event(), threading.Event()
 
@@ -483,7 +478,7 @@ def test_the_check_runs_with_the_apps_checks(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
-    practice, patient, provider, facility, payer_profiles, renderer, settings
+    new_draft, renderer, settings
 ):
     """The real path: a save commits, a DBTaskResult row waits, `manage.py db_worker`
     renders the draft into the cache (on PostgreSQL, as the app role)."""
@@ -492,14 +487,7 @@ def test_the_database_backend_queues_the_render_and_db_worker_runs_it(
     from django.core.management import call_command
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    obj = make_request(
-        practice=practice,
-        patient=patient,
-        provider=provider,
-        facility=facility,
-        payer_profile=payer_profiles["medicare"],
-        status="draft",
-    )
+    obj = new_draft()
     services.auth_request_send_for_signature(request=obj)  # autocommit: enqueued now
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "priorauth.services.tasks.draft_render_ahead"
@@ -522,11 +510,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 @pytest.mark.django_db(transaction=True)
 def test_with_a_worker_the_click_hands_its_render_to_it_and_waits(
-    practice,
-    patient,
-    provider,
-    facility,
-    payer_profiles,
+    new_draft,
     billing_user,
     renderer,
     settings,
@@ -541,22 +525,8 @@ def test_with_a_worker_the_click_hands_its_render_to_it_and_waits(
 
     settings.TASKS = DB_TASKS
     settings.PRIORAUTH_RENDER_ON_WORKER = True
-    older = make_request(
-        practice=practice,
-        patient=patient,
-        provider=provider,
-        facility=facility,
-        payer_profile=payer_profiles["medicare"],
-        status="draft",
-    )
-    obj = make_request(
-        practice=practice,
-        patient=patient,
-        provider=provider,
-        facility=facility,
-        payer_profile=payer_profiles["medicare"],
-        status="draft",
-    )
+    older = new_draft()
+    obj = new_draft()
     tasks.draft_render_soon(request_id=older.pk)  # autocommit: queued at once
     polls: list[int] = []
 
@@ -584,11 +554,7 @@ def test_with_a_worker_the_click_hands_its_render_to_it_and_waits(
 
 @pytest.mark.django_db(transaction=True)
 def test_when_no_worker_takes_the_render_the_click_renders_itself(
-    practice,
-    patient,
-    provider,
-    facility,
-    payer_profiles,
+    new_draft,
     billing_user,
     renderer,
     settings,
@@ -600,14 +566,7 @@ def test_when_no_worker_takes_the_render_the_click_renders_itself(
     settings.TASKS = DB_TASKS
     settings.PRIORAUTH_RENDER_ON_WORKER = True
     settings.PRIORAUTH_RENDER_HANDOFF_MS = 50
-    obj = make_request(
-        practice=practice,
-        patient=patient,
-        provider=provider,
-        facility=facility,
-        payer_profile=payer_profiles["medicare"],
-        status="draft",
-    )
+    obj = new_draft()
     data = services.auth_request_render_pdf(
         request=m.AuthRequest.objects.get(pk=obj.pk), user=billing_user
     )
